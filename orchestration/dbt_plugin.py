@@ -1,0 +1,41 @@
+"""dbt-duckdb plugin: defines the ``pseudonymise(text)`` macro on every dbt connection.
+
+The macro is HMAC-SHA256 written in DuckDB SQL (RFC 2104: H((K^opad) || H((K^ipad) || m))),
+so hashing stays vectorised inside DuckDB. It is a *temporary* macro: the key lives in
+the process environment and this connection only, never in the warehouse file, in
+dbt's compiled SQL or in logs.
+"""
+
+from __future__ import annotations
+
+import os
+
+from dbt.adapters.duckdb.plugins import BasePlugin
+
+from orchestration.settings import DEV_HMAC_KEY
+
+SHA256_BLOCK_SIZE = 64
+
+
+def hmac_pads(key: bytes) -> tuple[str, str]:
+    """The inner and outer padded keys of HMAC-SHA256, as hex."""
+    import hashlib
+
+    if len(key) > SHA256_BLOCK_SIZE:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(SHA256_BLOCK_SIZE, b"\0")
+    return bytes(b ^ 0x36 for b in key).hex(), bytes(b ^ 0x5C for b in key).hex()
+
+
+def pseudonymise_macro_sql(key: str) -> str:
+    inner, outer = hmac_pads(key.encode("utf-8"))
+    return (
+        "create or replace temp macro pseudonymise(value) as "
+        f"case when value is null then null else sha256(unhex('{outer}') || "
+        f"unhex(sha256(unhex('{inner}') || encode(value::varchar)))) end"
+    )
+
+
+class Plugin(BasePlugin):
+    def configure_connection(self, conn) -> None:  # noqa: ANN001 - DuckDB connection from dbt
+        conn.execute(pseudonymise_macro_sql(os.environ.get("MONITORING_HMAC_KEY", DEV_HMAC_KEY)))
