@@ -1,0 +1,60 @@
+# Two commands do everything on a fresh machine with python3 and make:
+#   make demo   install, sample year, the whole pipeline through Dagster, reports
+#   make test   the whole suite (pytest, incl. dbt build on generated data)
+# and `make dev` starts the Dagster UI on 127.0.0.1:3000.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+YEAR ?= 2019
+ROWS_PER_MONTH ?= 3000
+DEFECT_RATE ?= 0.03
+SEED ?= 7
+DATA ?= $(CURDIR)/data
+
+export MONITORING_DATA_DIR ?= $(DATA)
+export MONITORING_WAREHOUSE_PATH ?= $(MONITORING_DATA_DIR)/warehouse.duckdb
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+DBT := cd dbt_project && dbt
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
+MANIFEST := dbt_project/target/manifest.json
+
+.PHONY: install demo test dev sample pipeline lint clean bench
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib orchestration schemas > /dev/null || true
+	touch $@
+
+install: $(VENV)/.installed $(MANIFEST)
+
+# dagster-dbt loads its assets from a manifest; parse once whenever the dbt project changes.
+$(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
+	$(DBT) parse --profiles-dir . --quiet
+	touch $@
+
+sample: install
+	rm -rf $(MONITORING_DATA_DIR)/landing $(MONITORING_DATA_DIR)/sample_truth
+	$(BIN)/python -m orchestration.sample_data --year $(YEAR) --rows-per-month $(ROWS_PER_MONTH) \
+		--defect-rate $(DEFECT_RATE) --seed $(SEED) --out $(MONITORING_DATA_DIR)/landing
+
+pipeline: install
+	$(BIN)/python -m orchestration.run_year --year $(YEAR)
+
+demo: install sample pipeline
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check orchestration schemas tests
+
+dev: install
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+clean:
+	rm -rf $(MONITORING_DATA_DIR) dbt_project/target dbt_project/logs
