@@ -7,5 +7,5 @@ import dagster as dg
 from orchestration.settings import TIMEZONE
 
 monthly_partitions = dg.MonthlyPartitionsDefinition(
-    start_date="2019-01-01", timezone=TIMEZONE, fmt="%Y-%m"
+    start_date="2019-01", timezone=TIMEZONE, fmt="%Y-%m"
 )

@@ -23,7 +23,10 @@ def _months(year: int, last_month: int) -> tuple[str, str]:
 
 
 def _run(job: dg.JobDefinition, instance: dg.DagsterInstance, tags: dict[str, str]) -> None:
-    result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+    result = job.execute_in_process(
+        instance=instance, tags=tags, raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    )
     if not result.success:
         failures = [e.message for e in result.all_events if e.is_failure]
         raise SystemExit(f"run {result.run_id} of {job.name} failed: {failures[:3]}")
@@ -35,11 +38,11 @@ def run_year(year: int, last_month: int = 12, report: Callable[[str, float], Non
     first, last = _months(year, last_month)
     instance = dg.DagsterInstance.get()
     stages = [
-        ("ingest", defs.get_job_def("ingest_landing_files"), {
+        ("ingest", defs.resolve_job_def("ingest_landing_files"), {
             "dagster/asset_partition_range_start": first,
             "dagster/asset_partition_range_end": last,
         }),
-        ("build", defs.get_job_def("build_warehouse"), {}),
+        ("build", defs.resolve_job_def("build_warehouse"), {}),
     ]
     for name, job, tags in stages:
         started = time.perf_counter()

@@ -107,8 +107,8 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, rows: pa.Table) -> 
     previous = con.execute(
         f"select received_at from {RAW_SCHEMA}.batches where batch_id = ? and source_sha256 = ?",
         [batch.batch_id, batch.source_sha256],
-    ).fetchone()
-    received_at = previous[0] if previous else batch.seen_at
+    ).fetchall()  # DuckDB 2 keeps a result open after fetchone(); fetch it whole
+    received_at = previous[0][0] if previous else batch.seen_at
     submitted_at = batch.submitted_at or received_at
     names = [spec.name for spec in input_columns(batch.input)]
     con.register("incoming_rows", rows)

@@ -5,7 +5,6 @@ months), so the dbt assets are not partitioned; they depend on every month of th
 layer. dbt tests surface as asset checks on their models.
 """
 
-from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any

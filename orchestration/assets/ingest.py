@@ -6,11 +6,11 @@ is rejected whole and recorded in raw.rejected_files; the batch already loaded f
 month and version (if any) stays as it was.
 """
 
-from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import dagster as dg
+from dagster_duckdb import DuckDBResource
 
 from orchestration.landing import LandingError, LandingFile, files_for_months, sha256_of
 from orchestration.partitions import monthly_partitions
@@ -68,7 +68,7 @@ def _ingest_file(con, landing_dir, landing_file: LandingFile, seen_at: datetime)
     can_subset=True,
     pool=WAREHOUSE_POOL,
 )
-def landing_files(context: dg.AssetExecutionContext, monitoring: MonitoringSettings, warehouse):
+def landing_files(context: dg.AssetExecutionContext, monitoring: MonitoringSettings, warehouse: DuckDBResource):
     """Load every landing file of the selected months into the raw layer."""
     settings = monitoring.get()
     months = set(context.partition_keys)

@@ -6,7 +6,6 @@ an atomic rename: a reader holding the old file keeps a consistent old view, the
 open sees the new one, and nobody ever sees a half-written file.
 """
 
-from __future__ import annotations
 
 import os
 from pathlib import Path
@@ -34,7 +33,7 @@ def publish_analytics(warehouse_path: Path, analytics_path: Path) -> dict[str, i
                 "and schema_name = ? order by table_name", [PUBLISHED_SCHEMA]).fetchall()]
             for table in tables:
                 con.execute(f"create table main.{table} as select * from warehouse.{PUBLISHED_SCHEMA}.{table}")
-                counts[table] = con.execute(f"select count(*) from main.{table}").fetchone()[0]
+                counts[table] = con.execute(f"select count(*) from main.{table}").fetchall()[0][0]
             con.execute("detach warehouse")
             con.execute("checkpoint")
         os.chmod(staging_path, 0o644)
