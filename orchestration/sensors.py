@@ -1,6 +1,5 @@
 """Sensors: new landing files start an ingestion; a finished ingestion starts a build."""
 
-from __future__ import annotations
 
 import hashlib
 import json
