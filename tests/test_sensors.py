@@ -1,0 +1,51 @@
+"""The landing sensor: one run per new or changed file content, never twice for the same bytes."""
+
+import os
+
+import dagster as dg
+
+from orchestration.resources import MonitoringSettings
+from orchestration.sensors import landing_files_sensor
+
+
+def _evaluate(data_dir, cursor=None):
+    context = dg.build_sensor_context(cursor=cursor,
+                                      resources={"monitoring": MonitoringSettings(data_dir=str(data_dir))})
+    result = landing_files_sensor(context)
+    return result, context.cursor
+
+
+def _write(path, content: bytes):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+
+
+def test_new_file_runs_once_touch_does_not_change_does(tmp_path):
+    registry = tmp_path / "landing/registry/2019-03/v1.csv"
+    _write(registry, b"a;b\n1;2\n")
+    _write(tmp_path / "landing/acts/2019-03.csv", b"x\n")
+    _write(tmp_path / "landing/phone_survey/2019-Q1.csv", b"y\n")
+
+    requests, cursor = _evaluate(tmp_path)
+    assert sorted((r.partition_key, r.tags["monitoring/input"]) for r in requests) == [
+        ("2019-03", "acts"), ("2019-03", "phone_survey"), ("2019-03", "registry")]
+    registry_request = next(r for r in requests if r.tags["monitoring/input"] == "registry")
+    assert registry_request.asset_selection == [dg.AssetKey(["raw", "registry_rows"]), dg.AssetKey(["raw", "batches"])]
+
+    again, cursor = _evaluate(tmp_path, cursor)
+    assert isinstance(again, dg.SkipReason)
+
+    os.utime(registry, ns=(1, 1))  # same bytes, new mtime: hashed again, nothing launched
+    touched, cursor = _evaluate(tmp_path, cursor)
+    assert isinstance(touched, dg.SkipReason)
+
+    _write(registry, b"a;b\n1;3\n")
+    changed, cursor = _evaluate(tmp_path, cursor)
+    assert [r.partition_key for r in changed] == ["2019-03"]
+    assert changed[0].run_key != registry_request.run_key
+
+
+def test_month_outside_the_programme_is_not_launched(tmp_path):
+    _write(tmp_path / "landing/registry/2017-05/v1.csv", b"a\n")
+    result, _ = _evaluate(tmp_path)
+    assert isinstance(result, dg.SkipReason)
