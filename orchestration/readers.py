@@ -1,0 +1,710 @@
+"""Reading one landing file (an operator's .xlsx or .csv) into the raw layer's shape.
+
+Pure code, no Dagster: ``read_input(path, input_name)`` returns every data row of the
+file as text, keyed by the form's canonical column names, with the row number Excel
+shows (``source_row``) and the columns the form does not define (``extra_columns``,
+JSON), ready for ``warehouse.load_batch``. What the file looked like (sheet, encoding,
+delimiter, header row, which title matched which column) comes back beside the rows, so
+the ingestion can show it in the Dagster UI.
+
+Anything that stops a file from being read faithfully raises ``InputFileError`` naming
+the file, and the row and column where that applies — never a cell value that could be
+personal data. Values are not judged here: a wrong IIN or an unknown region is a
+row-level finding for dbt, not a reason to drop a file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import python_calamine
+
+from orchestration.cells import STRIP_CHARS, cell_to_text, clean_text, column_letter
+from orchestration.headers import (
+    SCAN_ROWS,
+    HeaderMatch,
+    best_header_row,
+    find_header,
+    is_number_row,
+    looks_kazakh,
+    minimum_score,
+)
+from orchestration.reference import INPUTS, input_columns
+
+XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
+CSV_DELIMITERS = (";", ",", "\t", "|")
+HEAD_BYTES = 1 << 20  # enough for the header and a few dozen rows of any real registry
+CSV_BLOCK_BYTES = 16 << 20
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+
+class InputFileError(Exception):
+    """A landing file that cannot be read as its form: the whole file is rejected.
+
+    ``str()`` reads "registry/2019-03/v1.xlsx, row 5, column «ИИН ИП /БИН субъектов МСБ":
+    …": the file as it sits in the landing folder, then the row as Excel numbers it and
+    the column by its title in the form, when the problem has a place.
+    """
+
+    def __init__(self, path: Path | str | None, message: str, row: int | None = None,
+                 column: str | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        self.message = message
+        self.row = row
+        self.column = column
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = [display_path(self.path)] if self.path is not None else []
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column «{self.column}»")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+def display_path(path: Path) -> str:
+    """The path from the input's landing folder down ('registry/2019-03/v1.xlsx').
+
+    Keeps messages short and free of the machine's directory layout.
+    """
+    parts = path.parts
+    for index in range(len(parts) - 2, -1, -1):
+        if parts[index] in INPUTS:
+            return "/".join(parts[index:])
+    return path.name
+
+
+@dataclass
+class ReadResult:
+    rows: pa.Table  # canonical columns (string) + source_row (int32) + extra_columns (JSON string)
+    file_rows: int  # data rows read (empty rows are not data)
+    header_row: int  # 1-based, as Excel shows it
+    sheet_name: str | None
+    encoding: str | None
+    delimiter: str | None
+    column_map: dict[str, str]  # canonical column name → header text found in the file
+    extra_columns: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def read_input(path: Path, input_name: str) -> ReadResult:
+    """Read one landing file of ``input_name`` ('registry', 'questionnaires', …)."""
+    path = Path(path)
+    if input_name not in INPUTS:
+        raise ValueError(f"unknown input {input_name!r}; expected one of {INPUTS}")
+    if not path.is_file():
+        raise InputFileError(path, "file not found")
+    if path.stat().st_size == 0:
+        raise InputFileError(path, "the file is empty (0 bytes)")
+    suffix = path.suffix.lower()
+    if suffix in XLSX_SUFFIXES:
+        return _read_xlsx(path, input_name)
+    if suffix in CSV_SUFFIXES:
+        return _read_csv(path, input_name)
+    raise InputFileError(path, f"unsupported file type {suffix!r}: deliver .xlsx or .csv")
+
+
+# --------------------------------------------------------------------------- header
+
+
+def _accept_header(path: Path, input_name: str, rows: Sequence[Sequence[str | None]],
+                   row_offset: int = 0) -> HeaderMatch:
+    """The header row of ``rows``, or the reason the file is rejected.
+
+    ``row_offset`` turns indexes into the 1-based row numbers shown to the operator.
+    """
+    specs = input_columns(input_name)
+    match = find_header(rows, input_name)
+    if match is None:
+        kazakh = looks_kazakh(rows)
+        if kazakh is not None:
+            raise InputFileError(
+                path, "the header appears to be in Kazakh; the form's columns are recognised by their "
+                "Russian titles (Appendix 1 of the methodology): deliver the file with the Russian header",
+                row=kazakh + row_offset + 1)
+        best = best_header_row(rows, input_name)
+        found = f"the best, row {best.row_index + row_offset + 1}, matches {best.score}" if best else "none"
+        raise InputFileError(
+            path, f"no header row found: none of the first {SCAN_ROWS} rows carries at least "
+            f"{minimum_score(input_name)} of the form's {len(specs)} column titles ({found})")
+    header_row = match.row_index + row_offset + 1
+    if match.duplicates:
+        by_name = {spec.name: spec.title_ru for spec in specs}
+        listed = "; ".join(f"«{by_name[name]}» in columns {_and_list([column_letter(i) for i in indexes])}"
+                           for name, indexes in match.duplicates.items())
+        raise InputFileError(path, f"duplicated header columns: {listed}", row=header_row,
+                             column=by_name[next(iter(match.duplicates))] if len(match.duplicates) == 1
+                             else None)
+    missing = match.missing(specs)
+    if missing:
+        titles = ", ".join(f"«{spec.title_ru}»" for spec in missing)
+        hint = ""
+        if any(cell and looks_kazakh([[cell, cell]]) is not None for cell in match.extra.values()):
+            hint = " (some header cells appear to be in Kazakh; the titles are recognised in Russian)"
+        raise InputFileError(
+            path, f"required column{'s' if len(missing) > 1 else ''} missing from the header: {titles}{hint}",
+            row=header_row, column=missing[0].title_ru if len(missing) == 1 else None)
+    return match
+
+
+def _and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _header_notes(match: HeaderMatch, input_name: str, header_row: int) -> list[str]:
+    by_name = {spec.name: spec.title_ru for spec in input_columns(input_name)}
+    notes = []
+    if match.row_index:
+        notes.append(f"header found on row {header_row}; {match.row_index} row(s) above it skipped as titles")
+    for name, distance in match.fuzzy.items():
+        notes.append(f"column «{match.titles[name]}» read as «{by_name[name]}» ({distance} edit(s) apart)")
+    for index, resembles in match.near_duplicates.items():
+        notes.append(f"column {column_letter(index)} «{match.extra[index]}» resembles "
+                     f"«{by_name[resembles]}», which is present; kept as an extra column")
+    return notes
+
+
+def _extra_keys(match: HeaderMatch) -> dict[int, str]:
+    """JSON keys for the extra columns: the title, made unique by the column letter if repeated."""
+    seen: dict[str, int] = {}
+    for title in match.extra.values():
+        seen[title] = seen.get(title, 0) + 1
+    return {index: (f"{title} [{column_letter(index)}]" if seen[title] > 1 else title)
+            for index, title in match.extra.items()}
+
+
+def _untitled_key(index: int) -> str:
+    return f"(column {column_letter(index)})"
+
+
+# --------------------------------------------------------------------------- row assembly
+
+
+class _TableBuilder:
+    """Collects data rows (already text) into the raw layer's Arrow table.
+
+    Used for every .xlsx and for the rare .csv that needs the exact Python parser.
+    Fully empty rows are not data and are only counted; values in columns without a
+    title are kept under '(column X)' so that nothing in the file is lost.
+    """
+
+    def __init__(self, input_name: str, match: HeaderMatch) -> None:
+        self.specs = input_columns(input_name)
+        self.positions = [match.columns.get(spec.name) for spec in self.specs]
+        self.values: list[list[str | None]] = [[] for _ in self.specs]
+        self.extra = _extra_keys(match)
+        self.known = set(match.columns.values()) | set(self.extra)
+        self.source_rows: list[int] = []
+        self.extras: list[str | None] = []
+        self.untitled: set[str] = set()
+        self.empty_rows = 0
+
+    def add(self, source_row: int, cells: Sequence[str | None]) -> None:
+        if not any(cells):
+            self.empty_rows += 1
+            return
+        width = len(cells)
+        for values, position in zip(self.values, self.positions, strict=True):
+            values.append(cells[position] if position is not None and position < width else None)
+        extra = {key: cells[i] for i, key in self.extra.items() if i < width and cells[i] is not None}
+        for index, value in enumerate(cells):
+            if value is not None and index not in self.known:
+                key = _untitled_key(index)
+                extra[key] = value
+                self.untitled.add(key)
+        self.extras.append(json.dumps(extra, ensure_ascii=False) if extra else None)
+        self.source_rows.append(source_row)
+
+    def finish(self) -> pa.Table:
+        columns = {spec.name: pa.array(values, pa.string()) for spec, values in zip(self.specs, self.values,
+                                                                                   strict=True)}
+        columns["source_row"] = pa.array(self.source_rows, pa.int32())
+        columns["extra_columns"] = pa.array(self.extras, pa.string())
+        return pa.table(columns)
+
+
+# --------------------------------------------------------------------------- xlsx
+
+
+def _open_workbook(path: Path) -> python_calamine.CalamineWorkbook:
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(_OLE_MAGIC):
+        content = path.read_bytes()
+        if _ENCRYPTED_PACKAGE in content:
+            raise InputFileError(path, "the workbook is password-protected (encrypted); deliver it without a "
+                                       "password")
+        raise InputFileError(path, "this is a legacy Excel 97-2003 (.xls) workbook named .xlsx; "
+                                   "save it as .xlsx")
+    if not head.startswith(_ZIP_MAGIC):
+        raise InputFileError(path, f"not an Excel workbook although named {path.suffix}: the file is "
+                                   f"{_describe_text(path)}")
+    try:
+        return python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError:
+        raise InputFileError(path, "the workbook is password-protected; deliver it without a "
+                                   "password") from None
+    except Exception as exc:  # ZipError, XmlError, CalamineError, …: the workbook is damaged
+        # ``from None``: a parser's message may quote cell text, and tracebacks reach the UI.
+        raise InputFileError(path, f"the workbook is damaged and cannot be opened ({type(exc).__name__}); "
+                                   "re-export it from the source system") from None
+
+
+def _describe_text(path: Path) -> str:
+    with path.open("rb") as fh:
+        head = fh.read(2048)
+    lowered = head.lstrip(codecs.BOM_UTF8).lstrip().lower()
+    if lowered.startswith((b"<!doctype html", b"<html", b"<table")):
+        return "an HTML page (web systems often export 'Excel' this way); save it as .xlsx"
+    if lowered.startswith(b"<?xml"):
+        return "an XML document (perhaps Excel 2003 XML); save it as .xlsx"
+    if b"\x00" not in head:
+        return "plain text (perhaps a CSV); deliver it as .csv or save it as .xlsx"
+    return "of an unknown binary format"
+
+
+@dataclass
+class _SheetCandidate:
+    name: str
+    visible: bool
+    sheet: python_calamine.CalamineSheet
+    head: list[list[str | None]]
+    match: HeaderMatch | None
+
+
+def _sheet_candidates(path: Path, workbook: python_calamine.CalamineWorkbook) -> list[_SheetCandidate]:
+    candidates = []
+    for meta in workbook.sheets_metadata:
+        if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+            continue
+        try:
+            sheet = workbook.get_sheet_by_name(meta.name)
+            raw_head = sheet.to_python(skip_empty_area=False, nrows=SCAN_ROWS)
+        except Exception as exc:
+            raise InputFileError(path, f"sheet '{meta.name}' cannot be read ({type(exc).__name__})") from None
+        head = [[cell_to_text(value) for value in row] for row in raw_head]
+        visible = meta.visible == python_calamine.SheetVisibleEnum.Visible
+        candidates.append(_SheetCandidate(meta.name, visible, sheet, head, None))
+    return candidates
+
+
+def _choose_sheet(path: Path, input_name: str,
+                  candidates: list[_SheetCandidate]) -> tuple[_SheetCandidate, str]:
+    """The sheet holding the form's header, and a note saying why it was chosen.
+
+    Several sheets that each hold a complete header are refused rather than guessed
+    between: the operator may have split the month over sheets, or left an old copy.
+    """
+    specs = input_columns(input_name)
+    if not any(any(any(row) for row in c.head) for c in candidates):
+        raise InputFileError(path, "the workbook is empty: no sheet has any data")
+    complete, partial = [], []
+    for candidate in candidates:
+        candidate.match = find_header(candidate.head, input_name)
+        if candidate.match is None:
+            continue
+        flawed = candidate.match.missing(specs) or candidate.match.duplicates
+        (partial if flawed else complete).append(candidate)
+    visible = [c for c in complete if c.visible]
+    chosen_from = visible or complete
+    if len(chosen_from) > 1:
+        names = ", ".join(f"'{c.name}'" for c in chosen_from)
+        raise InputFileError(path, f"several sheets carry the form's header ({names}); deliver one sheet per "
+                                   "file or delete the copies")
+    if chosen_from:
+        chosen = chosen_from[0]
+    elif partial:
+        chosen = max(partial, key=lambda c: c.match.score if c.match else 0)
+    else:  # no header anywhere: report on a sheet in Kazakh if there is one, else the fullest
+        chosen = max(candidates, key=lambda c: (looks_kazakh(c.head) is not None,
+                                                 sum(1 for row in c.head if any(row))))
+    others = [c for c in candidates if c is not chosen]
+    if not others:
+        return chosen, f"sheet '{chosen.name}' read (the only sheet)"
+    reasons = []
+    for other in others:
+        if not any(any(row) for row in other.head):
+            reasons.append(f"'{other.name}' (empty)")
+        elif other in complete:
+            reasons.append(f"'{other.name}' (hidden copy of the header)")
+        else:
+            reasons.append(f"'{other.name}' (no header of the form)")
+    return chosen, (f"sheet '{chosen.name}' chosen because it holds the form's header; "
+                    f"sheets ignored: {', '.join(reasons)}")
+
+
+def _fill_merged_down(sheet: python_calamine.CalamineSheet, rows: list[list[object]], first_data: int) -> int:
+    """Give every row of a vertically merged data cell the merged value, as Excel shows it.
+
+    Operators merge e.g. the region over the rows of one client; only the top cell holds
+    the value in the file. Merges across columns are left alone (the value belongs to
+    one column). Returns the number of cells filled (reported in the notes).
+    """
+    filled = 0
+    try:
+        ranges = sheet.merged_cell_ranges or []
+    except Exception:  # not every format exposes merges
+        return 0
+    for (top, left), (bottom, right) in ranges:
+        if left != right or bottom <= top or top < first_data:
+            continue
+        value = rows[top][left] if top < len(rows) and left < len(rows[top]) else ""
+        for index in range(top + 1, min(bottom, len(rows) - 1) + 1):
+            if left < len(rows[index]) and rows[index][left] == "":
+                rows[index][left] = value
+                filled += 1
+    return filled
+
+
+def _read_xlsx(path: Path, input_name: str) -> ReadResult:
+    workbook = _open_workbook(path)
+    try:
+        candidates = _sheet_candidates(path, workbook)
+        chosen, sheet_note = _choose_sheet(path, input_name, candidates)
+        try:
+            match = _accept_header(path, input_name, chosen.head)
+        except InputFileError as exc:
+            if len(candidates) == 1:
+                raise
+            raise InputFileError(path, f"sheet '{chosen.name}': {exc.message}", exc.row, exc.column) from None
+        header_row = match.row_index + 1
+        notes = [sheet_note, *_header_notes(match, input_name, header_row)]
+        try:
+            raw_rows = chosen.sheet.to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise InputFileError(path, f"sheet '{chosen.name}' cannot be read ({type(exc).__name__})") \
+                from None
+    finally:
+        workbook.close()
+    first_data = _first_data_index(chosen.head, match.row_index, notes)
+    filled = _fill_merged_down(chosen.sheet, raw_rows, first_data)
+    if filled:
+        notes.append(f"{filled} cell(s) of vertically merged data cells filled with the merged value")
+    builder = _TableBuilder(input_name, match)
+    for index in range(first_data, len(raw_rows)):
+        builder.add(index + 1, [cell_to_text(value) for value in raw_rows[index]])
+    del raw_rows
+    table, extra_keys, body_notes = _builder_output(builder, match)
+    return _assemble(table, match, input_name, header_row, notes + body_notes, extra_keys,
+                     sheet_name=chosen.name, encoding=None, delimiter=None)
+
+
+def _first_data_index(head: Sequence[Sequence[str | None]], header_index: int, notes: list[str]) -> int:
+    """Index of the first row after the header, past a row of column numbers if there is one."""
+    for index in range(header_index + 1, min(len(head), header_index + 3)):
+        if not any(head[index]):
+            continue
+        if is_number_row(head[index]):
+            notes.append(f"row {index + 1} holds the column numbers (1, 2, 3 …) and is skipped")
+            return index + 1
+        break
+    return header_index + 1
+
+
+def _builder_output(builder: _TableBuilder, match: HeaderMatch) -> tuple[pa.Table, list[str], list[str]]:
+    """The table, the extra column keys and the notes of a row-by-row read."""
+    notes = []
+    if builder.empty_rows:
+        notes.append(f"{builder.empty_rows} empty row(s) skipped")
+    untitled = sorted(builder.untitled)
+    if untitled:
+        notes.append(f"values found under columns without a title, kept as {', '.join(untitled)}")
+    return builder.finish(), list(_extra_keys(match).values()) + untitled, notes
+
+
+def _assemble(table: pa.Table, match: HeaderMatch, input_name: str, header_row: int, notes: list[str],
+              extra_keys: list[str], *, sheet_name: str | None, encoding: str | None,
+              delimiter: str | None) -> ReadResult:
+    if extra_keys:
+        notes.append(f"extra columns kept in extra_columns: {', '.join(f'«{k}»' for k in extra_keys)}")
+    if table.num_rows == 0:
+        notes.append("the file has a header but no data rows")
+    return ReadResult(
+        rows=table, file_rows=table.num_rows, header_row=header_row, sheet_name=sheet_name,
+        encoding=encoding, delimiter=delimiter, column_map=dict(match.titles),
+        extra_columns=extra_keys, notes=notes)
+
+
+# --------------------------------------------------------------------------- csv
+
+
+@dataclass(frozen=True)
+class _Encoding:
+    codec: str  # for Python and for Arrow's transcoding
+    bom: int  # bytes of byte-order mark before the text
+    label: str  # what ReadResult.encoding reports
+
+
+def _detect_encoding(path: Path, head: bytes) -> _Encoding:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else cp1251 (Windows Cyrillic).
+
+    The head is decoded as UTF-8 first: Cyrillic in cp1251 is practically never valid
+    UTF-8, so a head that decodes is UTF-8.
+    """
+    if head.startswith(codecs.BOM_UTF8):
+        return _Encoding("utf-8", 3, "utf-8-sig")
+    if head.startswith(codecs.BOM_UTF16_LE):
+        return _Encoding("utf-16-le", 2, "utf-16")
+    if head.startswith(codecs.BOM_UTF16_BE):
+        return _Encoding("utf-16-be", 2, "utf-16")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return _Encoding("utf-8", 0, "utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("cp1251")().decode(head, final=False)
+    except UnicodeDecodeError:
+        raise InputFileError(path, "the text is neither UTF-8 nor cp1251 (Windows Cyrillic); save the file "
+                                   "as UTF-8") from None
+    return _Encoding("cp1251", 0, "cp1251")
+
+
+def _head_records(text: str, delimiter: str, complete: bool) -> list[tuple[list[str], int]]:
+    """The first records of the text, each with the number of characters up to its end.
+
+    Python's csv module is fed line by line so that the end of every record (which may
+    span several lines: quoted line breaks, as in the form's hyphenated titles) is known
+    exactly; the body is then read from that point by Arrow.
+    """
+    consumed = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal consumed
+        for line in io.StringIO(text, newline=""):
+            consumed += len(line)
+            yield line
+
+    records = []
+    for fields in csv.reader(lines(), delimiter=delimiter, quotechar='"', doublequote=True, strict=False):
+        records.append((fields, consumed))
+        if len(records) > SCAN_ROWS + 3:
+            break
+    if not complete and records and records[-1][1] >= len(text):
+        records.pop()  # may be cut in the middle
+    return records
+
+
+@dataclass
+class _CsvLayout:
+    delimiter: str
+    records: list[tuple[list[str], int]]
+    match: HeaderMatch
+    width: int  # fields per record (header and the rows seen in the head)
+    header_width: int  # fields of the header record
+
+
+def _csv_layout(path: Path, input_name: str, text: str, complete: bool) -> _CsvLayout:
+    """Pick the delimiter under which the header of the form appears; then check that header."""
+    tried: dict[str, list[list[str | None]]] = {}
+    best: tuple[tuple[int, int], str, list[tuple[list[str], int]]] | None = None
+    for delimiter in CSV_DELIMITERS:
+        records = _head_records(text, delimiter, complete)
+        rows = [[clean_text(value) for value in fields] for fields, _ in records]
+        tried[delimiter] = rows
+        match = best_header_row(rows, input_name)
+        score = (match.score if match else 0, sum(1 for row in rows for cell in row if cell))
+        if best is None or score > best[0]:
+            best = (score, delimiter, records)
+    assert best is not None
+    _, delimiter, records = best
+    match = _accept_header(path, input_name, tried[delimiter])
+    width = max(len(fields) for fields, _ in records[match.row_index:])
+    return _CsvLayout(delimiter, records, match, width, len(records[match.row_index][0]))
+
+
+def _read_csv(path: Path, input_name: str) -> ReadResult:
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    encoding = _detect_encoding(path, head)
+    complete = len(head) == size
+    try:
+        text = codecs.getincrementaldecoder(encoding.codec)().decode(head[encoding.bom:], final=complete)
+    except UnicodeDecodeError:
+        raise InputFileError(path, f"the text is not valid {encoding.label}") from None
+    if not text.strip(STRIP_CHARS):
+        raise InputFileError(path, "the file is empty: it holds no text")
+    layout = _csv_layout(path, input_name, text, complete)
+    match = layout.match
+    header_row = match.row_index + 1
+    notes = [f"read as {encoding.label} text delimited by {_delimiter_name(layout.delimiter)}",
+             *_header_notes(match, input_name, header_row)]
+    head_rows = [[clean_text(value) for value in fields] for fields, _ in layout.records]
+    first_data = _first_data_index(head_rows, match.row_index, notes)
+    chars = layout.records[first_data - 1][1]
+    offset = encoding.bom + len(text[:chars].encode(encoding.codec))
+    try:
+        table, extra_keys, body_notes = _read_csv_body_fast(path, input_name, encoding, layout, offset,
+                                                            first_data + 1)
+    except _NeedsExactParser:
+        table, extra_keys, body_notes = _read_csv_body_exact(path, input_name, encoding, layout, offset,
+                                                             first_data + 1)
+    notes += body_notes
+    return _assemble(table, match, input_name, header_row, notes, extra_keys, sheet_name=None,
+                     encoding=encoding.label, delimiter=layout.delimiter)
+
+
+def _delimiter_name(delimiter: str) -> str:
+    return {"\t": "tabs", ";": "';'", ",": "','", "|": "'|'"}[delimiter]
+
+
+class _NeedsExactParser(Exception):
+    """A record whose field count differs from the header's: Arrow cannot say which row it is."""
+
+
+def _trimmed(column: pa.Array) -> pa.Array:
+    """Vectorised clean_text: strip the same characters; what becomes '' is null.
+
+    Fields that were empty in the file are already null (Arrow's ``null_values``).
+    """
+    trimmed = pc.utf8_trim(column, characters=STRIP_CHARS)
+    blank = pc.equal(pc.binary_length(trimmed), 0)
+    if pc.any(blank).as_py():
+        trimmed = pc.if_else(blank, pa.scalar(None, pa.string()), trimmed)
+    return trimmed
+
+
+def _read_csv_body_fast(path: Path, input_name: str, encoding: _Encoding, layout: _CsvLayout, offset: int,
+                        first_row: int) -> tuple[pa.Table, list[str], list[str]]:
+    """Arrow's CSV reader from the first data byte on, every field as text, batch by batch.
+
+    Streaming keeps memory near the size of the result (one block in flight, each block's
+    untrimmed text freed once trimmed). Blank lines are kept as rows while numbering (so
+    row numbers stay those Excel shows) and dropped afterwards. Any record with another
+    field count sends the file to the exact parser, which can name its row.
+    """
+    names = [f"f{i}" for i in range(layout.width)]
+    invalid: list[int] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        invalid.append(row.actual_columns)
+        return "skip"
+
+    read_options = pacsv.ReadOptions(column_names=names, block_size=CSV_BLOCK_BYTES,
+                                     encoding="utf8" if encoding.codec == "utf-8" else encoding.codec)
+    parse_options = pacsv.ParseOptions(delimiter=layout.delimiter, quote_char='"', double_quote=True,
+                                       escape_char=False, newlines_in_values=True, ignore_empty_lines=False,
+                                       invalid_row_handler=on_invalid)
+    convert_options = pacsv.ConvertOptions(column_types={name: pa.string() for name in names},
+                                           strings_can_be_null=True, quoted_strings_can_be_null=True,
+                                           null_values=[""])
+    columns: list[list[pa.Array]] = [[] for _ in names]
+    source_rows: list[pa.Array] = []
+    next_row, empty = first_row, 0
+    if offset < path.stat().st_size:
+        source = pa.OSFile(str(path))
+        source.seek(offset)
+        try:
+            for batch in pacsv.open_csv(source, read_options=read_options, parse_options=parse_options,
+                                        convert_options=convert_options):
+                cleaned = [_trimmed(batch.column(i)) for i in range(batch.num_columns)]
+                numbers = pa.array(np.arange(next_row, next_row + batch.num_rows, dtype=np.int32))
+                next_row += batch.num_rows
+                del batch
+                filled = cleaned[0].is_valid()
+                for array in cleaned[1:]:
+                    filled = pc.or_(filled, array.is_valid())
+                kept = pc.sum(filled).as_py() or 0
+                if kept < len(numbers):
+                    empty += len(numbers) - kept
+                    cleaned = [pc.filter(array, filled) for array in cleaned]
+                    numbers = pc.filter(numbers, filled)
+                for store, array in zip(columns, cleaned, strict=True):
+                    store.append(array)
+                source_rows.append(numbers)
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            # ``from None`` here and below: Arrow's messages may quote the offending row.
+            if isinstance(exc, UnicodeDecodeError) or "UTF8" in str(exc):
+                raise InputFileError(path, f"the text is not valid {encoding.label} throughout; save the "
+                                           "whole file in one encoding") from None
+            raise _NeedsExactParser() from None
+        finally:
+            source.close()
+    if invalid:
+        raise _NeedsExactParser()
+    body = [pa.chunked_array(store, pa.string()) for store in columns]
+    numbers = pa.chunked_array(source_rows, pa.int32())
+    return _body_to_rows(body, numbers, empty, input_name, layout)
+
+
+def _body_to_rows(body: list[pa.ChunkedArray], source_row: pa.ChunkedArray, empty: int, input_name: str,
+                  layout: _CsvLayout) -> tuple[pa.Table, list[str], list[str]]:
+    match = layout.match
+    notes = [f"{empty} empty row(s) skipped"] if empty else []
+    extra = _extra_keys(match)
+    known = set(match.columns.values()) | set(extra)
+    untitled = {i: _untitled_key(i) for i, column in enumerate(body)
+                if i not in known and column.null_count < len(column)}
+    if untitled:
+        notes.append(f"values found under columns without a title, kept as {', '.join(untitled.values())}")
+    extra.update(untitled)
+    columns: dict[str, pa.ChunkedArray | pa.Array] = {}
+    for spec in input_columns(input_name):
+        index = match.columns.get(spec.name)
+        columns[spec.name] = body[index] if index is not None else pa.nulls(len(source_row), pa.string())
+    columns["source_row"] = source_row
+    columns["extra_columns"] = _extra_json({key: body[i] for i, key in extra.items()}, len(source_row))
+    return pa.table(columns), list(extra.values()), notes
+
+
+def _extra_json(columns: dict[str, pa.Array | pa.ChunkedArray], rows: int) -> pa.Array:
+    """Per row, a JSON object of its non-empty extra values (null when it has none).
+
+    Python per row, but only over the extra columns, which files rarely have.
+    """
+    if not columns:
+        return pa.nulls(rows, pa.string())
+    keys = list(columns)
+    values = [column.to_pylist() for column in columns.values()]
+    out = []
+    for row in zip(*values, strict=True):
+        extra = {key: value for key, value in zip(keys, row, strict=True) if value is not None}
+        out.append(json.dumps(extra, ensure_ascii=False) if extra else None)
+    return pa.array(out, pa.string())
+
+
+def _read_csv_body_exact(path: Path, input_name: str, encoding: _Encoding, layout: _CsvLayout, offset: int,
+                         first_row: int) -> tuple[pa.Table, list[str], list[str]]:
+    """Python's csv module over the body: slower, but it knows every record's row number.
+
+    Records shorter than the header are padded (Excel shows their last cells empty);
+    values beyond the header's last column are kept as '(column X)' extras. So a ragged
+    file loses nothing, and the notes say how many rows were ragged.
+    """
+    builder = _TableBuilder(input_name, layout.match)
+    short = 0
+    number = first_row
+    with path.open("rb") as raw:
+        raw.seek(offset)
+        stream = io.TextIOWrapper(raw, encoding=encoding.codec, newline="")
+        reader = csv.reader(stream, delimiter=layout.delimiter, quotechar='"', doublequote=True,
+                            strict=False)
+        try:
+            for number, fields in enumerate(reader, start=first_row):
+                cells = [clean_text(value) for value in fields]
+                if len(fields) < layout.header_width and any(cells):
+                    short += 1
+                builder.add(number, cells)
+        except UnicodeDecodeError:
+            raise InputFileError(path, f"the text is not valid {encoding.label} throughout; save the "
+                                       "whole file in one encoding", row=number + 1) from None
+    table, extra_keys, notes = _builder_output(builder, layout.match)
+    if short:
+        notes.insert(0, f"{short} row(s) have fewer fields than the header; their missing cells are empty")
+    return table, extra_keys, notes

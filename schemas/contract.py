@@ -1,0 +1,216 @@
+"""What every input contract shares: the raw-layer shape, allowed-value checks, reporting.
+
+A contract checks the *structure* of a file already read (``orchestration.readers``):
+every column of the form is present as text, ``source_row`` numbers rows uniquely, and
+— only where the regulation fixes the values (scores 1–5, call outcomes, confirmation
+methods, yes/no answers) — cells hold one of them. Failing the contract rejects the
+file, so nothing that is a row-level finding (a wrong IIN, an unknown region) belongs
+here: those are dbt's validation rules, which keep the row and flag it.
+
+Validation is lazy (every failure is collected in one run) and vectorised (pandas /
+Arrow), so a million-row file is checked in about a second.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow
+
+from orchestration.cells import mask
+from orchestration.readers import InputFileError
+from orchestration.reference import ColumnSpec, input_columns, seed_rows
+from orchestration.settings import SEEDS_DIR
+
+MAX_LISTED = 20  # failures spelt out in the message; the rest are counted
+
+
+_SPACES = re.compile(r"[\s\u00a0]+")
+_HOMOGLYPHS = str.maketrans("aoecpxykhmtb", "аоесрхукнмтв")
+
+
+def lookup_key(value: str) -> str:
+    """The key dbt looks a cell up by (macro ``lookup_key``): the contract accepts exactly
+    what staging can resolve. Lower case, ё→е, runs of spaces → one, trimmed, Latin
+    look-alike letters folded to Cyrillic.
+    """
+    return _SPACES.sub(" ", value.lower().replace("ё", "е")).strip().translate(_HOMOGLYPHS)
+
+
+def spellings(domain: str, seed: str | None = None, columns: tuple[str, ...] = ()) -> list[str]:
+    """Every accepted spelling of a reference value: a seed's code and name columns, plus
+    the ``value_aliases`` seed's rows for ``domain`` (the same list dbt staging uses).
+    """
+    values = [row[column] for row in seed_rows(seed) for column in columns] if seed else []
+    if (SEEDS_DIR / "value_aliases.csv").exists():
+        values += [row["alias"] for row in seed_rows("value_aliases") if row["domain"] == domain]
+    return [value for value in dict.fromkeys(values) if value.strip()]
+
+
+def one_of(values: Iterable[str], label: str) -> pa.Check:
+    """Cell (when filled) is one of ``values`` under ``lookup_key``.
+
+    Keys are computed once per distinct cell value, not per row, so a million-row column
+    of a handful of answers costs one ``isin``.
+    """
+    values = list(values)
+    allowed = frozenset(lookup_key(value) for value in values)
+    shown = ", ".join(sorted(values))
+
+    def check(series: pd.Series) -> pd.Series:
+        distinct = series.dropna().unique()
+        wrong = [value for value in distinct if lookup_key(str(value)) not in allowed]
+        return ~series.isin(wrong)
+
+    return pa.Check(check, name=label, error=f"not one of: {shown}")
+
+
+def score_1_to_5() -> pa.Check:
+    """A score of the 1-5 scale the forms print (Appendix 2; Appendix 4, question 2)."""
+    return pa.Check.isin(["1", "2", "3", "4", "5"], name="score_1_to_5", error="not a score 1-5")
+
+
+def build_schema(input_name: str, checks: Mapping[str, list[pa.Check]] | None = None) -> pa.DataFrameSchema:
+    """The raw-layer shape of one input, with value checks on the columns named in ``checks``.
+
+    Every canonical column is nullable text (empty cells are row-level findings, for
+    dbt); ``source_row`` is a positive, unique row number; nothing else is allowed
+    (strict), since ``extra_columns`` already holds what the form does not define.
+    """
+    checks = checks or {}
+    specs = input_columns(input_name)
+    unknown = set(checks) - {spec.name for spec in specs}
+    if unknown:
+        raise ValueError(f"checks for columns {sorted(unknown)} that input {input_name!r} does not have")
+    columns = {
+        spec.name: pa.Column(str, nullable=True, checks=checks.get(spec.name, []), title=spec.title_ru)
+        for spec in specs
+    }
+    columns["source_row"] = pa.Column("int32", checks=pa.Check.gt(0, error="row number not positive"),
+                                      unique=True, nullable=False)
+    columns["extra_columns"] = pa.Column(str, nullable=True)
+    return pa.DataFrameSchema(columns, strict=True, name=input_name, coerce=False)
+
+
+@dataclass(frozen=True)
+class Failure:
+    source_row: int | None
+    column: str | None  # the form's title (or the technical name for source_row / extra_columns)
+    problem: str  # what is wrong; a value is shown only when it is not personal data
+
+    def __str__(self) -> str:
+        where = [f"row {self.source_row}"] if self.source_row is not None else []
+        if self.column:
+            where.append(f"column «{self.column}»")
+        return f"{', '.join(where)}: {self.problem}" if where else self.problem
+
+
+class ContractViolation(InputFileError):
+    """A file that does not fit its input contract; ``failures`` holds every problem found.
+
+    With one failure, ``row`` and ``column`` point at it, so it reads like any other
+    ``InputFileError``; with several, the message lists the first ``MAX_LISTED`` (each with
+    its row and column title) and counts the rest.
+    """
+
+    def __init__(self, path: Path | str | None, failures: list[Failure]) -> None:
+        self.failures = failures
+        if len(failures) == 1:
+            only = failures[0]
+            super().__init__(path, f"contract failure: {only.problem}", row=only.source_row,
+                             column=only.column)
+            return
+        listed = "; ".join(str(failure) for failure in failures[:MAX_LISTED])
+        more = len(failures) - MAX_LISTED
+        message = f"{len(failures)} contract failures: {listed}"
+        if more > 0:
+            message += f"; … and {more} more"
+        super().__init__(path, message)
+
+
+def validate_rows(input_name: str, schema: pa.DataFrameSchema, rows: pyarrow.Table,
+                  source: Path | str | None = None) -> None:
+    """Check ``rows`` against ``schema``; raise ``ContractViolation`` listing every failure.
+
+    ``source`` (the landing file, absolute or relative to the landing folder) names the
+    file in the message.
+    """
+    path = source
+    frame = rows.to_pandas()
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        failures = _failures(errors.failure_cases, frame, input_columns(input_name))
+        raise ContractViolation(path, failures) from None  # pandera's text quotes cell values
+    except pa.errors.SchemaError as error:  # raised eagerly for some frame-level problems
+        raise ContractViolation(path, [Failure(None, None, _plain(str(error)))]) from None
+
+
+def _failures(cases: pd.DataFrame, frame: pd.DataFrame, specs: tuple[ColumnSpec, ...]) -> list[Failure]:
+    by_name = {spec.name: spec for spec in specs}
+    source_rows = frame["source_row"] if "source_row" in frame else None
+    failures = []
+    for case in cases.itertuples(index=False):
+        column = case.column if isinstance(case.column, str) else None
+        spec = by_name.get(column) if column else None
+        row = None
+        if source_rows is not None and case.index is not None and not pd.isna(case.index):
+            row = int(source_rows.iloc[int(case.index)]) if column != "source_row" else None
+        value = case.failure_case
+        if case.schema_context == "DataFrameSchema":
+            problem = _frame_problem(str(case.check), str(value), by_name)
+            failures.append(Failure(None, None, problem))
+            continue
+        check = str(case.check)
+        if column == "source_row":
+            failures.append(Failure(None, "source_row", f"{_check_text(check)} (row number {value})"))
+            continue
+        if check.startswith("dtype("):
+            failures.append(Failure(None, spec.title_ru if spec else column,
+                                    f"column is {value}, expected text"))
+            continue
+        shown = "(hidden: personal data)" if spec is None or spec.personal_data else repr(_short(value))
+        failures.append(Failure(row, spec.title_ru if spec else column, f"{_check_text(check)}: {shown}"))
+    order = {spec.title_ru: spec.position for spec in specs}
+    failures.sort(key=lambda f: (f.source_row is not None, f.source_row or 0, order.get(f.column or "", 0)))
+    return failures
+
+
+def _frame_problem(check: str, value: str, by_name: Mapping[str, ColumnSpec]) -> str:
+    title = by_name[value].title_ru if value in by_name else value
+    if check == "column_in_schema":
+        return f"unexpected column {value!r} (not part of the contract)"
+    if check == "column_in_dataframe":
+        return f"column «{title}» is missing"
+    return f"{check}: {value}"
+
+
+_CHECK_TEXT = {
+    "score_1_to_5": "not a score 1-5",
+    "field_uniqueness": "row number repeated",
+    "greater_than(0)": "row number not positive",
+}
+
+
+def _check_text(check: str) -> str:
+    if check in _CHECK_TEXT:
+        return _CHECK_TEXT[check]
+    if check.startswith("isin(") or check.startswith("one_of_"):
+        return "value not allowed"
+    return check
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _plain(message: str) -> str:
+    """First line of a pandera message, identifiers masked (it may quote a value)."""
+    first = message.splitlines()[0] if message else "contract failure"
+    return " ".join(mask(word) if word.isdigit() and len(word) >= 8 else word for word in first.split())
