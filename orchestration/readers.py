@@ -31,6 +31,7 @@ import python_calamine
 
 from orchestration.cells import STRIP_CHARS, cell_to_text, clean_text, column_letter
 from orchestration.headers import (
+    KAZAKH_LETTERS,
     SCAN_ROWS,
     HeaderMatch,
     best_header_row,
@@ -67,6 +68,10 @@ class InputFileError(Exception):
         self.row = row
         self.column = column
         super().__init__(str(self))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Rebuilt from its fields when pickled (e.g. across a multiprocess executor).
+        return (type(self), (self.path, self.message, self.row, self.column))
 
     def __str__(self) -> str:
         where = [display_path(self.path)] if self.path is not None else []
@@ -154,7 +159,7 @@ def _accept_header(path: Path, input_name: str, rows: Sequence[Sequence[str | No
     if missing:
         titles = ", ".join(f"«{spec.title_ru}»" for spec in missing)
         hint = ""
-        if any(cell and looks_kazakh([[cell, cell]]) is not None for cell in match.extra.values()):
+        if any(KAZAKH_LETTERS & set(cell.lower()) for cell in match.extra.values()):
             hint = " (some header cells appear to be in Kazakh; the titles are recognised in Russian)"
         raise InputFileError(
             path, f"required column{'s' if len(missing) > 1 else ''} missing from the header: {titles}{hint}",

@@ -120,6 +120,7 @@ class ContractViolation(InputFileError):
 
     def __init__(self, path: Path | str | None, failures: list[Failure]) -> None:
         self.failures = failures
+        self.source = path
         if len(failures) == 1:
             only = failures[0]
             super().__init__(path, f"contract failure: {only.problem}", row=only.source_row,
@@ -131,6 +132,9 @@ class ContractViolation(InputFileError):
         if more > 0:
             message += f"; … and {more} more"
         super().__init__(path, message)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.source, self.failures))
 
 
 def validate_rows(input_name: str, schema: pa.DataFrameSchema, rows: pyarrow.Table,

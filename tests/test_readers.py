@@ -602,6 +602,14 @@ def test_error_names_file_row_and_column():
     assert (error.row, error.column, error.message) == (5, "ИИН ИП /БИН субъектов МСБ", "bad")
 
 
+def test_error_survives_pickling():
+    import pickle
+
+    error = InputFileError(Path("registry/2019-03/v1.csv"), "bad", row=5, column="Пол клиента")
+    copy = pickle.loads(pickle.dumps(error))
+    assert (str(copy), copy.row, copy.column) == (str(error), 5, "Пол клиента")
+
+
 def test_mask_hides_identifiers():
     assert mask("900101300123") == "9001******23"
     assert mask("short") == "*****"
@@ -626,3 +634,15 @@ def test_cell_to_text(value, text):
 def test_column_letters():
     letters = ["A", "Z", "AA", "AZ", "BA", "ZZ", "AAA"]
     assert [column_letter(i) for i in (0, 25, 26, 51, 52, 701, 702)] == letters
+
+
+def test_partly_kazakh_header_names_the_missing_columns_with_a_hint(tmp_path):
+    titles = list(TITLES)
+    titles[5] = "ЖК ЖСН / ШОБ субъектілерінің БСН"
+    path = write_xlsx(landing(tmp_path, "v1.xlsx"), form_rows([data_row()], titles))
+    with pytest.raises(InputFileError) as error:
+        read_input(path, "registry")
+    assert str(error.value) == (
+        "registry/2019-03/v1.xlsx, row 2, column «ИИН ИП /БИН субъектов МСБ»: required column missing "
+        "from the header: «ИИН ИП /БИН субъектов МСБ» (some header cells appear to be in Kazakh; "
+        "the titles are recognised in Russian)")

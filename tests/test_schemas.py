@@ -156,6 +156,15 @@ def test_million_rows_validate(benchmark_rows=1_000_000):
     validate("questionnaires", rows)
 
 
+def test_contract_violation_survives_pickling():
+    import pickle
+
+    with pytest.raises(ContractViolation) as error:
+        validate("acts", rows_for("acts", confirmation_method=["подпись", None, None]), "acts/2019-03.xlsx")
+    copy = pickle.loads(pickle.dumps(error.value))
+    assert (str(copy), copy.failures) == (str(error.value), error.value.failures)
+
+
 def test_unknown_input_rejected():
     with pytest.raises(ValueError, match="unknown input 'invoices'"):
         validate("invoices", rows_for("acts"))
