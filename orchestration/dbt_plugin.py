@@ -39,3 +39,8 @@ def pseudonymise_macro_sql(key: str) -> str:
 class Plugin(BasePlugin):
     def configure_connection(self, conn) -> None:  # noqa: ANN001 - DuckDB connection from dbt
         conn.execute(pseudonymise_macro_sql(os.environ.get("MONITORING_HMAC_KEY", DEV_HMAC_KEY)))
+
+    def configure_cursor(self, cursor) -> None:  # noqa: ANN001 - DuckDB cursor from dbt
+        # dbt-duckdb runs every query on a cursor, and a DuckDB cursor is a separate connection:
+        # temp macros of the parent connection are not visible there.
+        cursor.execute(pseudonymise_macro_sql(os.environ.get("MONITORING_HMAC_KEY", DEV_HMAC_KEY)))
