@@ -1,0 +1,813 @@
+"""The report (issue 6): every figure in the .docx and the .xlsx equals the marts.
+
+The fixture analytics.duckdb is built by hand with chosen numbers (some republic totals
+deliberately smaller than the sum of their rows, as distinct counts are), and the expected
+texts are formatted here, independently of the code under test.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+from docx import Document
+from python_calamine import CalamineWorkbook
+
+from orchestration.reports import parse_period, write_report
+from orchestration.reports.pdf import convert_to_pdf, find_office
+
+NB = "\u00a0"
+AKM, KAR, TUR, ALM = "Акмолинская область", "Карагандинская область", "Туркестанская область", "город Алматы"
+REGIONS = {AKM: ("11", 10), KAR: ("35", 70), TUR: ("61", 130), ALM: ("75", 160)}
+OFFICIAL_ORDER = [AKM, KAR, TUR, ALM]
+Q1, Q2, H1 = (
+    ("quarter", "2019-01-01", "2019-03-31"),
+    ("quarter", "2019-04-01", "2019-06-30"),
+    ("year_to_date", "2019-01-01", "2019-06-30"),
+)
+Q1_YTD = ("year_to_date", "2019-01-01", "2019-03-31")
+Q4, YTD_NOV = ("quarter", "2019-10-01", "2019-11-30"), ("year_to_date", "2019-01-01", "2019-11-30")
+QUARTER, HALF = "Апрель–июнь", "Январь–июнь"  # the column headers of a 2019-Q2 report
+
+# --- the hand-chosen figures: {period: {(region, dims…): count}}; None = the total row ---------
+
+I1 = {
+    Q2: {(AKM,): 1200, (KAR,): 2345, (TUR,): 987, (ALM,): 15000, (None,): 19400},  # 19 532 summed: ¹
+    H1: {(AKM,): 2100, (KAR,): 4100, (TUR,): 1500, (ALM,): 26000, (None,): 33700},
+    Q1: {(AKM,): 1000, (KAR,): 2000, (TUR,): 900, (ALM,): 12000, (None,): 15900},
+    Q1_YTD: {(AKM,): 1000, (KAR,): 2000, (TUR,): 900, (ALM,): 12000, (None,): 15900},
+    Q4: {(AKM,): 1100, (ALM,): 9000, (None,): 10100},
+    YTD_NOV: {(AKM,): 5000, (ALM,): 50000, (None,): 54321},
+}
+SECTIONS = {
+    "A": "Сельское, лесное и рыбное хозяйство",
+    "C": "Обрабатывающая промышленность",
+    "G": "Оптовая и розничная торговля; ремонт автомобилей и мотоциклов",
+}
+I2 = {
+    Q2: {
+        (AKM, "A"): 500,
+        (AKM, "G"): 600,
+        (AKM, None): 1100,
+        (ALM, "C"): 3000,
+        (ALM, "G"): 12000,
+        (ALM, None): 14990,  # 15 000 summed: ²
+        (None, "A"): 500,
+        (None, "C"): 3000,
+        (None, "G"): 12590,  # 12 600 summed over regions: ¹
+        (None, None): 16080,
+    },  # 16 090 over regions (¹) and over sections (²)
+    H1: {
+        (AKM, "A"): 800,
+        (AKM, "G"): 900,
+        (AKM, None): 1700,
+        (ALM, "C"): 5000,
+        (ALM, "G"): 20000,
+        (ALM, None): 25000,
+        (None, "A"): 800,
+        (None, "C"): 5000,
+        (None, "G"): 20900,
+        (None, None): 26700,
+    },
+}
+I3 = {
+    Q2: {
+        (KAR, "too"): 1500,
+        (KAR, "ip"): 845,
+        (KAR, None): 2345,
+        (None, "too"): 1500,
+        (None, "ip"): 845,
+        (None, None): 2345,
+    },
+    H1: {
+        (KAR, "too"): 2600,
+        (KAR, "ip"): 1500,
+        (KAR, None): 4100,
+        (None, "too"): 2600,
+        (None, "ip"): 1500,
+        (None, None): 4100,
+    },
+}
+I4 = {
+    Q2: {
+        (AKM, "male"): 700,
+        (AKM, "female"): 480,
+        (AKM, None): 1180,
+        (TUR, "male"): 500,
+        (TUR, "female"): 480,
+        (TUR, None): 980,
+        (None, "male"): 1200,
+        (None, "female"): 950,
+        (None, None): 2150,
+    },  # 960 and 2160 summed: ¹ ¹
+    H1: {
+        (AKM, "male"): 1200,
+        (AKM, "female"): 880,
+        (AKM, None): 2080,
+        (TUR, "male"): 800,
+        (TUR, "female"): 700,
+        (TUR, None): 1500,
+        (None, "male"): 2000,
+        (None, "female"): 1580,
+        (None, None): 3580,
+    },
+}
+AGES = {"63 года и старше": 6, "18–29 лет": 2, "30–35 лет": 3}  # stored out of order on purpose
+I5 = {
+    Q2: {
+        (r, a): v
+        for r in (None, ALM)
+        for a, v in (("18–29 лет", 4000), ("30–35 лет", 3000), ("63 года и старше", 250), (None, 7250))
+    },
+    H1: {
+        (r, a): v
+        for r in (None, ALM)
+        for a, v in (("18–29 лет", 6000), ("30–35 лет", 5000), ("63 года и старше", 400), (None, 11400))
+    },
+}
+I6 = {
+    Q2: {
+        (AKM, "micro"): 1000,
+        (AKM, "small"): 150,
+        (AKM, "medium"): 50,
+        (AKM, None): 1200,
+        (ALM, "micro"): 12000,
+        (ALM, "small"): 2500,
+        (ALM, "medium"): 500,
+        (ALM, None): 15000,
+        (None, "micro"): 13000,
+        (None, "small"): 2650,
+        (None, "medium"): 550,
+        (None, None): 16200,
+    },
+    H1: {
+        (AKM, "micro"): 1800,
+        (AKM, "small"): 250,
+        (AKM, "medium"): 50,
+        (AKM, None): 2100,
+        (ALM, "micro"): 21000,
+        (ALM, "small"): 4200,
+        (ALM, "medium"): 800,
+        (ALM, None): 26000,
+        (None, "micro"): 22800,
+        (None, "small"): 4450,
+        (None, "medium"): 850,
+        (None, None): 28100,
+    },
+}
+ACC, LAW = "Бухгалтерские услуги", "Юридические услуги"
+BOOKS, TAX, CONTRACTS = (
+    "Ведение бухгалтерского учета",
+    "Составление и сдача налоговой отчетности",
+    "Составление и экспертиза договоров",
+)
+I7 = {
+    Q2: {
+        (AKM, ACC, None): 1300,
+        (AKM, ACC, BOOKS): 800,
+        (AKM, ACC, TAX): 500,
+        (AKM, LAW, None): 200,
+        (AKM, LAW, CONTRACTS): 200,
+        (AKM, None, None): 1500,
+        (TUR, ACC, None): 1000,
+        (TUR, ACC, BOOKS): 1000,
+        (TUR, LAW, None): 234,
+        (TUR, LAW, CONTRACTS): 234,
+        (TUR, None, None): 1234,
+        (None, ACC, None): 2300,
+        (None, ACC, BOOKS): 1800,
+        (None, ACC, TAX): 500,
+        (None, LAW, None): 434,
+        (None, LAW, CONTRACTS): 434,
+        (None, None, None): 2734,
+    },
+    H1: {
+        (AKM, ACC, None): 2500,
+        (AKM, ACC, BOOKS): 1500,
+        (AKM, ACC, TAX): 1000,
+        (AKM, LAW, None): 400,
+        (AKM, LAW, CONTRACTS): 400,
+        (AKM, None, None): 2900,
+        (TUR, ACC, None): 1800,
+        (TUR, ACC, BOOKS): 1800,
+        (TUR, LAW, None): 500,
+        (TUR, LAW, CONTRACTS): 500,
+        (TUR, None, None): 2300,
+        (None, ACC, None): 4300,
+        (None, ACC, BOOKS): 3300,
+        (None, ACC, TAX): 1000,
+        (None, LAW, None): 900,
+        (None, LAW, CONTRACTS): 900,
+        (None, None, None): 5200,
+    },
+}
+I8 = {
+    Q2: {
+        (r, p): v
+        for r in (None, ALM)
+        for p, v in (("operator", 20000), ("service_company", 5000), (None, 25000))
+    },
+    H1: {
+        (r, p): v
+        for r in (None, ALM)
+        for p, v in (("operator", 35000), ("service_company", 8000), (None, 43000))
+    },
+}
+I9 = {
+    Q2: {
+        (AKM, "Онлайн"): 300,
+        (AKM, "Офлайн"): 1200,
+        (AKM, None): 1500,
+        (ALM, "Онлайн"): 9000,
+        (ALM, "Офлайн"): 16000,
+        (ALM, None): 25000,
+        (None, "Онлайн"): 9300,
+        (None, "Офлайн"): 17200,
+        (None, None): 26500,
+    },
+    H1: {
+        (AKM, "Онлайн"): 500,
+        (AKM, "Офлайн"): 2400,
+        (AKM, None): 2900,
+        (ALM, "Онлайн"): 15000,
+        (ALM, "Офлайн"): 28000,
+        (ALM, None): 43000,
+        (None, "Онлайн"): 15500,
+        (None, "Офлайн"): 30400,
+        (None, None): 45900,
+    },
+    Q1: {(None, "Онлайн"): 5000, (None, None): 20000},
+    Q1_YTD: {(None, "Онлайн"): 5000, (None, None): 20000},
+}
+INDICATOR_TABLES = {  # table: (dimension columns, count column, figures)
+    "i1_clients_by_region": ((), "clients", I1),
+    "i2_clients_by_sector": (("oked_section",), "clients", I2),
+    "i3_enterprises_by_legal_form": (("legal_form",), "enterprises", I3),
+    "i4_persons_by_gender": (("gender",), "persons", I4),
+    "i5_persons_by_age_group": (("age_group",), "persons", I5),
+    "i6_clients_by_sme_category": (("sme_category",), "clients", I6),
+    "i7_services_by_type": (("service", "service_subtype"), "services", I7),
+    "i8_services_by_provider": (("provider",), "services", I8),
+    "i9_services_by_channel": (("channel",), "services", I9),
+}
+# What a reader must see instead of the codes some marts carry.
+LABELS = {
+    "too": "ТОО",
+    "ip": "ИП",
+    "male": "Мужчины",
+    "female": "Женщины",
+    "micro": "Микропредпринимательство",
+    "small": "Малое предпринимательство",
+    "medium": "Среднее предпринимательство",
+    "operator": "Оператор нефинансовой поддержки",
+    "service_company": "Сервисные компании",
+    "Онлайн": "Онлайн",
+    "Офлайн": "Очно",
+    **SECTIONS,
+}
+
+
+def nb(value: int) -> str:
+    """The expected print of a count: groups of three separated by a non-breaking space."""
+    digits = str(value)
+    groups = []
+    while digits:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    return NB.join(groups)
+
+
+def build_analytics(path: Path, with_quality: bool = True, with_registries: bool = True) -> None:
+    with duckdb.connect(str(path)) as con:
+        for table, (dims, measure, figures) in INDICATOR_TABLES.items():
+            extra = ""
+            if dims == ("oked_section",):
+                extra = ", oked_section_name varchar"
+            if dims == ("age_group",):
+                extra = ", age_group_sort_order integer"
+            con.execute(
+                f"create table {table} (period_type varchar, period_start date, period_end date, "
+                "region varchar, region_code varchar, region_sort_order integer, "
+                + "".join(f"{d} varchar, " for d in dims)
+                + f"{measure} bigint{extra})"
+            )
+            for (period_type, start, end), rows in figures.items():
+                for key, value in rows.items():
+                    region, values = key[0], list(key[1:])
+                    code, order = REGIONS.get(region, (None, None))
+                    record = [period_type, start, end, region, code, order, *values, value]
+                    if dims == ("oked_section",):
+                        record.append(SECTIONS.get(values[0]))
+                    if dims == ("age_group",):
+                        record.append(AGES.get(values[0]))
+                    con.execute(f"insert into {table} values ({', '.join('?' * len(record))})", record)
+        # a month row must never be mistaken for a quarter
+        con.execute(
+            "insert into i1_clients_by_region values ('month', '2019-04-01', '2019-04-30', "
+            "'город Алматы', '75', 160, 99999)"
+        )
+        if with_quality:
+            _quality(con)
+        if with_registries:
+            _registries(con)
+
+
+def _quality(con: duckdb.DuckDBPyConnection) -> None:
+    columns = (
+        "period_type varchar, period_start date, period_end date, region varchar, region_code varchar, "
+        "region_sort_order integer, service varchar, measure varchar, measure_name varchar, unit varchar, "
+        "n bigint, value double, ci_low double, ci_high double"
+    )
+    con.execute(f"create table q1_quality ({columns})")
+    con.execute(f"create table q_service_confirmation ({columns})")
+    score = ("overall", "Средняя оценка качества услуг (от 1 до 5)", "score")
+    rows = [
+        (*Q2, None, None, None, None, *score, 412, 4.36, 4.28, 4.44),
+        (*H1, None, None, None, None, *score, 800, 4.40, 4.34, 4.46),
+        (*Q2, None, None, None, ACC, *score, 200, 4.5, 4.4, 4.6),
+        (*Q2, None, None, None, LAW, *score, 30, 3.9, 3.6, 4.2),
+    ]
+    con.executemany(f"insert into q1_quality values ({', '.join('?' * 14)})", rows)
+    confirmed = ("confirmed", "Доля клиентов, подтвердивших получение услуги", "share")
+    rows = [
+        (*Q2, AKM, "11", 10, None, *confirmed, 50, 0.96, 0.86, 0.99),
+        (*Q2, ALM, "75", 160, None, *confirmed, 120, 0.82, 0.74, 0.88),
+        (*Q2, None, None, None, None, *confirmed, 170, 0.86, 0.80, 0.90),
+        (*H1, None, None, None, None, *confirmed, 300, 0.88, 0.84, 0.91),
+    ]
+    con.executemany(f"insert into q_service_confirmation values ({', '.join('?' * 14)})", rows)
+
+
+def _registries(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "create table registry_timeliness (reporting_month date, version integer, due_at timestamp, "
+        "submitted_at timestamp, status varchar, is_used_for_report boolean, rows_counted bigint, "
+        "rows_excluded bigint)"
+    )
+    rows = [
+        ("2019-01-01", 1, "2019-02-01 23:59:59", "2019-02-01 10:00:00", "on_time", True, 5000, 100),
+        ("2019-02-01", 1, "2019-03-01 23:59:59", "2019-03-04 10:00:00", "late", False, None, None),
+        ("2019-03-01", 1, "2019-04-01 23:59:59", "2019-04-01 09:00:00", "on_time", False, None, None),
+        ("2019-03-01", 2, "2019-04-01 23:59:59", "2019-04-05 12:00:00", "on_time", True, 5200, 47),
+        ("2019-04-01", 1, "2019-05-01 23:59:59", "2019-04-30 18:00:00", "on_time", True, 5300, 20),
+        ("2019-05-01", None, "2019-06-01 23:59:59", None, "missing", False, None, None),
+        ("2019-06-01", 1, "2019-07-01 23:59:59", "2019-07-01 08:00:00", "on_time", True, 5400, 0),
+        ("2019-07-01", 1, "2019-08-01 23:59:59", "2019-08-09 08:00:00", "late", False, None, None),
+    ]
+    con.executemany("insert into registry_timeliness values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.execute(
+        "create table exclusions_summary (reporting_month date, reason varchar, rows_excluded bigint)"
+    )
+    con.executemany(
+        "insert into exclusions_summary values (?, ?, ?)",
+        [
+            ("2019-02-01", "late_registry", 4800),
+            ("2019-03-01", "no_act", 35),
+            ("2019-03-01", "date_mismatch", 12),
+            ("2019-04-01", "no_act", 20),
+        ],
+    )
+    con.execute(
+        "create table letters (reporting_month date, version integer, letter_date date, errors integer, "
+        "correction_deadline date, corrected boolean, corrected_at date)"
+    )
+    con.executemany(
+        "insert into letters values (?, ?, ?, ?, ?, ?, ?)",
+        [
+            ("2019-03-01", 1, "2019-04-02", 47, "2019-04-05", True, "2019-04-05"),
+            ("2019-07-01", 1, "2019-08-02", 3, "2019-08-07", False, None),
+        ],
+    )
+
+
+# --- reading the documents back -------------------------------------------------------------
+
+
+def docx_tables(path: Path) -> dict[int, list[list[str]]]:
+    """Table number → rows of cell texts; a table split into column parts is joined on the region."""
+    doc = Document(str(path))
+    result: dict[int, list[list[str]]] = {}
+    number = None
+    body = doc.element.body
+    tables = iter(doc.tables)
+    for element in body.iterchildren():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            text = "".join(t.text or "" for t in element.iter() if t.tag.endswith("}t"))
+            match = re.match(r"Таблица (\d+)", text)
+            if match:
+                number = int(match.group(1))
+        elif tag == "tbl":
+            table = next(tables)
+            rows = [[cell.text for cell in row.cells] for row in table.rows]
+            if number in result:  # a continuation: append its value columns to each row
+                result[number] = [old + new[1:] for old, new in zip(result[number], rows, strict=True)]
+            else:
+                result[number] = rows
+    return result
+
+
+def find_table(tables: dict[int, list[list[str]]], first_header: str, must_contain: str) -> list[list[str]]:
+    for rows in tables.values():
+        if rows[0][0] == first_header and any(must_contain in cell for row in rows[:2] for cell in row):
+            return rows
+    raise AssertionError(f"no table headed {first_header!r} containing {must_contain!r}")
+
+
+def cells_of(rows: list[list[str]], grouped: bool) -> dict[tuple[str, str | None, str], str]:
+    """(row label, group, period column) → text, from a grid whose header has one or two rows."""
+    body = rows[2:] if grouped else rows[1:]
+    out = {}
+    for row in body:
+        for index in range(1, len(row)):
+            group = rows[0][index] if grouped else None
+            column = rows[1][index] if grouped else rows[0][index]
+            out[(row[0], group, column)] = row[index]
+    return out
+
+
+def expected_regional(
+    figures,
+    marks: dict[tuple, str],
+    regions: list[str],
+    groups: list[str | None],
+    label=lambda v: LABELS.get(v, v),
+    width: int = 1,
+) -> dict[tuple, str]:
+    out = {}
+    for region in [*regions, None]:
+        for group in groups:
+            for period, column in ((Q2, QUARTER), (H1, HALF)):
+                key = (region, *(() if width == 0 else (group,) + (None,) * (width - 1)))
+                value = figures[period].get(key)
+                text = "–" if value is None else nb(value) + marks.get((region, group, column), "")
+                row = region or "Итого по республике"
+                out[(row, None if width == 0 else ("Всего" if group is None else label(group)), column)] = (
+                    text
+                )
+    return out
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    base = tmp_path_factory.mktemp("report")
+    build_analytics(base / "analytics.duckdb")
+    files = write_report(
+        base / "analytics.duckdb", "2019-Q2", base / "reports", make_pdf=False, generated=date(2019, 7, 10)
+    )
+    return files, docx_tables(files.docx)
+
+
+# --- periods --------------------------------------------------------------------------------
+
+
+def test_periods_quarters_year_to_date_and_the_final_report():
+    q2 = parse_period("2019-Q2")
+    assert (q2.quarter.start, q2.quarter.end) == (date(2019, 4, 1), date(2019, 6, 30))
+    assert (q2.year_to_date.start, q2.year_to_date.end) == (date(2019, 1, 1), date(2019, 6, 30))
+    assert (q2.previous_quarter.start, q2.previous_quarter.end) == (date(2019, 1, 1), date(2019, 3, 31))
+    final = parse_period("2019-final")
+    assert (final.quarter.start, final.quarter.end) == (date(2019, 10, 1), date(2019, 11, 30))
+    assert final.year_to_date.end == date(2019, 11, 30) and final.is_final
+    assert final.previous_quarter.end == date(2019, 9, 30)
+    assert parse_period("2019-Q1").previous_quarter is None
+    assert parse_period("2019-Q1").quarter_is_year_to_date
+    for bad in ("2019-Q4", "2019-Q0", "2019", "19-Q1", "2019-annual"):
+        with pytest.raises(ValueError):
+            parse_period(bad)
+
+
+# --- the tables -----------------------------------------------------------------------------
+
+
+def test_i1_regions_in_official_order_with_distinct_total_and_its_footnote(report):
+    files, tables = report
+    rows = find_table(tables, "Регион", QUARTER)
+    assert rows[0] == ["Регион", QUARTER, HALF]
+    assert [r[0] for r in rows[1:]] == [*OFFICIAL_ORDER, "Итого по республике"]
+    assert rows[1:] == [
+        [AKM, f"1{NB}200", f"2{NB}100"],
+        [KAR, f"2{NB}345", f"4{NB}100"],
+        [TUR, "987", f"1{NB}500"],
+        [ALM, f"15{NB}000", f"26{NB}000"],
+        ["Итого по республике", f"19{NB}400¹", f"33{NB}700"],
+    ]
+
+
+@pytest.mark.parametrize(
+    "table, first_header, probe, groups, marks",
+    [
+        (
+            "i2_clients_by_sector",
+            "Регион",
+            SECTIONS["A"],
+            ["A", "C", "G", None],
+            {(None, "G", QUARTER): "¹", (ALM, None, QUARTER): "²", (None, None, QUARTER): "¹²"},
+        ),
+        ("i3_enterprises_by_legal_form", "Регион", "ТОО", ["too", "ip", None], {}),
+        (
+            "i4_persons_by_gender",
+            "Регион",
+            "Мужчины",
+            ["male", "female", None],
+            {(None, "female", QUARTER): "¹", (None, None, QUARTER): "¹"},
+        ),
+        (
+            "i5_persons_by_age_group",
+            "Регион",
+            "18–29 лет",
+            ["18–29 лет", "30–35 лет", "63 года и старше", None],
+            {},
+        ),
+        (
+            "i6_clients_by_sme_category",
+            "Регион",
+            "Микропредпринимательство",
+            ["micro", "small", "medium", None],
+            {},
+        ),
+        ("i7_services_by_type", "Регион", ACC, [ACC, LAW, None], {}),
+        (
+            "i8_services_by_provider",
+            "Регион",
+            "Сервисные компании",
+            ["operator", "service_company", None],
+            {},
+        ),
+        ("i9_services_by_channel", "Регион", "Очно", ["Офлайн", "Онлайн", None], {}),
+    ],
+)
+def test_regional_tables_equal_the_fixture_with_footnotes_exactly_where_totals_differ(
+    report, table, first_header, probe, groups, marks
+):
+    _, tables = report
+    dims, _, figures = INDICATOR_TABLES[table]
+    rows = find_table(tables, first_header, probe)
+    assert [r[0] for r in rows[2:]] == [*OFFICIAL_ORDER, "Итого по республике"]
+    # column groups in their natural order (codes and sort orders honoured), "Всего" last
+    header_groups = list(dict.fromkeys(rows[0][1:]))
+    assert header_groups == [LABELS.get(g, g) if g else "Всего" for g in groups]
+    expected = expected_regional(figures, marks, OFFICIAL_ORDER, groups, width=len(dims))
+    assert cells_of(rows, grouped=True) == expected
+
+
+def test_national_tables_list_categories_and_sub_types(report):
+    _, tables = report
+    sectors = find_table(tables, "Отрасль экономики (секция ОКЭД)", QUARTER)
+    assert sectors[1:] == [
+        [SECTIONS["A"], "500", "800"],
+        [SECTIONS["C"], f"3{NB}000", f"5{NB}000"],
+        [SECTIONS["G"], f"12{NB}590", f"20{NB}900"],
+        ["Всего", f"16{NB}080²", f"26{NB}700"],
+    ]
+    services = find_table(tables, "Вид услуги", QUARTER)
+    assert services[1:] == [
+        [ACC, f"2{NB}300", f"4{NB}300"],
+        [BOOKS, f"1{NB}800", f"3{NB}300"],
+        [TAX, "500", f"1{NB}000"],
+        [LAW, "434", "900"],
+        [CONTRACTS, "434", "900"],
+        ["Всего", f"2{NB}734", f"5{NB}200"],
+    ]
+    ages = find_table(tables, "Возрастная категория", QUARTER)
+    assert [r[0] for r in ages[1:]] == ["18–29 лет", "30–35 лет", "63 года и старше", "Всего"]
+    forms = find_table(tables, "Организационно-правовая форма", QUARTER)
+    assert forms[1:] == [
+        ["ТОО", f"1{NB}500", f"2{NB}600"],
+        ["ИП", "845", f"1{NB}500"],
+        ["Всего", f"2{NB}345", f"4{NB}100"],
+    ]
+
+
+def test_footnote_texts_appear_only_under_tables_with_marks(report):
+    files, _ = report
+    doc = Document(str(files.docx))
+    notes = [p.text for p in doc.paragraphs if p.text.startswith(("¹", "²"))]
+    # i1 (¹), i2 national (²), i2 regional (¹ and ²), i4 (¹): five notes, no more
+    assert sum(n.startswith("¹") for n in notes) == 3
+    assert sum(n.startswith("²") for n in notes) == 2
+
+
+def test_thousands_are_grouped_with_a_non_breaking_space(report):
+    files, _ = report
+    text = _visible_text(files.docx)
+    assert f"19{NB}400" in text and f"15{NB}000" in text
+    without_years = re.sub(r"\b(19|20)\d\d\b", "", text)  # years and dates are not grouped
+    assert not re.search(r"\d{4,}", without_years), "ungrouped number"
+    assert not re.search(r"\d \d{3}\b", text), "an ordinary space inside a number can wrap"
+
+
+def test_headings_numbered_as_in_appendix_3(report):
+    files, _ = report
+    doc = Document(str(files.docx))
+    level1 = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert level1[:4] == [
+        "1. Введение",
+        "2. Анализ статистических показателей",
+        "3. Аудит качества реализации сервисной поддержки",
+        "4. Заключение",
+    ]
+    assert [h.split(".")[0] for h in level1[4:]] == ["Приложение А", "Приложение Б", "Приложение В"]
+    level2 = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
+    assert [h.split(" ")[0] for h in level2] == [
+        "2.1.",
+        "2.2.",
+        "2.3.",
+        "2.4.",
+        "2.5.",
+        "2.6.",
+        "2.7.",
+        "2.8.",
+        "2.9.",
+        "3.1.",
+        "3.2.",
+        "3.3.",
+        "3.4.",
+        "4.1.",
+        "4.2.",
+    ]
+
+
+def test_no_latin_letters_anywhere_a_reader_looks(report):
+    files, _ = report
+    assert not re.findall(r"[A-Za-z]+", _visible_text(files.docx))
+    workbook = CalamineWorkbook.from_path(str(files.xlsx))
+    for name in workbook.sheet_names:
+        assert not re.search(r"[A-Za-z]", name)
+        for row in workbook.get_sheet_by_name(name).to_python():
+            for value in row:
+                assert not (isinstance(value, str) and re.search(r"[A-Za-z]", value)), value
+    assert files.warnings == ()
+
+
+def test_absent_marts_say_so_politely(report):
+    files, _ = report
+    doc = Document(str(files.docx))
+    paragraphs = [p.text for p in doc.paragraphs]
+    for heading in ("3.2.", "3.3."):
+        index = next(i for i, t in enumerate(paragraphs) if t.startswith(heading))
+        assert paragraphs[index + 1] == "Данные отсутствуют."
+    assert set(files.missing_tables) == {"q2_satisfaction", "q3_financial_support_interest"}
+
+
+def test_quality_confirmation_and_conclusion(report):
+    files, tables = report
+    quality = find_table(tables, "Показатель", "Число ответов")
+    assert quality[2] == [
+        "Средняя оценка качества услуг (от 1 до 5)",
+        "412",
+        "4,4",
+        "4,3–4,4",
+        "800",
+        "4,4",
+        "4,3–4,5",
+    ]
+    confirmation = find_table(tables, "Регион", "Доверительный интервал")
+    assert confirmation[2:] == [
+        [AKM, "50", f"96,0{NB}%", f"86,0–99,0{NB}%", "–", "–", "–"],
+        [KAR, "–", "–", "–", "–", "–", "–"],
+        [TUR, "–", "–", "–", "–", "–", "–"],
+        [ALM, "120", f"82,0{NB}%", f"74,0–88,0{NB}%", "–", "–", "–"],
+        [
+            "Итого по республике",
+            "170",
+            f"86,0{NB}%",
+            f"80,0–90,0{NB}%",
+            "300",
+            f"88,0{NB}%",
+            f"84,0–91,0{NB}%",
+        ],
+    ]
+    text = _visible_text(files.docx)
+    conclusion = text[text.index("4.1. Ключевые выводы") : text.index("4.2. Предложения")]
+    assert f"наибольшее число клиентов за квартал – {ALM} (15{NB}000)".lower() in conclusion.lower()
+    assert f"наименьшее – {TUR} (987)" in conclusion
+    assert f"увеличилось на 22,0{NB}%: с 15{NB}900 до 19{NB}400" in conclusion  # against the first quarter
+    assert f"онлайн-режиме, за квартал – 35,1{NB}% (в предыдущем квартале – 25,0{NB}%)" in conclusion
+    assert f"«{LAW}»: 3,9" in conclusion
+    assert f"ниже 90{NB}% в регионах: {ALM}." in conclusion
+    assert "с нарушением срока, – 1, не представленных – 1" in conclusion  # July's late registry is not in H1
+
+
+def test_annexes_list_late_registries_exclusions_and_letters(report):
+    _, tables = report
+    late = find_table(tables, "Отчетный месяц", "Просрочка, дней")
+    assert late[1:] == [
+        [
+            "Февраль 2019\u00a0г.",
+            "1",
+            "01.03.2019 23:59",
+            "04.03.2019 10:00",
+            "3",
+            "с нарушением срока",
+            "нет",
+        ],
+        ["Май 2019\u00a0г.", "–", "01.06.2019 23:59", "–", "–", "не представлен", "нет"],
+    ]
+    excluded = find_table(tables, "Отчетный месяц", "Причина исключения")
+    assert [r[2] for r in excluded[1:]] == [f"4{NB}800", "35", "12", "20", f"4{NB}800", "55", "12"]
+    letters = find_table(tables, "Отчетный месяц", "Дата письма")
+    assert letters[1:] == [["Март 2019\u00a0г.", "1", "02.04.2019", "47", "05.04.2019", "да", "05.04.2019"]]
+    registries = find_table(tables, "Отчетный месяц", "Версия реестра")
+    assert [r[1] for r in registries[1:]] == ["1", "не использован", "2", "1", "не использован", "1"]
+
+
+# --- the workbook ---------------------------------------------------------------------------
+
+
+def test_workbook_has_the_same_figures_russian_headers_and_frozen_rows(report):
+    files, tables = report
+    workbook = CalamineWorkbook.from_path(str(files.xlsx))
+    assert workbook.sheet_names[0] == "Содержание"
+    assert len(workbook.sheet_names) == 1 + files.tables
+    for number, docx_rows in tables.items():
+        sheet = workbook.get_sheet_by_name(f"Таблица {number}").to_python()
+        assert sheet[0][0].startswith(f"Таблица {number} – ")
+        header = 3
+        grouped = len(docx_rows) > 1 and docx_rows[1][0] == docx_rows[0][0]
+        data = sheet[header + (2 if grouped else 1) :]
+        body = docx_rows[2 if grouped else 1 :]
+        assert len(data) >= len(body)
+        for docx_row, xlsx_row in zip(body, data, strict=False):
+            assert xlsx_row[0] == docx_row[0]
+            for text, value in zip(docx_row[1:], xlsx_row[1:], strict=False):
+                assert _same(text, value), (number, docx_row[0], text, value)
+    i1 = workbook.get_sheet_by_name("Таблица 2").to_python()
+    assert i1[3][:3] == ["Регион", QUARTER, HALF]
+    assert i1[4][:3] == [AKM, 1200, 2100] and i1[8][:3] == ["Итого по республике", 19400, 33700]
+    sheet = openpyxl.load_workbook(files.xlsx)["Таблица 2"]
+    assert sheet.freeze_panes == "B5"
+    assert sheet["B5"].number_format == "#,##0"
+    assert sheet["B9"].number_format == '#,##0"¹"'
+
+
+# --- other periods, re-runs, the PDF ----------------------------------------------------------
+
+
+def test_first_quarter_has_one_column_and_the_final_report_runs_to_november(tmp_path):
+    build_analytics(tmp_path / "a.duckdb", with_quality=False, with_registries=False)
+    q1 = write_report(tmp_path / "a.duckdb", "2019-Q1", tmp_path / "out", make_pdf=False)
+    rows = find_table(docx_tables(q1.docx), "Регион", "Январь–март")
+    assert rows[0] == ["Регион", "Январь–март"] and rows[-1] == ["Итого по республике", f"15{NB}900"]
+    assert "первый в году" in _visible_text(q1.docx)
+    final = write_report(tmp_path / "a.duckdb", "2019-final", tmp_path / "out", make_pdf=False)
+    rows = find_table(docx_tables(final.docx), "Регион", "Октябрь–ноябрь")
+    assert rows[0] == ["Регион", "Октябрь–ноябрь", "Январь–ноябрь"]
+    assert rows[-1] == ["Итого по республике", f"10{NB}100", f"54{NB}321¹"]
+    text = _visible_text(final.docx)
+    assert "Итоговый годовой отчет за 2019 год" in text and "Данные отсутствуют." in text
+
+
+def test_rerun_replaces_the_folder_atomically(tmp_path):
+    build_analytics(tmp_path / "a.duckdb")
+    out = tmp_path / "reports"
+    first = write_report(tmp_path / "a.duckdb", "2019-Q2", out, make_pdf=False)
+    (first.folder / "stale.txt").write_text("from an older run")
+    second = write_report(tmp_path / "a.duckdb", "2019-Q2", out, make_pdf=False)
+    assert second.folder == out / "2019-Q2"
+    assert sorted(p.name for p in second.folder.iterdir()) == ["report_2019-Q2.docx", "report_2019-Q2.xlsx"]
+    assert [p.name for p in out.iterdir()] == ["2019-Q2"]  # no temporary or retired folder left
+
+
+def test_pdf_is_skipped_with_a_message_without_libreoffice(tmp_path, monkeypatch):
+    monkeypatch.setattr("orchestration.reports.pdf.shutil.which", lambda name: None)
+    build_analytics(tmp_path / "a.duckdb", with_quality=False, with_registries=False)
+    files = write_report(tmp_path / "a.duckdb", "2019-Q2", tmp_path / "out")
+    assert files.pdf is None and "LibreOffice" in files.pdf_message and "not on PATH" in files.pdf_message
+
+
+@pytest.mark.skipif(find_office() is None, reason="LibreOffice is not installed")
+def test_pdf_is_written_where_libreoffice_exists(report, tmp_path):
+    files, _ = report
+    copy = tmp_path / "copy.docx"
+    copy.write_bytes(files.docx.read_bytes())
+    result = convert_to_pdf(copy)
+    assert result.path is not None and result.path.read_bytes()[:4] == b"%PDF"
+
+
+def _same(text: str, value: object) -> bool:
+    """A .docx cell and the .xlsx cell of the same figure agree."""
+    if text == "–":
+        return value in ("", "–")
+    if isinstance(value, str):
+        return value == text
+    plain = text.rstrip("¹²").replace(NB, "")
+    if re.fullmatch(r"\d+", plain):
+        return value == int(plain)
+    if plain.endswith("%"):
+        return f"{100 * value:.1f}".replace(".", ",") == plain[:-1]
+    return f"{value:.1f}".replace(".", ",") == plain
+
+
+def _visible_text(path: Path) -> str:
+    doc = Document(str(path))
+    parts = [p.text for p in doc.paragraphs]
+    parts += [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
+    for section in doc.sections:
+        parts += [p.text for p in section.header.paragraphs + section.footer.paragraphs]
+    parts += [doc.core_properties.title or "", doc.core_properties.author or ""]
+    return "\n".join(parts)
