@@ -1,0 +1,46 @@
+{#- Whole years between a birth date and a date (the birthday counts on the day itself). -#}
+{% macro age_in_years(birth_date, on_date) -%}
+    cast(((year({{ on_date }}) * 10000 + month({{ on_date }}) * 100 + day({{ on_date }}))
+        - (year({{ birth_date }}) * 10000 + month({{ birth_date }}) * 100 + day({{ birth_date }}))) // 10000 as integer)
+{%- endmacro %}
+
+
+{#- A Kazakhstan phone number: 11 digits once punctuation is dropped, starting 7 (+7) or 8.
+    Null for an empty cell (the phone columns are optional). -#}
+{% macro phone_ok(expr) -%}
+    case when {{ expr }} is not null then
+        regexp_full_match(regexp_replace({{ expr }}, '[^0-9]', '', 'g'), '[78][0-9]{10}')
+        and not regexp_matches({{ expr }}, '[^0-9+()\-\s\x{00a0}.]')
+    end
+{%- endmacro %}
+
+
+{#- name@domain.tld, without spaces. Null for an empty cell. -#}
+{% macro email_ok(expr) -%}
+    case when {{ expr }} is not null then
+        regexp_full_match({{ expr }}, '[^@\s]+@[^@\s]+\.[^@\s.]{2,}')
+    end
+{%- endmacro %}
+
+
+{#- First day of the period a batch covers: 'YYYY-MM' → that month, 'YYYY-Qn' → its quarter. -#}
+{% macro period_start(period) -%}
+    case
+        when {{ period }} like '____-Q_'
+            then make_date(cast(left({{ period }}, 4) as integer), cast(right({{ period }}, 1) as integer) * 3 - 2, 1)
+        else cast(try_strptime({{ period }} || '-01', '%Y-%m-%d') as date)
+    end
+{%- endmacro %}
+
+
+{#-
+    The list of the given columns whose cell is empty (null or blanks), as column names:
+    the required-field rule intersects it with input_columns.csv's required flag.
+-#}
+{% macro empty_columns(columns) -%}
+    list_filter([
+        {%- for column in columns %}
+        case when nullif(trim({{ column }}), '') is null then '{{ column }}' end{{ ',' if not loop.last }}
+        {%- endfor %}
+    ], lambda column_name: column_name is not null)
+{%- endmacro %}
