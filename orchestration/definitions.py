@@ -5,17 +5,20 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.assets.dbt import warehouse_models
+from orchestration.assets.deadlines import overdue_registries, registry_deadlines
 from orchestration.assets.ingest import landing_files
+from orchestration.assets.letters import letters_mart, notification_letters
 from orchestration.assets.publish import analytics_database
-from orchestration.jobs import build_job, ingest_job
+from orchestration.jobs import build_job, ingest_job, overdue_registries_job
 from orchestration.resources import build_resources
 from orchestration.schedules import monthly_ingestion_schedule
-from orchestration.sensors import build_after_ingestion, landing_files_sensor
+from orchestration.sensors import build_after_ingestion, landing_files_sensor, overdue_registries_sensor
 
 defs = dg.Definitions(
-    assets=[landing_files, warehouse_models, analytics_database],
-    jobs=[ingest_job, build_job],
+    assets=[landing_files, registry_deadlines, warehouse_models, notification_letters, letters_mart,
+            analytics_database, overdue_registries],
+    jobs=[ingest_job, build_job, overdue_registries_job],
     schedules=[monthly_ingestion_schedule],
-    sensors=[landing_files_sensor, build_after_ingestion],
+    sensors=[landing_files_sensor, build_after_ingestion, overdue_registries_sensor],
     resources=build_resources(),
 )

@@ -7,6 +7,7 @@ import dagster as dg
 from orchestration.partitions import monthly_partitions
 
 RAW = dg.AssetSelection.groups("raw")
+ALERTS = dg.AssetSelection.groups("alerts")
 
 # Load the landing files of one or more months (a year is one run: single-run backfill).
 ingest_job = dg.define_asset_job(
@@ -19,6 +20,14 @@ ingest_job = dg.define_asset_job(
 # Rebuild the dbt models over all history and publish analytics.duckdb.
 build_job = dg.define_asset_job(
     "build_warehouse",
-    selection=dg.AssetSelection.all() - RAW,
-    description="dbt build (staging, validated layer, marts, tests) and publish analytics.duckdb.",
+    selection=dg.AssetSelection.all() - RAW - ALERTS,
+    description="Registry deadlines, dbt build (staging, validated layer, marts, tests), notification "
+    "letters, and publish analytics.duckdb.",
+)
+
+# Launched by the overdue_registries sensor: an alert whose failed check names the months.
+overdue_registries_job = dg.define_asset_job(
+    "overdue_registries_alert",
+    selection=ALERTS,
+    description="Raise months whose registry deadline (R5) has passed with no registry received.",
 )

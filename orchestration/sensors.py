@@ -1,4 +1,5 @@
-"""Sensors: new landing files start an ingestion; a finished ingestion starts a build."""
+"""Sensors: new landing files start an ingestion; a finished ingestion starts a build; a month
+whose registry deadline has passed with nothing received raises an alert run."""
 
 
 import hashlib
@@ -7,10 +8,16 @@ import json
 import dagster as dg
 
 from orchestration.assets.ingest import BATCHES_KEY, RAW_KEYS
-from orchestration.jobs import build_job, ingest_job
+from orchestration.jobs import build_job, ingest_job, overdue_registries_job
 from orchestration.landing import LandingError, discover, sha256_of
 from orchestration.partitions import monthly_partitions
 from orchestration.resources import MonitoringSettings
+from orchestration.timeliness import (
+    EVALUATION_TIME_TAG,
+    evaluation_time,
+    overdue_months,
+    received_registry_months,
+)
 from orchestration.warehouse import relative_to_landing
 
 
@@ -71,3 +78,28 @@ def monitoring_partition_keys() -> list[str]:
 def build_after_ingestion(context: dg.RunStatusSensorContext):
     """Every successful ingestion is followed by a build, so the marts never lag the raw layer."""
     return dg.RunRequest(run_key=f"build-after-{context.dagster_run.run_id}")
+
+
+@dg.sensor(job=overdue_registries_job, minimum_interval_seconds=900,
+           default_status=dg.DefaultSensorStatus.RUNNING)
+def overdue_registries_sensor(context: dg.SensorEvaluationContext, monitoring: MonitoringSettings):
+    """R5 (clause 7): once a month's deadline has passed with no registry received, alert once.
+
+    Evaluates at ``MONITORING_EVALUATION_TIME`` (tests, backfills) or now, against the registry
+    files in the landing folder (a sensor must not open the warehouse while a run writes it).
+    The cursor keeps the months already alerted, and the run key names them, so a month is
+    raised once, not every tick; a later month raises a new run. The run materialises
+    alerts/overdue_registries, whose check fails naming every overdue month.
+    """
+    now = evaluation_time()
+    overdue = overdue_months(now, received_registry_months(monitoring.get().landing_dir))
+    alerted: set[str] = set(json.loads(context.cursor)) if context.cursor else set()
+    new = [month for month in overdue if month not in alerted]
+    if not new:
+        still = f" (still overdue, already alerted: {', '.join(overdue)})" if overdue else ""
+        return dg.SkipReason(f"no newly overdue registry at {now.isoformat()}{still}")
+    context.update_cursor(json.dumps(sorted(alerted | set(new))))
+    return dg.RunRequest(
+        run_key=f"overdue-registries:{','.join(new)}",
+        tags={EVALUATION_TIME_TAG: now.isoformat(), "monitoring/overdue_months": ",".join(new)},
+    )

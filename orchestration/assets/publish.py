@@ -14,6 +14,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.assets.dbt import warehouse_models
+from orchestration.assets.letters import letters_mart
 from orchestration.resources import WAREHOUSE_POOL, MonitoringSettings
 
 PUBLISHED_SCHEMA = "marts"
@@ -45,7 +46,8 @@ def publish_analytics(warehouse_path: Path, analytics_path: Path) -> dict[str, i
 
 @dg.asset(
     key=dg.AssetKey(["analytics", "database"]),
-    deps=[key for key in warehouse_models.keys if key.path[0] == PUBLISHED_SCHEMA],
+    deps=[key for dbt_assets in (warehouse_models, letters_mart) for key in dbt_assets.keys
+          if key.path[0] == PUBLISHED_SCHEMA],
     group_name="analytics",
     kinds={"duckdb"},
     pool=WAREHOUSE_POOL,

@@ -20,19 +20,19 @@ registry_batches as (
 ),
 
 -- >>> TIMELINESS PLUG-IN POINT (R5, R7, R8 — issue 4) >>>
--- Today every loaded version is admissible. The deadline logic replaces this CTE with a
--- join to its own model (e.g. ref('int_registry_timeliness'), one row per batch_id) and
--- keeps these three columns: is_admissible (false = left out of the report),
--- inadmissible_reason (a rule_id of kind 'version' in validation_rules.csv, e.g.
--- 'late_submission'), and timeliness_status (free text for the report). Nothing else in
--- the project needs to change.
+-- int_registry_timeliness (one row per batch_id) decides admissibility: a month whose first
+-- version was late is left out (R8); a correction counts if submitted within 3 working days
+-- of the notification letter (R7), a later one per var('use_late_corrections').
+-- is_admissible (false = left out of the report), inadmissible_reason (a rule_id of kind
+-- 'version' in validation_rules.csv: 'late_submission'), timeliness_status (free text).
 timeliness as (
     select
         batch_id,
-        true as is_admissible,
-        cast(null as varchar) as inadmissible_reason,
-        cast(null as varchar) as timeliness_status
-    from registry_batches
+        is_admissible,
+        inadmissible_reason,
+        timeliness_status
+    from {{ ref('int_registry_timeliness') }}
+    where batch_id is not null
 ),
 -- <<< TIMELINESS PLUG-IN POINT <<<
 

@@ -1,0 +1,66 @@
+-- Notification letters sent to the operator (R6 clause 8, R7 clause 9): one row per letter,
+-- with whether and when a correction followed. No personal data (the letters themselves,
+-- which quote values, stay in data/letters/ with owner-only permissions).
+
+with
+
+letters as (
+    select
+        batch_id,
+        period,
+        month,
+        version,
+        letter_number,
+        letter_date,
+        produced_at,
+        letter_due_at,
+        produced_late,
+        correction_due_at,
+        error_rows,
+        error_count,
+        rule_count
+    from {{ source('deadlines', 'letters') }}
+),
+
+corrections as (
+    select
+        corrects_batch_id,
+        batch_id as correction_batch_id,
+        version as correction_version,
+        submitted_at as correction_submitted_at,
+        correction_status
+    from {{ ref('int_registry_timeliness') }}
+    where corrects_batch_id is not null
+),
+
+final as (
+    select
+        -- ids
+        letters.letter_number,
+        letters.batch_id,
+        letters.period,
+        letters.month as reporting_month,
+        letters.version,
+
+        -- dates
+        letters.letter_date,
+        letters.produced_at,
+        letters.letter_due_at,
+        letters.produced_late,
+        letters.correction_due_at,
+
+        -- numerics
+        letters.error_rows,
+        letters.error_count,
+        letters.rule_count,
+
+        -- the correction that answered the letter, if any
+        corrections.correction_batch_id,
+        corrections.correction_version,
+        corrections.correction_submitted_at,
+        corrections.correction_status
+    from letters
+    left join corrections on corrections.corrects_batch_id = letters.batch_id
+)
+
+select * from final

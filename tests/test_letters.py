@@ -1,0 +1,165 @@
+"""Notification letters (R6, R7): content read back from the .docx and .xlsx, permissions,
+idempotent re-runs, and no personal data outside the letter files."""
+
+import json
+import stat
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import duckdb
+import pytest
+from dagster_duckdb import DuckDBResource
+from docx import Document
+from python_calamine import CalamineWorkbook
+from registry_fixture import build_models, dbt, load_registry
+
+from orchestration.assets.letters import notification_letters
+from orchestration.calendar import kazakhstan_calendar
+from orchestration.letters import ErrorRow, Letter, produce_letters, write_letter
+from orchestration.resources import MonitoringSettings
+from orchestration.timeliness import correction_due_for, letter_date, write_registry_deadlines
+
+ALMATY = ZoneInfo("Asia/Almaty")
+CAL = kazakhstan_calendar(2019, 2020)
+RECEIVED = datetime(2019, 5, 1, 9, tzinfo=ALMATY)  # April's registry, on Unity Day (a holiday)
+# By hand from the real calendar: the letter is due the next working day (Thursday 2 May);
+# 3 working days from it are 3 May, Saturday 4 May (worked in 2019 for 10 May) and 6 May.
+LETTER_DATE = date(2019, 5, 2)
+CORRECTION_DATE = date(2019, 5, 6)
+PRODUCED_LATE = datetime(2026, 1, 15, 10, tzinfo=ALMATY)
+# Rows 4..8 of the operator's file: 5 and 7 have a wrong check digit, 6 an unknown region,
+# 8 a malformed e-mail (a warning: not in the letter).
+ROWS = [{}, {"iin_bin": "100440000015"}, {"region": "Марс"}, {"iin_bin": "940140000386"}, {"email": "anna@"}]
+PERSONAL_VALUES = ("100440000015", "940140000386")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("letters")
+    warehouse = data_dir / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        load_registry(con, "2019-04", 1, RECEIVED, ROWS)
+        load_registry(con, "2019-04", 2, datetime(2019, 5, 3, 10, tzinfo=ALMATY), [{}, {}])
+        write_registry_deadlines(con, datetime(2019, 6, 1, tzinfo=ALMATY))
+    build_models(warehouse, "+int_registry_rule_violations", "+int_registry_timeliness")
+    with duckdb.connect(str(warehouse)) as con:
+        records = produce_letters(con, data_dir / "letters", PRODUCED_LATE)
+    return data_dir, warehouse, records
+
+
+def test_hand_computed_deadline_matches_the_calendar():
+    assert CAL.next_working_day(RECEIVED.date()) == LETTER_DATE
+    assert CAL.add_working_days(LETTER_DATE, 3) == CORRECTION_DATE
+
+
+def test_one_letter_for_the_version_with_errors(built):
+    data_dir, _, records = built
+    assert [r["letter_number"] for r in records] == ["Д-2019-04-v1"]
+    [record] = records
+    assert record["letter_date"] == LETTER_DATE  # produced years later: dated at its due date
+    assert record["produced_late"] is True and record["produced_at"] == PRODUCED_LATE
+    assert record["correction_due_at"] == datetime.combine(CORRECTION_DATE, time.max, tzinfo=ALMATY)
+    assert (record["error_rows"], record["error_count"], record["rule_count"]) == (3, 3, 2)
+    assert sorted(p.relative_to(data_dir).as_posix() for p in (data_dir / "letters").rglob("*")) == [
+        "letters/2019-04", "letters/2019-04/v1", "letters/2019-04/v1/annex.xlsx",
+        "letters/2019-04/v1/letter.docx"]
+
+
+def test_letter_text(built):
+    data_dir, _, _ = built
+    doc = Document(str(data_dir / "letters/2019-04/v1/letter.docx"))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "АО «Фонд развития предпринимательства «Даму»»" in text
+    assert "НПП РК «Атамекен»" in text
+    assert "Исх. № Д-2019-04-v1 от 02.05.2019" in text
+    assert "Реестру услуг за апрель 2019 года (версия 1)" in text
+    assert "3 ошибки в 3 строках" in text
+    assert "не позднее 06.05.2019" in text
+    assert "Неверный контрольный разряд ИИН/БИН (код iin_bin_check_digit): 2 ошибки, 2 строки." in text
+    assert "Строки: 5, 7" in text
+    assert "Неизвестная область / город (код unknown_region): 1 ошибка, 1 строка." in text
+    assert "Строки: 6" in text
+    assert "email_invalid" not in text  # warnings are not errors to correct
+    tables = [[[c.text for c in row.cells] for row in table.rows] for table in doc.tables]
+    assert tables == [
+        [["№ строки", "Графа", "Значение"], ["5", "ИИН ИП /БИН субъектов МСБ", "100440000015"],
+         ["7", "ИИН ИП /БИН субъектов МСБ", "940140000386"]],
+        [["№ строки", "Графа", "Значение"],
+         ["6", "Область / город республиканского значения и столицы", "Марс"]],
+    ]
+
+
+def test_annex_lists_every_error_row(built):
+    data_dir, _, _ = built
+    workbook = CalamineWorkbook.from_path(str(data_dir / "letters/2019-04/v1/annex.xlsx"))
+    rows = workbook.get_sheet_by_index(0).to_python()
+    assert rows[0] == ["№ строки в файле оператора", "Графа", "Значение", "Код правила", "Правило",
+                       "Описание ошибки"]
+    assert [(int(r[0]), r[2], r[3]) for r in rows[1:]] == [
+        (5, "100440000015", "iin_bin_check_digit"), (6, "Марс", "unknown_region"),
+        (7, "940140000386", "iin_bin_check_digit")]
+    assert all(r[5] for r in rows[1:])
+
+
+def test_files_are_owner_only(built):
+    data_dir, _, _ = built
+    letters = data_dir / "letters"
+    for folder in (letters, letters / "2019-04", letters / "2019-04/v1"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    for name in ("letter.docx", "annex.xlsx"):
+        assert stat.S_IMODE((letters / "2019-04/v1" / name).stat().st_mode) == 0o600
+
+
+def test_rerun_replaces_the_letter_and_keeps_its_date(built):
+    data_dir, warehouse, first = built
+    with duckdb.connect(str(warehouse)) as con:
+        again = produce_letters(con, data_dir / "letters", PRODUCED_LATE + timedelta(days=30))
+        stored = con.execute(
+            "select letter_number, letter_date, produced_at, error_rows from raw.letters").fetchall()
+    assert again == first  # same number, date and first production time
+    assert stored == [("Д-2019-04-v1", LETTER_DATE, PRODUCED_LATE, 3)]
+    assert not [p for p in (data_dir / "letters").rglob(".*")]  # no temporary folder left
+
+
+def test_letters_sent_mart_has_no_personal_data(built):
+    _, warehouse, _ = built
+    dbt(warehouse, "run", "--select", "letters_sent")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("select letter_number, version, error_rows, correction_version, correction_status "
+                           "from marts.letters_sent").fetchall()
+        everything = str(con.execute("select * from marts.letters_sent").fetchall())
+    # v2 came on 3 May, within the correction deadline (6 May).
+    assert rows == [("Д-2019-04-v1", 1, 3, 2, "corrected_in_time")]
+    assert not any(value in everything for value in (*PERSONAL_VALUES, "Марс"))
+
+
+def test_dagster_asset_reports_counts_and_paths_only(built, tmp_path):
+    data_dir, warehouse, _ = built
+    result = dg.materialize(
+        [notification_letters],
+        resources={"monitoring": MonitoringSettings(data_dir=str(data_dir)),
+                   "warehouse": DuckDBResource(database=str(warehouse))},
+    )
+    [materialization] = result.asset_materializations_for_node("letters__notification_letters")
+    metadata = {k: v.value for k, v in materialization.metadata.items()}
+    assert metadata["letters"] == 1 and metadata["error_rows"] == 3 and metadata["errors"] == 3
+    assert metadata["by_letter"][0]["path"].endswith("letters/2019-04/v1/letter.docx")
+    logged = json.dumps(metadata, default=str) + "".join(
+        str(e.message) for e in result.all_events)
+    assert not any(value in logged for value in (*PERSONAL_VALUES, "Марс"))
+
+
+def test_a_letter_produced_on_time_carries_its_production_date(tmp_path):
+    produced = RECEIVED + timedelta(hours=2)
+    day = letter_date(RECEIVED, produced)
+    assert day == date(2019, 5, 1)  # produced the day of receipt (a holiday, but that is its date)
+    due = correction_due_for(day)
+    assert due.date() == CAL.add_working_days(date(2019, 5, 1), 3) == date(2019, 5, 4)
+    letter = Letter(period="2019-04", version=3, source_file="registry/2019-04/v3.xlsx", received_at=RECEIVED,
+                    letter_date=day, correction_due_at=due,
+                    errors=[ErrorRow(12, "unknown_region", "Неизвестная область / город", "m", "Область",
+                                     "Луна")])
+    files = write_letter(tmp_path, letter)
+    text = "\n".join(p.text for p in Document(str(files.letter)).paragraphs)
+    assert "от 01.05.2019" in text and "не позднее 04.05.2019" in text and "1 ошибка в 1 строке" in text
