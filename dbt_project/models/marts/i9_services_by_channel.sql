@@ -1,0 +1,79 @@
+-- I9 (clause 5.1 item 9): services delivered online — and offline, so that the online
+-- share is online / total of the same period and region — by region.
+-- Services are rows of int_services_counted (one per counted service), so they add up:
+-- a period's figure is the sum of its months. Totals (region null and/or channel null) are
+-- still computed from the services, by grouping sets, the same way as in the client marts.
+
+with counted_services as (
+    select
+        reporting_month,
+        region_code,
+        channel
+    from {{ ref('int_services_counted') }}
+),
+
+services_by_month as (
+    select
+        reporting_month,
+        region_code,
+        channel,
+        count(*) as services
+    from counted_services
+    group by
+        reporting_month,
+        grouping sets (
+            (region_code, channel),
+            (region_code),
+            (channel),
+            ()
+        )
+),
+
+period_months as (
+    {{ marts_period_months() }}
+),
+
+services_counted as (
+    select
+        period_months.period_type,
+        period_months.period_start,
+        period_months.period_end,
+        services_by_month.region_code,
+        services_by_month.channel,
+        sum(services_by_month.services)::bigint as services
+    from services_by_month
+    inner join period_months
+        on services_by_month.reporting_month = period_months.reporting_month
+    group by all
+),
+
+official_regions as (
+    {{ marts_official_regions() }}
+),
+
+services_by_channel as (
+    select
+        services_counted.period_type,
+        services_counted.period_start,
+        services_counted.period_end,
+        services_counted.region_code,
+        official_regions.region,
+        official_regions.region_sort_order,
+        services_counted.channel,
+        services_counted.services
+    from services_counted
+    left join official_regions
+        on services_counted.region_code = official_regions.region_code
+        and services_counted.period_end between official_regions.valid_from and official_regions.valid_to
+)
+
+select
+    period_type,
+    period_start,
+    period_end,
+    region_code,
+    region,
+    region_sort_order,
+    channel,
+    services
+from services_by_channel
