@@ -47,6 +47,7 @@ CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 CSV_DELIMITERS = (";", ",", "\t", "|")
 HEAD_BYTES = 1 << 20  # enough for the header and a few dozen rows of any real registry
 CSV_BLOCK_BYTES = 16 << 20
+MAX_ROWS_LISTED = 10  # row numbers spelt out in a note; the rest are counted
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -105,6 +106,10 @@ class ReadResult:
     column_map: dict[str, str]  # canonical column name → header text found in the file
     extra_columns: list[str]
     notes: list[str] = field(default_factory=list)
+    # What was normalised or skipped, counted (shown in the Dagster UI): rows_above_header,
+    # number_row, titles_matched_fuzzily, empty_rows, merged_cells_filled, short_rows_padded,
+    # extra_columns, untitled_columns. Only the ones that happened are present.
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 def read_input(path: Path, input_name: str) -> ReadResult:
@@ -397,16 +402,25 @@ def _read_xlsx(path: Path, input_name: str) -> ReadResult:
     finally:
         workbook.close()
     first_data = _first_data_index(chosen.head, match.row_index, notes)
+    counts = _header_counts(match, first_data)
     filled = _fill_merged_down(chosen.sheet, raw_rows, first_data)
     if filled:
         notes.append(f"{filled} cell(s) of vertically merged data cells filled with the merged value")
+        counts["merged_cells_filled"] = filled
     builder = _TableBuilder(input_name, match)
     for index in range(first_data, len(raw_rows)):
         builder.add(index + 1, [cell_to_text(value) for value in raw_rows[index]])
     del raw_rows
-    table, extra_keys, body_notes = _builder_output(builder, match)
+    table, extra_keys, body_notes = _builder_output(builder, match, counts)
     return _assemble(table, match, input_name, header_row, notes + body_notes, extra_keys,
-                     sheet_name=chosen.name, encoding=None, delimiter=None)
+                     sheet_name=chosen.name, encoding=None, delimiter=None, counts=counts)
+
+
+def _header_counts(match: HeaderMatch, first_data: int) -> dict[str, int]:
+    """Counts of what header detection skipped or matched loosely (see ReadResult.counts)."""
+    counts = {"rows_above_header": match.row_index, "titles_matched_fuzzily": len(match.fuzzy),
+              "number_row": int(first_data > match.row_index + 1)}
+    return {key: value for key, value in counts.items() if value}
 
 
 def _first_data_index(head: Sequence[Sequence[str | None]], header_index: int, notes: list[str]) -> int:
@@ -421,28 +435,32 @@ def _first_data_index(head: Sequence[Sequence[str | None]], header_index: int, n
     return header_index + 1
 
 
-def _builder_output(builder: _TableBuilder, match: HeaderMatch) -> tuple[pa.Table, list[str], list[str]]:
-    """The table, the extra column keys and the notes of a row-by-row read."""
+def _builder_output(builder: _TableBuilder, match: HeaderMatch,
+                    counts: dict[str, int]) -> tuple[pa.Table, list[str], list[str]]:
+    """The table, the extra column keys and the notes of a row-by-row read (counts updated)."""
     notes = []
     if builder.empty_rows:
         notes.append(f"{builder.empty_rows} empty row(s) skipped")
+        counts["empty_rows"] = builder.empty_rows
     untitled = sorted(builder.untitled)
     if untitled:
         notes.append(f"values found under columns without a title, kept as {', '.join(untitled)}")
+        counts["untitled_columns"] = len(untitled)
     return builder.finish(), list(_extra_keys(match).values()) + untitled, notes
 
 
 def _assemble(table: pa.Table, match: HeaderMatch, input_name: str, header_row: int, notes: list[str],
               extra_keys: list[str], *, sheet_name: str | None, encoding: str | None,
-              delimiter: str | None) -> ReadResult:
+              delimiter: str | None, counts: dict[str, int]) -> ReadResult:
     if extra_keys:
         notes.append(f"extra columns kept in extra_columns: {', '.join(f'«{k}»' for k in extra_keys)}")
+        counts["extra_columns"] = len(extra_keys)
     if table.num_rows == 0:
         notes.append("the file has a header but no data rows")
     return ReadResult(
         rows=table, file_rows=table.num_rows, header_row=header_row, sheet_name=sheet_name,
         encoding=encoding, delimiter=delimiter, column_map=dict(match.titles),
-        extra_columns=extra_keys, notes=notes)
+        extra_columns=extra_keys, notes=notes, counts=counts)
 
 
 # --------------------------------------------------------------------------- csv
@@ -552,17 +570,18 @@ def _read_csv(path: Path, input_name: str) -> ReadResult:
              *_header_notes(match, input_name, header_row)]
     head_rows = [[clean_text(value) for value in fields] for fields, _ in layout.records]
     first_data = _first_data_index(head_rows, match.row_index, notes)
+    counts = _header_counts(match, first_data)
     chars = layout.records[first_data - 1][1]
     offset = encoding.bom + len(text[:chars].encode(encoding.codec))
     try:
         table, extra_keys, body_notes = _read_csv_body_fast(path, input_name, encoding, layout, offset,
-                                                            first_data + 1)
+                                                            first_data + 1, counts)
     except _NeedsExactParser:
         table, extra_keys, body_notes = _read_csv_body_exact(path, input_name, encoding, layout, offset,
-                                                             first_data + 1)
+                                                             first_data + 1, counts)
     notes += body_notes
     return _assemble(table, match, input_name, header_row, notes, extra_keys, sheet_name=None,
-                     encoding=encoding.label, delimiter=layout.delimiter)
+                     encoding=encoding.label, delimiter=layout.delimiter, counts=counts)
 
 
 def _delimiter_name(delimiter: str) -> str:
@@ -586,7 +605,7 @@ def _trimmed(column: pa.Array) -> pa.Array:
 
 
 def _read_csv_body_fast(path: Path, input_name: str, encoding: _Encoding, layout: _CsvLayout, offset: int,
-                        first_row: int) -> tuple[pa.Table, list[str], list[str]]:
+                        first_row: int, counts: dict[str, int]) -> tuple[pa.Table, list[str], list[str]]:
     """Arrow's CSV reader from the first data byte on, every field as text, batch by batch.
 
     Streaming keeps memory near the size of the result (one block in flight, each block's
@@ -645,19 +664,22 @@ def _read_csv_body_fast(path: Path, input_name: str, encoding: _Encoding, layout
         raise _NeedsExactParser()
     body = [pa.chunked_array(store, pa.string()) for store in columns]
     numbers = pa.chunked_array(source_rows, pa.int32())
-    return _body_to_rows(body, numbers, empty, input_name, layout)
+    return _body_to_rows(body, numbers, empty, input_name, layout, counts)
 
 
 def _body_to_rows(body: list[pa.ChunkedArray], source_row: pa.ChunkedArray, empty: int, input_name: str,
-                  layout: _CsvLayout) -> tuple[pa.Table, list[str], list[str]]:
+                  layout: _CsvLayout, counts: dict[str, int]) -> tuple[pa.Table, list[str], list[str]]:
     match = layout.match
     notes = [f"{empty} empty row(s) skipped"] if empty else []
+    if empty:
+        counts["empty_rows"] = empty
     extra = _extra_keys(match)
     known = set(match.columns.values()) | set(extra)
     untitled = {i: _untitled_key(i) for i, column in enumerate(body)
                 if i not in known and column.null_count < len(column)}
     if untitled:
         notes.append(f"values found under columns without a title, kept as {', '.join(untitled.values())}")
+        counts["untitled_columns"] = len(untitled)
     extra.update(untitled)
     columns: dict[str, pa.ChunkedArray | pa.Array] = {}
     for spec in input_columns(input_name):
@@ -685,7 +707,7 @@ def _extra_json(columns: dict[str, pa.Array | pa.ChunkedArray], rows: int) -> pa
 
 
 def _read_csv_body_exact(path: Path, input_name: str, encoding: _Encoding, layout: _CsvLayout, offset: int,
-                         first_row: int) -> tuple[pa.Table, list[str], list[str]]:
+                         first_row: int, counts: dict[str, int]) -> tuple[pa.Table, list[str], list[str]]:
     """Python's csv module over the body: slower, but it knows every record's row number.
 
     Records shorter than the header are padded (Excel shows their last cells empty);
@@ -693,7 +715,7 @@ def _read_csv_body_exact(path: Path, input_name: str, encoding: _Encoding, layou
     file loses nothing, and the notes say how many rows were ragged.
     """
     builder = _TableBuilder(input_name, layout.match)
-    short = 0
+    short: list[int] = []
     number = first_row
     with path.open("rb") as raw:
         raw.seek(offset)
@@ -704,12 +726,17 @@ def _read_csv_body_exact(path: Path, input_name: str, encoding: _Encoding, layou
             for number, fields in enumerate(reader, start=first_row):
                 cells = [clean_text(value) for value in fields]
                 if len(fields) < layout.header_width and any(cells):
-                    short += 1
+                    short.append(number)
                 builder.add(number, cells)
         except UnicodeDecodeError:
             raise InputFileError(path, f"the text is not valid {encoding.label} throughout; save the "
                                        "whole file in one encoding", row=number + 1) from None
-    table, extra_keys, notes = _builder_output(builder, layout.match)
+    table, extra_keys, notes = _builder_output(builder, layout.match, counts)
     if short:
-        notes.insert(0, f"{short} row(s) have fewer fields than the header; their missing cells are empty")
+        notes.insert(0, f"{len(short)} row(s) have fewer fields than the header; their missing cells are "
+                        "empty")
+        listed = ", ".join(str(row) for row in short[:MAX_ROWS_LISTED])
+        more = f" and {len(short) - MAX_ROWS_LISTED} more" if len(short) > MAX_ROWS_LISTED else ""
+        notes.insert(1, f"rows with fewer fields than the header: {listed}{more}")
+        counts["short_rows_padded"] = len(short)
     return table, extra_keys, notes

@@ -22,7 +22,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow
 
-from orchestration.cells import mask
+from orchestration.cells import looks_personal, mask
 from orchestration.readers import InputFileError
 from orchestration.reference import ColumnSpec, input_columns, seed_rows
 from orchestration.settings import SEEDS_DIR
@@ -178,7 +178,10 @@ def _failures(cases: pd.DataFrame, frame: pd.DataFrame, specs: tuple[ColumnSpec,
             failures.append(Failure(None, spec.title_ru if spec else column,
                                     f"column is {value}, expected text"))
             continue
-        shown = "(hidden: personal data)" if spec is None or spec.personal_data else repr(_short(value))
+        # A value is shown only from a column without personal data, and only when it does not
+        # look like personal data either (an IIN shifted into the wrong column is still one).
+        hidden = spec is None or spec.personal_data or looks_personal(str(value))
+        shown = "(hidden: personal data)" if hidden else repr(_short(value))
         failures.append(Failure(row, spec.title_ru if spec else column, f"{_check_text(check)}: {shown}"))
     order = {spec.title_ru: spec.position for spec in specs}
     failures.sort(key=lambda f: (f.source_row is not None, f.source_row or 0, order.get(f.column or "", 0)))

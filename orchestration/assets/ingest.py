@@ -12,12 +12,28 @@ from datetime import UTC, datetime
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.landing import LandingError, LandingFile, files_for_months, sha256_of
+from orchestration.cells import mask_personal
+from orchestration.landing import (
+    LandingError,
+    LandingFile,
+    discover,
+    files_for_months,
+    month_start,
+    sha256_of,
+)
 from orchestration.partitions import monthly_partitions
 from orchestration.readers import InputFileError, read_input
 from orchestration.reference import INPUTS
 from orchestration.resources import WAREHOUSE_POOL, MonitoringSettings
-from orchestration.warehouse import Batch, load_batch, record_rejection, relative_to_landing
+from orchestration.settings import PROGRAMME_START
+from orchestration.warehouse import (
+    RAW_SCHEMA,
+    Batch,
+    ensure_raw_schema,
+    load_batch,
+    record_rejection,
+    relative_to_landing,
+)
 from schemas import validate
 
 RAW_KEYS = {name: dg.AssetKey(["raw", f"{name}_rows"]) for name in INPUTS}
@@ -32,25 +48,98 @@ INPUT_DESCRIPTIONS = {
 }
 
 
-def _ingest_file(con, landing_dir, landing_file: LandingFile, seen_at: datetime) -> dict[str, object]:
-    source = relative_to_landing(landing_file.path, landing_dir)
-    batch = Batch(
-        input=landing_file.input,
-        period=landing_file.period,
-        version=landing_file.version,
-        source_file=source,
-        source_sha256=sha256_of(landing_file.path),
-        submitted_at=landing_file.submitted_at,
-        seen_at=seen_at,
-    )
+def _ingest_file(con, landing_dir, landing_file: LandingFile, seen_at: datetime,
+                 context: dg.AssetExecutionContext) -> dict[str, object]:
+    """Read, check and load one landing file, or record why it was rejected.
+
+    The outcome is what the UI shows for the file (asset metadata): how it was read and
+    what was normalised, counted; never a cell value. A rejected file leaves its batch (if
+    an earlier delivery was loaded) exactly as it was.
+    """
+    batch = _batch(landing_dir, landing_file, seen_at)
+    source = batch.source_file
     try:
         result = read_input(landing_file.path, landing_file.input)
         validate(landing_file.input, result.rows, source=source)
     except InputFileError as exc:
-        record_rejection(con, batch, str(exc))
-        return {"file": source, "status": "rejected", "reason": str(exc)}
+        return _reject(con, batch, str(exc))
+    except Exception as exc:  # a reader bug must not load half a file nor show a cell value
+        context.log.error(f"{source}: unexpected {type(exc).__name__} while reading; file rejected")
+        return _reject(con, batch, f"{source}: the file could not be read (unexpected {type(exc).__name__}); "
+                                   "it was not loaded — report this to the engineers")
     rows = load_batch(con, batch, result.rows)
-    return {"file": source, "status": "loaded", "rows": rows}
+    return {
+        "file": source,
+        "status": "loaded",
+        "rows": rows,
+        "sheet": result.sheet_name,
+        "encoding": result.encoding,
+        "delimiter": result.delimiter,
+        "header_row": result.header_row,
+        "extra_columns": [mask_personal(name) for name in result.extra_columns],
+        "counts": dict(result.counts),
+        "notes": [mask_personal(note) for note in result.notes],
+    }
+
+
+def _batch(landing_dir, landing_file: LandingFile, seen_at: datetime) -> Batch:
+    return Batch(
+        input=landing_file.input,
+        period=landing_file.period,
+        version=landing_file.version,
+        source_file=relative_to_landing(landing_file.path, landing_dir),
+        source_sha256=sha256_of(landing_file.path),
+        submitted_at=landing_file.submitted_at,
+        seen_at=seen_at,
+    )
+
+
+def _reject(con, batch: Batch, reason: str) -> dict[str, object]:
+    reason = mask_personal(reason)  # readers and contracts never quote values; this makes sure
+    record_rejection(con, batch, reason)
+    return {"file": batch.source_file, "status": "rejected", "reason": reason}
+
+
+def outside_programme(landing_file: LandingFile) -> str | None:
+    """Why a landing file belongs to no reporting month, or None when it belongs to one.
+
+    The partitions start at the programme's first month; a file for an earlier month (or a
+    folder name that is no calendar month) would otherwise sit in landing unnoticed. Months
+    after the last partition are not refused: they become partitions when they end.
+    """
+    month = landing_file.month
+    try:
+        month_start(month)
+    except ValueError:
+        return f"'{landing_file.period}' is not a calendar month"
+    if month < PROGRAMME_START:
+        return (f"month {month} is before the programme's first reporting month {PROGRAMME_START} "
+                "(Business Roadmap 2020 monitoring starts in 2019)")
+    return None
+
+
+def _reject_outside_programme(con, landing_dir, inputs: set[str],
+                              seen_at: datetime) -> list[dict[str, object]]:
+    """Record (once per file content) the landing files that belong to no reporting month.
+
+    No sensor launches them and no partition can select them, so the first ingestion run
+    after they appear records them as rejected and fails its check: shown, never silent.
+    """
+    outcomes = []
+    for landing_file in discover(landing_dir):
+        why = outside_programme(landing_file) if landing_file.input in inputs else None
+        if why is None:
+            continue
+        batch = _batch(landing_dir, landing_file, seen_at)
+        ensure_raw_schema(con)
+        known = con.execute(
+            f"select count(*) from {RAW_SCHEMA}.rejected_files where source_file = ? and source_sha256 = ?",
+            [batch.source_file, batch.source_sha256]).fetchall()[0][0]
+        if known:
+            continue
+        outcomes.append(_reject(con, batch, f"{batch.source_file}: {why}; the file is not loaded — "
+                                            "put it under the folder of the month it reports on"))
+    return outcomes
 
 
 @dg.multi_asset(
@@ -62,13 +151,15 @@ def _ingest_file(con, landing_dir, landing_file: LandingFile, seen_at: datetime)
     + [dg.AssetSpec(BATCHES_KEY, description="One row per loaded landing file; rejected files with reasons.",
                     group_name="raw", kinds={"duckdb"}, skippable=True)],
     check_specs=[dg.AssetCheckSpec("landing_files_accepted", asset=BATCHES_KEY,
-                                   description="Every landing file of the month passed its contract.")],
+                                   description="Every landing file of the month passed its contract, and no "
+                                   "file sits in landing for a month outside the programme.")],
     partitions_def=monthly_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     can_subset=True,
     pool=WAREHOUSE_POOL,
 )
-def landing_files(context: dg.AssetExecutionContext, monitoring: MonitoringSettings, warehouse: DuckDBResource):
+def landing_files(context: dg.AssetExecutionContext, monitoring: MonitoringSettings,
+                  warehouse: DuckDBResource):
     """Load every landing file of the selected months into the raw layer."""
     settings = monitoring.get()
     months = set(context.partition_keys)
@@ -80,24 +171,33 @@ def landing_files(context: dg.AssetExecutionContext, monitoring: MonitoringSetti
         try:
             files = files_for_months(settings.landing_dir, months, inputs)
         except LandingError as exc:
-            raise dg.Failure(description=str(exc)) from exc
+            raise dg.Failure(description=mask_personal(str(exc))) from None
         for landing_file in files:
-            outcome = _ingest_file(con, settings.landing_dir, landing_file, seen_at)
+            outcome = _ingest_file(con, settings.landing_dir, landing_file, seen_at, context)
             outcomes[landing_file.input].append(outcome)
             if outcome["status"] == "rejected":
                 problems.append(str(outcome["reason"]))
-                context.log.warning(f"rejected {outcome['file']}: {outcome['reason']}")
+                context.log.warning(f"rejected {outcome['reason']}")
             else:
                 context.log.info(f"loaded {outcome['file']}: {outcome['rows']} rows")
+        for outcome in _reject_outside_programme(con, settings.landing_dir, inputs, seen_at):
+            outcomes[str(outcome["file"]).split("/", 1)[0]].append(outcome)
+            problems.append(str(outcome["reason"]))
+            context.log.warning(f"rejected {outcome['reason']}")
     for name in sorted(inputs):
         loaded = [o for o in outcomes[name] if o["status"] == "loaded"]
+        counts: dict[str, int] = {}
+        for outcome in loaded:
+            for key, value in dict(outcome["counts"]).items():  # type: ignore[call-overload]
+                counts[key] = counts.get(key, 0) + value
         yield dg.MaterializeResult(
             asset_key=RAW_KEYS[name],
             metadata={
                 "months": dg.MetadataValue.text(", ".join(sorted(months))),
                 "files_loaded": len(loaded),
                 "files_rejected": len(outcomes[name]) - len(loaded),
-                "rows_loaded": sum(int(o["rows"]) for o in loaded),
+                "rows_loaded": sum(int(o["rows"]) for o in loaded),  # type: ignore[call-overload]
+                "normalisations": dg.MetadataValue.json(counts),
                 "files": dg.MetadataValue.json(outcomes[name]),
             },
         )
