@@ -9,9 +9,10 @@
   a row of column numbers 1..24, then data (first data row = 4). CSV: header then data
   (first data row = 2), ``;``-delimited, dates ``dd.mm.yyyy``. Month 2 of every year has a
   corrected v2, month 3 is late, and the seed picks one more of each (``schedule``).
-- ``acts/<YYYY-MM>.xlsx`` (header only, data from row 2), ``questionnaires/<YYYY-MM>.xlsx``
-  (header only), ``phone_survey/<YYYY-Qn>.xlsx`` (a title row, header on row 2, data from
-  row 3; built from the months generated in the run).
+- ``acts/<YYYY-MM>.xlsx`` and ``questionnaires/<YYYY-MM>.xlsx`` (header only, data from row
+  2; ``.csv`` like the registry when ``--format csv``, so a million-row month stays quick),
+  ``phone_survey/<YYYY-Qn>.xlsx`` (a title row, header on row 2, data from row 3; built
+  from the months generated in the run).
 
 The ground truth goes to ``<out>/../sample_truth/`` (never inside the landing folder):
 
@@ -19,8 +20,9 @@ The ground truth goes to ``<out>/../sample_truth/`` (never inside the landing fo
   (the row number Excel shows), column (form column name; empty for duplicate_row and
   act_missing), defect_kind, expected_rule_id (validation_rules.csv), severity,
   secondary_rule_ids (a rule the defect also trips unavoidably, see ``defects``),
-  original_value, injected_value (dates 'dd.mm.yyyy'; an Excel-mangled IIN as its 11
-  digits), related_file, related_row (duplicate_row: the original's row in the same file;
+  original_value, injected_value (dates 'dd.mm.yyyy'; an Excel-mangled IIN/BIN as its 11
+  digits — an IIN of someone born 2001-2009, else a BIN registered 2001-2009),
+  related_file, related_row (duplicate_row: the original's row in the same file;
   act_date_mismatch / act_service_mismatch: the act's row in acts/<YYYY-MM>.xlsx, whose
   service_date / service_subtype holds the injected value).
 - ``services.parquet`` — one row per registry row written, every version: period, version,

@@ -43,6 +43,13 @@ def _dates(ordinals: np.ndarray) -> np.ndarray:
     return (np.asarray(ordinals, dtype=np.int64) - EPOCH_1970).astype("datetime64[D]")
 
 
+def _strings(values: np.ndarray) -> pa.Array:
+    """Object strings to Arrow through their distinct values (several times faster than pa.array)."""
+    codes, uniques = pd.factorize(values)
+    dictionary = pa.array(np.asarray(uniques, dtype=object), type=pa.string())
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), dictionary).cast(pa.string())
+
+
 def normalise_name(name: str) -> str:
     """The person-key name (issue 3): lower case, ё→е, single spaces."""
     return " ".join(name.lower().replace("ё", "е").split())
@@ -87,7 +94,8 @@ def services_truth(cat: Catalogue, period: str, v: RegistryVersion, version_used
     rows = v.rows
     n = len(rows)
     kind = rows["x_defect"]
-    kinds, kind_codes = np.unique(kind, return_inverse=True)
+    kind_codes, kinds = pd.factorize(kind)
+    kinds = np.asarray(kinds, dtype=object)
     rule = np.array([defects.EXPECTED_RULE.get(k, "") for k in kinds.tolist()], dtype=object)[kind_codes]
     severity = np.array(
         [cat.rule_severity.get(defects.EXPECTED_RULE.get(k, ""), "") for k in kinds.tolist()], dtype=object
@@ -130,9 +138,7 @@ def services_truth(cat: Catalogue, period: str, v: RegistryVersion, version_used
         "end_date": _dates(rows["t_end_date"]),
         "regular_client": rows["t_regular_client"],
     }
-    arrays = {
-        k: pa.array(v, type=pa.string()) if v.dtype == object else pa.array(v) for k, v in columns.items()
-    }
+    arrays = {k: _strings(v) if v.dtype == object else pa.array(v) for k, v in columns.items()}
     arrays["act_row"] = pa.array(act_row + ACTS_FIRST_DATA_ROW, mask=act_row < 0, type=pa.int64())
     return pa.table(arrays)
 
