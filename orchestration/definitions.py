@@ -9,16 +9,24 @@ from orchestration.assets.deadlines import overdue_registries, registry_deadline
 from orchestration.assets.ingest import landing_files
 from orchestration.assets.letters import letters_mart, notification_letters
 from orchestration.assets.publish import analytics_database
-from orchestration.jobs import build_job, ingest_job, overdue_registries_job
+from orchestration.assets.reports import monitoring_report
+from orchestration.jobs import build_job, ingest_job, overdue_registries_job, report_job
 from orchestration.resources import build_resources
-from orchestration.schedules import monthly_ingestion_schedule
+from orchestration.schedules import monthly_ingestion_schedule, report_schedule
 from orchestration.sensors import build_after_ingestion, landing_files_sensor, overdue_registries_sensor
+from orchestration.settings import Settings
 
-defs = dg.Definitions(
-    assets=[landing_files, registry_deadlines, warehouse_models, notification_letters, letters_mart,
-            analytics_database, overdue_registries],
-    jobs=[ingest_job, build_job, overdue_registries_job],
-    schedules=[monthly_ingestion_schedule],
-    sensors=[landing_files_sensor, build_after_ingestion, overdue_registries_sensor],
-    resources=build_resources(),
-)
+
+def build_definitions(settings: Settings | None = None) -> dg.Definitions:
+    """The code location for one data folder (tests build it for a temporary one)."""
+    return dg.Definitions(
+        assets=[landing_files, registry_deadlines, warehouse_models, notification_letters, letters_mart,
+                analytics_database, overdue_registries, monitoring_report],
+        jobs=[ingest_job, build_job, overdue_registries_job, report_job],
+        schedules=[monthly_ingestion_schedule, report_schedule],
+        sensors=[landing_files_sensor, build_after_ingestion, overdue_registries_sensor],
+        resources=build_resources(settings),
+    )
+
+
+defs = build_definitions()

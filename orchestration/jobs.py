@@ -7,6 +7,7 @@ import dagster as dg
 from orchestration.partitions import monthly_partitions
 
 RAW = dg.AssetSelection.groups("raw")
+REPORTS = dg.AssetSelection.groups("reports")
 ALERTS = dg.AssetSelection.groups("alerts")
 
 # Load the landing files of one or more months (a year is one run: single-run backfill).
@@ -20,7 +21,7 @@ ingest_job = dg.define_asset_job(
 # Rebuild the dbt models over all history and publish analytics.duckdb.
 build_job = dg.define_asset_job(
     "build_warehouse",
-    selection=dg.AssetSelection.all() - RAW - ALERTS,
+    selection=dg.AssetSelection.all() - RAW - ALERTS - REPORTS,
     description="Registry deadlines, dbt build (staging, validated layer, marts, tests), notification "
     "letters, and publish analytics.duckdb.",
 )
@@ -30,4 +31,12 @@ overdue_registries_job = dg.define_asset_job(
     "overdue_registries_alert",
     selection=ALERTS,
     description="Raise months whose registry deadline (R5) has passed with no registry received.",
+)
+
+
+# The quarterly or final report of one period (partition '2019-Q1' … '2019-final').
+report_job = dg.define_asset_job(
+    "write_report",
+    selection=REPORTS,
+    description="Write the report files of one reporting period from analytics.duckdb.",
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -26,11 +27,18 @@ class MonitoringSettings(dg.ConfigurableResource):
                                                                               load_settings().hmac_key))
 
 
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (the project's venv), else whatever is on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"
+
+
 def build_resources(settings: Settings | None = None) -> dict[str, object]:
     settings = settings or load_settings()
     export_dbt_environment(settings)
     return {
         "monitoring": MonitoringSettings(data_dir=str(settings.data_dir)),
         "warehouse": DuckDBResource(database=str(settings.warehouse_path)),
-        "dbt": DbtCliResource(project_dir=os.fspath(DBT_PROJECT_DIR), profiles_dir=os.fspath(DBT_PROJECT_DIR)),
+        "dbt": DbtCliResource(project_dir=os.fspath(DBT_PROJECT_DIR), profiles_dir=os.fspath(DBT_PROJECT_DIR),
+                              dbt_executable=dbt_executable()),
     }

@@ -1,0 +1,43 @@
+"""One generated year, run through the real Dagster jobs once per test session.
+
+Tests that need the whole pipeline (marts against the generator's ground truth, the
+personal-data scan, reports against the analytics database) share this run: dbt start-up
+and a full build cost tens of seconds, far too much to repeat per test.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from orchestration.run_year import run_stages, year_stages
+from orchestration.sample_data import GeneratorConfig, YearResult, generate_year
+from orchestration.settings import Settings, load_settings
+
+YEAR = 2019
+CONFIG = GeneratorConfig(year=YEAR, rows_per_month=250, defect_rate=0.06, seed=11)
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    settings: Settings
+    truth: YearResult
+    services: pd.DataFrame  # the generator's per-row ground truth (services.parquet)
+    instance: dg.DagsterInstance
+    timings: dict[str, float]
+
+
+def run_pipeline_year(data_dir: Path, instance: dg.DagsterInstance) -> PipelineRun:
+    landing, truth_dir = data_dir / "landing", data_dir / "sample_truth"
+    truth = generate_year(CONFIG, out=landing, truth_dir=truth_dir)
+    settings = Settings(data_dir=data_dir, hmac_key=load_settings().hmac_key)
+    os.environ["MONITORING_DATA_DIR"] = str(data_dir)
+    from orchestration.definitions import build_definitions
+
+    timings = run_stages(year_stages(YEAR), instance=instance, definitions=build_definitions(settings))
+    services = pd.read_parquet(truth_dir / "services.parquet")
+    return PipelineRun(settings, truth, services, instance, timings)
