@@ -113,6 +113,11 @@ def test_layout_and_header_rows(year_2019: tuple[Path, Path]) -> None:
         "submissions.csv",
         "files.csv",
     }
+    files = pd.read_csv(truth / "files.csv")
+    for f in files.itertuples():
+        assert (out / f.source_file).is_file(), f.source_file
+        assert f.version == (int(f.source_file[-6]) if f.input == "registry" else 1)
+    assert files.loc[files["source_file"] == "registry/2019-01/v1.xlsx", "data_rows"].item() == ROWS
 
 
 def test_same_seed_same_files(tmp_path: Path) -> None:

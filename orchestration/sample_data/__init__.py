@@ -37,7 +37,8 @@ The ground truth goes to ``<out>/../sample_truth/`` (never inside the landing fo
   Values are the clean canonical ones even where a defect changed the written value.
 - ``submissions.csv`` — period, version, source_file, submitted_at, due_at, timeliness
   (on_time | late | correction), on_time, version_used, data_rows, defects.
-- ``files.csv`` — input, period, version, source_file, data_rows, first_data_row.
+- ``files.csv`` — input, period, version (1 for inputs other than the registry), source_file,
+  data_rows, first_data_row.
 
 The truth files describe the months of the last run only (they are overwritten).
 

@@ -8,7 +8,6 @@ the same seed gives the same files.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -332,29 +331,28 @@ def write_truth(result: YearResult, truth_dir: Path) -> list[Path]:
 
 
 def files_table(result: YearResult) -> pd.DataFrame:
-    """Every landing file with its data-row count and the Excel row of its first data row."""
+    """Every landing file with its data-row count and the Excel row of its first data row.
+
+    Inputs other than the registry have one version (1), as the landing layout numbers them.
+    """
     rows = []
     for m in result.months:
         for v in m.versions:
             rows.append(("registry", m.period, v.version, v.relative_path, len(v.rows), v.first_data_row))
         suffix = result.config.file_format
-        rows.append(("acts", m.period, None, f"acts/{m.period}.{suffix}", len(m.acts), 2))
+        rows.append(("acts", m.period, 1, f"acts/{m.period}.{suffix}", len(m.acts), 2))
         rows.append(
             (
                 "questionnaires",
                 m.period,
-                None,
+                1,
                 f"questionnaires/{m.period}.{suffix}",
                 len(m.questionnaires),
                 2,
             )
         )
     for quarter, calls in result.phone_survey().items():
-        rows.append(("phone_survey", quarter, None, f"phone_survey/{quarter}.xlsx", len(calls), 3))
+        rows.append(("phone_survey", quarter, 1, f"phone_survey/{quarter}.xlsx", len(calls), 3))
     return pd.DataFrame(
         rows, columns=["input", "period", "version", "source_file", "data_rows", "first_data_row"]
-    ).astype({"version": "Int64"})
-
-
-def quarter_of(day: date) -> str:
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    )
