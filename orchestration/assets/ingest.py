@@ -167,11 +167,11 @@ def landing_files(context: dg.AssetExecutionContext, monitoring: MonitoringSetti
     seen_at = datetime.now(UTC)
     outcomes: dict[str, list[dict[str, object]]] = {name: [] for name in inputs}
     problems: list[str] = []
+    try:  # before opening the warehouse: a failure must not leave a connection behind
+        files = files_for_months(settings.landing_dir, months, inputs)
+    except LandingError as exc:
+        raise dg.Failure(description=mask_personal(str(exc))) from None
     with warehouse.get_connection() as con:
-        try:
-            files = files_for_months(settings.landing_dir, months, inputs)
-        except LandingError as exc:
-            raise dg.Failure(description=mask_personal(str(exc))) from None
         for landing_file in files:
             outcome = _ingest_file(con, settings.landing_dir, landing_file, seen_at, context)
             outcomes[landing_file.input].append(outcome)
