@@ -37,8 +37,14 @@ def landing_files_sensor(context: dg.SensorEvaluationContext, monitoring: Monito
         return dg.SkipReason(f"landing folder has a malformed sidecar: {exc}")
     valid_months = set(monitoring_partition_keys())
     changed: dict[tuple[str, str], list[str]] = {}
+    waiting: list[str] = []
     for landing_file in files:
         name = relative_to_landing(landing_file.path, settings.landing_dir)
+        if landing_file.month not in valid_months:
+            # Not a partition (yet): a month delivered early waits, unrecorded, until its
+            # partition exists; a month before the programme is never launched.
+            waiting.append(name)
+            continue
         stat = landing_file.path.stat()
         seen = cursor.get(name)
         if seen and seen[0] == stat.st_size and seen[1] == stat.st_mtime_ns:
@@ -47,13 +53,11 @@ def landing_files_sensor(context: dg.SensorEvaluationContext, monitoring: Monito
         cursor[name] = [stat.st_size, stat.st_mtime_ns, digest]
         if seen and seen[2] == digest:
             continue
-        if landing_file.month not in valid_months:
-            context.log.warning(f"{name}: month {landing_file.month} is outside the reporting partitions; ignored")
-            continue
         changed.setdefault((landing_file.month, landing_file.input), []).append(f"{name}:{digest}")
     context.update_cursor(json.dumps(cursor, sort_keys=True))
     if not changed:
-        return dg.SkipReason("no new or changed landing files")
+        suffix = f"; {len(waiting)} file(s) for months that are not reporting partitions" if waiting else ""
+        return dg.SkipReason(f"no new or changed landing files{suffix}")
     return [
         dg.RunRequest(
             run_key=hashlib.sha256("|".join(sorted(entries)).encode()).hexdigest(),

@@ -49,3 +49,15 @@ def test_month_outside_the_programme_is_not_launched(tmp_path):
     _write(tmp_path / "landing/registry/2017-05/v1.csv", b"a\n")
     result, _ = _evaluate(tmp_path)
     assert isinstance(result, dg.SkipReason)
+
+
+def test_a_month_delivered_early_is_launched_once_its_partition_exists(tmp_path, monkeypatch):
+    import orchestration.sensors as sensors
+
+    _write(tmp_path / "landing/registry/2019-03/v1.csv", b"a\n")
+    monkeypatch.setattr(sensors, "monitoring_partition_keys", lambda: ["2019-01", "2019-02"])
+    early, cursor = _evaluate(tmp_path)
+    assert isinstance(early, dg.SkipReason) and "1 file(s)" in early.skip_message
+    monkeypatch.setattr(sensors, "monitoring_partition_keys", lambda: ["2019-01", "2019-02", "2019-03"])
+    later, _ = _evaluate(tmp_path, cursor)
+    assert [r.partition_key for r in later] == ["2019-03"]
