@@ -56,5 +56,12 @@ lint: install
 dev: install
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
+# A year of generated inputs through the real Dagster jobs, timed against a one-query floor;
+# the last line printed is the JSON result (orchestration/bench.py). Inputs are reused per size.
+BENCH_DIR ?= /tmp/bench
+bench: install
+	MONITORING_DEMO=1 $(BIN)/python -m orchestration.bench --rows-per-month $(ROWS_PER_MONTH) --year $(YEAR) \
+		--seed $(SEED) --defect-rate $(DEFECT_RATE) --bench-dir $(BENCH_DIR) $(BENCH_ARGS)
+
 clean:
 	rm -rf $(MONITORING_DATA_DIR) dbt_project/target dbt_project/logs

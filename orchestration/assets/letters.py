@@ -16,7 +16,12 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 from dagster_duckdb import DuckDBResource
 
-from orchestration.assets.dbt import AFTER_LETTERS_MODELS, MonitoringDbtTranslator, dbt_project
+from orchestration.assets.dbt import (
+    AFTER_LETTERS_MODELS,
+    PRODUCTION_BUILD_ARGS,
+    MonitoringDbtTranslator,
+    dbt_project,
+)
 from orchestration.letters import produce_letters
 from orchestration.resources import WAREHOUSE_POOL, MonitoringSettings
 
@@ -79,4 +84,4 @@ def notification_letters(context: dg.AssetExecutionContext, monitoring: Monitori
 )
 def letters_mart(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """marts.letters_sent, built from raw.letters once the letters are written."""
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt.cli(["build", *PRODUCTION_BUILD_ARGS], context=context).stream()

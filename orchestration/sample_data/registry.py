@@ -307,7 +307,7 @@ def _make_unique(rng: np.random.Generator, cat: Catalogue, frame: Table) -> None
     A clash gets another sub-type of the same service, or (every other pass) a start date a
     few days earlier — never before the region name's validity, so no other rule is touched.
     """
-    for attempt in range(60):
+    for attempt in range(400):  # a million-row month with a busy regular pool needs more than 60
         dup = duplicate_mask(frame)
         if not dup.any():
             return

@@ -1,0 +1,483 @@
+"""Benchmark harness: a generated year through the real Dagster jobs, against a floor.
+
+``python -m orchestration.bench --rows-per-month 50000`` (``make bench ROWS_PER_MONTH=…``):
+
+1. Inputs: a year from the sample generator — the operator's .xlsx below 200,000 rows a
+   month, CSV from there up (``--format`` overrides) — under
+   ``<bench-dir>/inputs/<year>-<rows>-s<seed>-d<defect rate>-<format>/``. A folder whose
+   ``complete.json`` names the same parameters is reused (generation is not timed).
+2. Overheads, measured separately: process start-up (a fresh Python importing Dagster and
+   the code location), dbt start-up (a dbt invocation that selects nothing: process,
+   adapter, manifest), and, from the real runs, Dagster's share of each run (run wall time
+   minus its steps) and dbt's share of its step (step time minus dbt's own node timings).
+3. The pipeline exactly as production: ``run_year.year_stages`` executed on a fresh Dagster
+   instance and data folder (ingest, build — deadlines, dbt build, letters, letters_sent,
+   publish — then one report run per reporting period). Peak resident memory is the sum
+   over the whole process tree (this process, dbt, anything they start), sampled by a thread.
+4. The floor: one DuckDB query over the same raw registry files that computes I1–I9 for the
+   year with plain distinct counts and no validation (CSV: ``read_csv`` directly; xlsx:
+   DuckDB cannot read .xlsx without an extension, so the floor is the fastest read of the
+   sheets — python-calamine into Arrow — plus the same query over that Arrow table).
+5. ``--incremental``: after the 11-month year, month 12 is ingested and built again,
+   against a fresh run of month 12 alone; ``incremental_ratio`` = the first / the second.
+
+The last line printed is one JSON object (``rows_per_month``, ``rows``, ``total_s``,
+``floor_s``, ``ratio``, ``peak_rss_mb``, ``stages``, ``overhead_s``, ``rows_per_s``, …).
+A tool, not a test: nothing here asserts a timing.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import psutil
+
+from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+
+CSV_FROM_ROWS = 200_000
+DEFAULT_BENCH_DIR = Path("/tmp/bench")
+REGISTRY_COLUMNS = (
+    "region", "settlement", "place_of_service", "enterprise_name", "client_full_name", "iin_bin", "gender",
+    "birth_date", "age", "disability", "legal_form", "sme_category", "oked_sector", "oked_subsector",
+    "service", "service_subtype", "manager_full_name", "start_date", "end_date", "work_phone",
+    "mobile_phone", "email", "provider", "channel",
+)
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    year: int
+    rows_per_month: int
+    seed: int
+    defect_rate: float
+    file_format: str
+    months: tuple[int, ...] = tuple(range(1, 13))
+
+    @property
+    def name(self) -> str:
+        return f"{self.year}-{self.rows_per_month}-s{self.seed}-d{self.defect_rate}-{self.file_format}"
+
+
+class PeakRss:
+    """Samples the resident memory of a process and all its descendants, keeps the peak."""
+
+    def __init__(self, interval: float = 0.25) -> None:  # a scan of /proc per sample: not too often
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._root = psutil.Process()
+
+    def _sample(self) -> int:
+        total = 0
+        for proc in [self._root, *self._root.children(recursive=True)]:
+            try:
+                total += proc.memory_info().rss
+            except psutil.Error:
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._sample())
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> "PeakRss":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._sample())
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+# --- inputs ---------------------------------------------------------------------------------
+
+def ensure_inputs(spec: InputSpec, bench_dir: Path) -> tuple[Path, bool, float]:
+    """The landing folder of ``spec``; (path, reused, generation seconds)."""
+    folder = bench_dir / "inputs" / spec.name
+    marker = folder / "complete.json"
+    wanted = asdict(spec)
+    wanted["months"] = list(spec.months)
+    if marker.exists():
+        done = json.loads(marker.read_text())
+        if done.get("spec") == wanted:
+            log(f"inputs {spec.name} already generated, reused ({folder})")
+            return folder / "landing", True, float(done.get("seconds", 0.0))
+    log(f"generating {spec.name} into {folder} …")
+    started = time.perf_counter()
+    # The generator holds the months of one invocation in memory (~3.5 KB a row): from
+    # CSV_FROM_ROWS up, one month per invocation (two at a time, each with its own truth
+    # folder; a quarter's phone survey then holds the calls of its last month only). A month
+    # whose truth is complete is kept, so an interrupted generation resumes.
+    if spec.rows_per_month < CSV_FROM_ROWS:
+        shutil.rmtree(folder, ignore_errors=True)
+        batches = [(spec.months, folder / "sample_truth")]
+    else:
+        batches = [((m,), folder / "sample_truth" / f"{m:02d}") for m in spec.months
+                   if not (folder / "sample_truth" / f"{m:02d}" / "files.csv").exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    running: list[subprocess.Popen] = []
+    every: list[subprocess.Popen] = []
+    for months, truth in batches:
+        while len(running) >= 2:
+            running = [p for p in running if p.poll() is None]
+            time.sleep(0.5)
+        running.append(subprocess.Popen(
+            [sys.executable, "-m", "orchestration.sample_data", "--year", str(spec.year),
+             "--rows-per-month", str(spec.rows_per_month), "--seed", str(spec.seed),
+             "--defect-rate", str(spec.defect_rate), "--format", spec.file_format,
+             "--months", ",".join(str(m) for m in months),
+             "--out", str(folder / "landing"), "--truth-dir", str(truth)],
+            cwd=PROJECT_ROOT, stdout=sys.stderr))
+        every.append(running[-1])
+    if any(p.wait() != 0 for p in every):
+        raise RuntimeError("sample generation failed")
+    seconds = time.perf_counter() - started
+    marker.write_text(json.dumps({"spec": wanted, "seconds": round(seconds, 1)}) + "\n")
+    return folder / "landing", False, seconds
+
+
+def registry_files(landing: Path, months: list[int] | None = None) -> list[Path]:
+    files = sorted(p for p in (landing / "registry").glob("*/v*.*") if p.suffix in (".csv", ".xlsx"))
+    if months is not None:
+        files = [p for p in files if int(p.parent.name[5:7]) in months]
+    return files
+
+
+def landing_subset(source: Path, target: Path, months: list[int]) -> None:
+    """A landing folder holding only ``months`` (symlinked files; phone survey quarters whose
+    last month is among them)."""
+    for path in source.rglob("*"):
+        if path.is_dir():
+            continue
+        rel = path.relative_to(source)
+        period = rel.parts[1] if rel.parts[0] == "registry" else path.name.split(".")[0]
+        if "-Q" in period:
+            month = int(period[-1]) * 3
+        else:
+            month = int(period[5:7])
+        if month in months:
+            (target / rel).parent.mkdir(parents=True, exist_ok=True)
+            (target / rel).symlink_to(path)
+
+
+# --- overheads ------------------------------------------------------------------------------
+
+def python_startup_s() -> float:
+    """A fresh Python that imports Dagster and builds the code location (as every run does)."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import orchestration.definitions"], check=True, cwd=PROJECT_ROOT,
+                   env=os.environ.copy())
+    return time.perf_counter() - started
+
+
+def dbt_startup_s() -> float:
+    """A dbt invocation that selects nothing: process start, adapter, manifest load (partial parse)."""
+    from orchestration.resources import dbt_executable
+
+    started = time.perf_counter()
+    subprocess.run([dbt_executable(), "ls", "--select", "tag:__bench_selects_nothing__", "--quiet",
+                    "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR)],
+                   check=True, cwd=DBT_PROJECT_DIR, stdout=subprocess.DEVNULL, env=os.environ.copy())
+    return time.perf_counter() - started
+
+
+# --- the pipeline ---------------------------------------------------------------------------
+
+@dataclass
+class StageRun:
+    name: str
+    wall_s: float
+    steps: dict[str, float]
+
+
+def run_pipeline(stages: list, instance) -> list[StageRun]:  # noqa: ANN001 - Dagster objects
+    from orchestration.definitions import build_definitions
+    from orchestration.run_year import run_stages
+    from orchestration.settings import load_settings
+
+    defs = build_definitions(load_settings())  # this run's data folder (the environment)
+
+    runs = []
+    for stage in stages:
+        wall = run_stages([stage], instance=instance, definitions=defs)[stage.name]
+        run = instance.get_runs(limit=1)[0]
+        steps = {s.step_key: (s.end_time or 0) - (s.start_time or 0) for s in instance.get_run_step_stats(run.run_id)}
+        runs.append(StageRun(stage.name if not stage.partition_key else f"report {stage.partition_key}", wall, steps))
+    return runs
+
+
+def dbt_node_seconds() -> tuple[float, dict[str, float]]:
+    """Sum of dbt's own node timings in the last invocation's run_results.json, and the slowest."""
+    results = DBT_PROJECT_DIR / "target" / "run_results.json"
+    if not results.exists():
+        return 0.0, {}
+    data = json.loads(results.read_text())
+    nodes = {r["unique_id"]: float(r.get("execution_time") or 0.0) for r in data.get("results", [])}
+    slowest = dict(sorted(nodes.items(), key=lambda kv: -kv[1])[:8])
+    return sum(nodes.values()), {k.split(".", 2)[-1]: round(v, 2) for k, v in slowest.items()}
+
+
+def summarise(runs: list[StageRun]) -> tuple[dict[str, float], float]:
+    """Stage → seconds (ingest, deadlines, dbt, letters, letters_sent, publish, report), and
+    Dagster's own share (run wall time not spent in steps)."""
+    stages: dict[str, float] = {}
+    dagster = 0.0
+    for run in runs:
+        dagster += max(run.wall_s - sum(run.steps.values()), 0.0)
+        for step, seconds in run.steps.items():
+            name = ("ingest" if "landing_files" in step else "deadlines" if "deadlines" in step
+                    else "letters_sent" if "letters_mart" in step else "dbt" if "warehouse_models" in step
+                    else "letters" if "letters" in step else "publish" if "analytics" in step
+                    else "report" if "report" in step else step)
+            stages[name] = stages.get(name, 0.0) + seconds
+    return {k: round(v, 2) for k, v in stages.items()}, dagster
+
+
+# --- the floor ------------------------------------------------------------------------------
+
+def floor_query(source: str) -> str:
+    """I1–I9 for the year from ``source`` (one row per registry row of the used file, all
+    text, plus ``month``): plain distinct counts by period (month, quarter, year to date),
+    region and dimension, with no validation, lookup or hashing."""
+    dims = {
+        "i1": ("clients", None), "i2": ("clients", "oked_sector"), "i3": ("clients", "legal_form"),
+        "i4": ("persons", "gender"), "i5": ("persons", "age"), "i6": ("clients", "sme_category"),
+        "i7": ("services", "service, service_subtype"), "i8": ("services", "provider"),
+        "i9": ("services", "channel"),
+    }
+    measure = {"clients": "count(distinct iin_bin)", "persons": "count(distinct person)", "services": "count(*)"}
+    parts = []
+    for mart, (what, dim) in dims.items():
+        sets = "(region), ()" if dim is None else f"(region, {dim}), (region), ({dim}), ()"
+        parts.append(
+            f"select '{mart}' as mart, count(*) as cells, sum(n) as total from ("
+            f"select period_type, period_start, {measure[what]} as n from in_periods "
+            f"group by period_type, period_start, grouping sets ({sets}))")
+    return f"""
+        with registry as materialized (
+            select month, region, iin_bin, client_full_name || '|' || birth_date as person, gender, age,
+                legal_form, sme_category, oked_sector, service, service_subtype, provider, channel
+            from {source}
+        ),
+        periods as (
+            select 'month' as period_type, m as period_start, m as period_end from range(1, 13) t(m)
+            union all select 'quarter', q * 3 - 2, least(q * 3, 11) from range(1, 5) t(q)
+            union all select 'year_to_date', 1, least(q * 3, 11) from range(1, 5) t(q)
+        ),
+        in_periods as materialized (
+            select periods.period_type, periods.period_start, registry.*
+            from registry inner join periods on registry.month between periods.period_start and periods.period_end
+        )
+        {' union all '.join(parts)}
+    """
+
+
+def used_files(files: list[Path]) -> list[Path]:
+    """The latest version of each month (what a report counts, decided here without rules)."""
+    latest: dict[str, Path] = {}
+    for path in files:
+        latest[path.parent.name] = path
+    return sorted(latest.values())
+
+
+def measure_floor(landing: Path, threads: int, memory_limit: str) -> tuple[float, dict[str, float]]:
+    import duckdb
+
+    files = registry_files(landing)
+    used = used_files(files)
+    started = time.perf_counter()
+    con = duckdb.connect()
+    con.execute(f"set threads = {threads}; set memory_limit = '{memory_limit}'; set preserve_insertion_order = false")
+    parts: dict[str, float] = {}
+    if all(p.suffix == ".csv" for p in files):
+        names = ", ".join(f"'{c}'" for c in REGISTRY_COLUMNS)
+        listed = ", ".join(f"'{p}'" for p in files)
+        keep = ", ".join(f"'{p}'" for p in used)
+        source = (f"(select *, cast(regexp_extract(filename, '/registry/\\d{{4}}-(\\d{{2}})/', 1) as integer) as month "
+                  f"from read_csv([{listed}], delim = ';', header = true, all_varchar = true, quote = '\"', "
+                  f"names = [{names}], filename = true) where filename in ({keep}))")
+    else:
+        import pyarrow as pa
+        import python_calamine
+
+        tables = []
+        for path in files:  # every file is read, as the pipeline must; the used ones are kept
+            rows = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+            if path not in used:
+                continue
+            body = rows[3:]  # title, header, column numbers
+            columns = {name: pa.array([str(r[i]) if r[i] != "" else None for r in body], pa.string())
+                       for i, name in enumerate(REGISTRY_COLUMNS)}
+            columns["month"] = pa.array([int(path.parent.name[5:7])] * len(body), pa.int32())
+            tables.append(pa.table(columns))
+        registry_arrow = pa.concat_tables(tables)  # noqa: F841 - read by DuckDB's replacement scan
+        con.register("registry_arrow", registry_arrow)
+        source = "registry_arrow"
+        parts["read_s"] = time.perf_counter() - started
+    query_started = time.perf_counter()
+    con.execute(floor_query(source)).fetchall()
+    parts["query_s"] = time.perf_counter() - query_started
+    con.close()
+    return time.perf_counter() - started, {k: round(v, 2) for k, v in parts.items()}
+
+
+# --- one benchmark --------------------------------------------------------------------------
+
+def prepare_run_dir(bench_dir: Path, name: str) -> Path:
+    run_dir = bench_dir / "runs" / name
+    shutil.rmtree(run_dir, ignore_errors=True)
+    (run_dir / "dh").mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", run_dir / "dh" / "dagster.yaml")
+    return run_dir
+
+
+def point_environment_at(run_dir: Path) -> None:
+    os.environ["MONITORING_DATA_DIR"] = str(run_dir / "data")
+    os.environ["MONITORING_WAREHOUSE_PATH"] = str(run_dir / "data" / "warehouse.duckdb")
+    os.environ["DAGSTER_HOME"] = str(run_dir / "dh")
+
+
+def machine() -> dict[str, object]:
+    load = os.getloadavg()
+    return {"cores": os.cpu_count(), "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "load_avg": [round(x, 2) for x in load], "python": platform.python_version()}
+
+
+def run_once(landing: Path, run_dir: Path, stages: list) -> dict[str, object]:  # noqa: ANN001
+    import dagster as dg
+
+    data = run_dir / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    if not (data / "landing").exists():
+        (data / "landing").symlink_to(landing, target_is_directory=True)
+    instance = dg.DagsterInstance.get()
+    started = time.perf_counter()
+    with PeakRss() as rss:
+        runs = run_pipeline(stages, instance)
+    total = time.perf_counter() - started
+    stages, dagster_s = summarise(runs)
+    return {"total_s": total, "stages": stages, "dagster_s": dagster_s, "peak_rss": rss.peak,
+            "runs": {r.name: round(r.wall_s, 2) for r in runs}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows-per-month", type=int, required=True)
+    parser.add_argument("--year", type=int, default=2019)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--defect-rate", type=float, default=0.03)
+    parser.add_argument("--format", choices=("auto", "xlsx", "csv"), default="auto")
+    parser.add_argument("--bench-dir", type=Path, default=Path(os.environ.get("BENCH_DIR", DEFAULT_BENCH_DIR)))
+    parser.add_argument("--incremental", action="store_true",
+                        help="also time adding month 12 to a built 11-month year, against month 12 alone")
+    parser.add_argument("--no-floor", action="store_true")
+    parser.add_argument("--generate-only", action="store_true", help="prepare the inputs and stop")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("MONITORING_DEMO", "1")  # generated sample data, the public development key
+
+    file_format = args.format if args.format != "auto" else ("csv" if args.rows_per_month >= CSV_FROM_ROWS else "xlsx")
+    spec = InputSpec(args.year, args.rows_per_month, args.seed, args.defect_rate, file_format)
+    bench_dir = args.bench_dir.resolve()
+    landing, reused, generation_s = ensure_inputs(spec, bench_dir)
+    if args.generate_only:
+        return 0
+    rows = 0
+    for truth in sorted((landing.parent / "sample_truth").rglob("files.csv")):
+        with truth.open(encoding="utf-8") as fh:
+            header = fh.readline().strip().split(",")
+            for line in fh:
+                record = dict(zip(header, line.strip().split(","), strict=True))
+                if record["input"] == "registry":
+                    rows += int(record["data_rows"])
+    env = machine()
+    run_dir = prepare_run_dir(bench_dir, f"{spec.name}-full")
+    point_environment_at(run_dir)
+
+    log("measuring overheads (python start-up, dbt start-up) …")
+    startup_s = python_startup_s()
+    dbt_s = dbt_startup_s()
+
+    log(f"running the year through Dagster ({rows} registry rows) …")
+    from orchestration.run_year import year_stages
+
+    result = run_once(landing, run_dir, year_stages(spec.year, 12))
+    total = float(result["total_s"])
+    stages = dict(result["stages"])  # type: ignore[arg-type]
+    floor_s, floor_parts = (0.0, {})
+    if not args.no_floor:
+        log("measuring the floor …")
+        floor_s, floor_parts = measure_floor(landing, threads=os.cpu_count() or 2, memory_limit="3GB")
+
+    line: dict[str, object] = {
+        "rows_per_month": spec.rows_per_month,
+        "rows": rows,
+        "format": file_format,
+        "total_s": round(total, 2),
+        "floor_s": round(floor_s, 2),
+        "floor": floor_parts,
+        "ratio": round(total / floor_s, 2) if floor_s else None,
+        "peak_rss_mb": round(int(result["peak_rss"]) / 2**20),  # type: ignore[call-overload]
+        "rows_per_s": round(rows / total),
+        "stages": stages,
+        "runs": result["runs"],
+        "overhead_s": {
+            "python_startup": round(startup_s, 2),
+            "dbt_startup": round(dbt_s, 2),
+            "dagster_runs": round(float(result["dagster_s"]), 2),  # type: ignore[arg-type]
+        },
+        "inputs_reused": reused,
+        "generation_s": round(generation_s, 1),
+        "machine": env,
+    }
+    if args.incremental:
+        line["incremental"] = incremental(spec, landing, bench_dir)
+    print(json.dumps(line, ensure_ascii=False), flush=True)
+    return 0
+
+
+def incremental(spec: InputSpec, landing: Path, bench_dir: Path) -> dict[str, object]:
+    """Month 12 added to a built 11-month year, against month 12 built alone.
+
+    As in production (the landing sensor): the new month's ingestion is one partition run,
+    followed by a build. Month 12 completes no reporting period (the final report ends with
+    November), so neither side writes a report.
+    """
+    from orchestration.run_year import Stage, year_stages
+
+    month12 = [Stage("ingest", "ingest_landing_files", partition_key=f"{spec.year}-12"),
+               Stage("build", "build_warehouse")]
+    eleven = prepare_run_dir(bench_dir, f"{spec.name}-incremental")
+    subset = eleven / "landing"
+    landing_subset(landing, subset, list(range(1, 12)))
+    point_environment_at(eleven)
+    run_once(subset, eleven, year_stages(spec.year, 11, with_reports=False))
+    landing_subset(landing, subset, [12])
+    added = run_once(subset, eleven, month12)
+
+    alone = prepare_run_dir(bench_dir, f"{spec.name}-month12")
+    landing_subset(landing, alone / "landing", [12])
+    point_environment_at(alone)
+    single = run_once(alone / "landing", alone, month12)
+    return {"added_month_s": round(float(added["total_s"]), 2),  # type: ignore[arg-type]
+            "month_alone_s": round(float(single["total_s"]), 2),  # type: ignore[arg-type]
+            "ratio": round(float(added["total_s"]) / float(single["total_s"]), 2),  # type: ignore[arg-type]
+            "added_stages": added["stages"], "alone_stages": single["stages"]}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
