@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.assets.call_lists import phone_survey_call_lists
 from orchestration.assets.dbt import warehouse_models
 from orchestration.assets.deadlines import overdue_registries, registry_deadlines
 from orchestration.assets.ingest import landing_files
@@ -21,7 +22,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     """The code location for one data folder (tests build it for a temporary one)."""
     return dg.Definitions(
         assets=[landing_files, registry_deadlines, warehouse_models, notification_letters, letters_mart,
-                analytics_database, overdue_registries, monitoring_report],
+                analytics_database, overdue_registries, monitoring_report, phone_survey_call_lists],
         jobs=[ingest_job, build_job, overdue_registries_job, report_job],
         schedules=[monthly_ingestion_schedule, report_schedule],
         sensors=[landing_files_sensor, build_after_ingestion, overdue_registries_sensor],
