@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from orchestration.resources import release_dead_runs
 from orchestration.settings import load_settings
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -53,6 +54,8 @@ def run_stages(stages: list[Stage], instance: dg.DagsterInstance | None = None,
     if definitions is None:
         from orchestration.definitions import defs as definitions
     instance = instance or dg.DagsterInstance.get()
+    for run_id in release_dead_runs(instance):  # a killed earlier run must not hold the warehouse pool
+        print(f"run {run_id} had died without finishing: marked failed, its pool slot released", file=sys.stderr)
     timings: dict[str, float] = {}
     for stage in stages:
         started = time.perf_counter()
@@ -76,9 +79,34 @@ def main(argv: list[str] | None = None) -> int:
     timings = run_stages(year_stages(args.year, args.last_month))
     for stage, seconds in timings.items():
         print(f"{stage}: {seconds:.1f} s")
-    print(f"warehouse: {settings.warehouse_path}\nanalytics: {settings.analytics_path}")
-    print(f"reports:   {settings.reports_dir}\nletters:   {settings.letters_dir}")
+    print(summary(settings, args.year))
     return 0
+
+
+def summary(settings, year: int) -> str:
+    """What the run produced and where: counts from the published database, file lists."""
+    import duckdb
+
+    lines = [f"warehouse: {settings.warehouse_path}", f"analytics: {settings.analytics_path}"]
+    with duckdb.connect(str(settings.analytics_path), read_only=True) as con:
+        tables = {row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()}
+        if "fct_services" in tables:
+            services, clients = con.execute(
+                "select count(*), count(distinct client_key) from fct_services "
+                "where year(reporting_month) = ?", [year]).fetchall()[0]
+            lines.append(f"  counted services {services:,}, distinct clients {clients:,}")
+        if "registry_timeliness" in tables:
+            statuses = con.execute(
+                "select status, count(*) from registry_timeliness where year(reporting_month) = ? "
+                "group by status order by status", [year]).fetchall()
+            lines.append("  registry versions: " + ", ".join(f"{s} {n}" for s, n in statuses))
+        lines.append(f"  {len(tables)} tables: {', '.join(sorted(tables))}")
+    letters = sorted(settings.letters_dir.glob("*/v*/*.docx")) if settings.letters_dir.exists() else []
+    lines.append(f"letters:   {settings.letters_dir} ({len(letters)} letters)")
+    lines.append(f"reports:   {settings.reports_dir}")
+    for folder in sorted(p for p in settings.reports_dir.glob(f"{year}-*") if p.is_dir()):
+        lines.append(f"  {folder.name}: {', '.join(sorted(f.name for f in folder.iterdir()))}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
