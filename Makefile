@@ -43,18 +43,18 @@ sample: install
 		--defect-rate $(DEFECT_RATE) --seed $(SEED) --out $(MONITORING_DATA_DIR)/landing
 
 pipeline: install
-	$(BIN)/python -m orchestration.run_year --year $(YEAR)
+	MONITORING_DEMO=1 $(BIN)/python -m orchestration.run_year --year $(YEAR)
 
 demo: install sample pipeline
 
 test: install
-	$(BIN)/python -m pytest -q
+	MONITORING_DEMO=1 $(BIN)/python -m pytest -q
 
 lint: install
 	$(BIN)/ruff check orchestration schemas tests
 
 dev: install
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	MONITORING_DEMO=$${MONITORING_DEMO-1} $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 # A year of generated inputs through the real Dagster jobs, timed against a one-query floor;
 # the last line printed is the JSON result (orchestration/bench.py). Inputs are reused per size.

@@ -4,15 +4,21 @@ The macro is HMAC-SHA256 written in DuckDB SQL (RFC 2104: H((K^opad) || H((K^ipa
 so hashing stays vectorised inside DuckDB. It is a *temporary* macro: the key lives in
 the process environment and this connection only, never in the warehouse file, in
 dbt's compiled SQL or in logs.
+
+When a Dagster run started this dbt (``MONITORING_RUN_WORKER_PID``), dbt exits as soon as
+that run's process is gone: a run killed with SIGKILL must not leave a dbt behind that keeps
+writing the warehouse (and holding its lock) while the next run starts.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from orchestration.settings import DEV_HMAC_KEY
+from orchestration.settings import DEV_HMAC_KEY, RUN_WORKER_PID_ENV
 
 SHA256_BLOCK_SIZE = 64
 
@@ -36,7 +42,26 @@ def pseudonymise_macro_sql(key: str) -> str:
     )
 
 
+def exit_with_run_worker(poll_seconds: float = 0.5) -> threading.Thread | None:
+    """Watch the Dagster run process that started this dbt; exit (like a kill) when it is gone."""
+    parent = os.environ.get(RUN_WORKER_PID_ENV, "")
+    if not parent.isdigit() or os.getppid() != int(parent):
+        return None  # started from a shell, or not directly by the run: leave it alone
+
+    def watch() -> None:
+        while os.getppid() == int(parent):
+            time.sleep(poll_seconds)
+        os._exit(70)  # uncommitted work is rolled back by DuckDB on the next open
+
+    watcher = threading.Thread(target=watch, name="exit-with-run-worker", daemon=True)
+    watcher.start()
+    return watcher
+
+
 class Plugin(BasePlugin):
+    def initialize(self, plugin_config) -> None:  # noqa: ANN001 - dbt-duckdb's plugin config
+        exit_with_run_worker()
+
     def configure_connection(self, conn) -> None:  # noqa: ANN001 - DuckDB connection from dbt
         conn.execute(pseudonymise_macro_sql(os.environ.get("MONITORING_HMAC_KEY", DEV_HMAC_KEY)))
 

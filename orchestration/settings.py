@@ -19,6 +19,11 @@ SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 # The key used by `make demo` and the test suite. It is public, so data hashed with it is
 # not pseudonymised in any meaningful sense: production must set MONITORING_HMAC_KEY.
 DEV_HMAC_KEY = "DEV-ONLY-NOT-SECRET-sme-monitoring-demo-key"
+# Set to 1 by the Makefile's demo/test/dev targets and the test fixtures: allows the dev key.
+DEMO_ENV = "MONITORING_DEMO"
+MIN_KEY_LENGTH = 16
+# The PID of the run process that started dbt: dbt stops if that process dies (dbt_plugin.py).
+RUN_WORKER_PID_ENV = "MONITORING_RUN_WORKER_PID"
 
 TIMEZONE = "Asia/Almaty"
 PROGRAMME_START = "2019-01"
@@ -58,12 +63,40 @@ class Settings:
         return self.hmac_key == DEV_HMAC_KEY
 
 
+class InsecureKeyError(RuntimeError):
+    """The pseudonymisation key is the public development key outside demo mode."""
+
+
+def demo_mode() -> bool:
+    return os.environ.get(DEMO_ENV, "").strip().lower() in {"1", "true", "yes"}
+
+
+def require_secret_key(settings: Settings) -> None:
+    """Refuse to run on real data with the public key (or none): the pseudonyms would be reversible."""
+    if settings.uses_dev_key and not demo_mode():
+        raise InsecureKeyError(
+            "MONITORING_HMAC_KEY is not set, or is the public development key: identifiers and names "
+            "would be hashed with a key anyone can read in the source code. Set a secret key of at least "
+            f"{MIN_KEY_LENGTH} characters, for example\n"
+            "    export MONITORING_HMAC_KEY=\"$(python3 -c 'import secrets; print(secrets.token_hex(32))')\"\n"
+            "kept outside the repository and the same for every run (a new key changes every pseudonym). "
+            f"For sample data only, set {DEMO_ENV}=1 (make demo and make test do)."
+        )
+    if not settings.uses_dev_key and len(settings.hmac_key) < MIN_KEY_LENGTH:
+        raise InsecureKeyError(
+            f"MONITORING_HMAC_KEY is shorter than {MIN_KEY_LENGTH} characters; use a random secret "
+            "(python3 -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+
+
 def load_settings() -> Settings:
     data_dir = Path(os.environ.get("MONITORING_DATA_DIR", PROJECT_ROOT / "data")).resolve()
-    return Settings(data_dir=data_dir, hmac_key=os.environ.get("MONITORING_HMAC_KEY", DEV_HMAC_KEY))
+    key = os.environ.get("MONITORING_HMAC_KEY", "").strip() or DEV_HMAC_KEY
+    return Settings(data_dir=data_dir, hmac_key=key)
 
 
 def export_dbt_environment(settings: Settings) -> None:
     """Point dbt's profile at the same warehouse file Dagster writes (one variable for both)."""
     os.environ["MONITORING_WAREHOUSE_PATH"] = str(settings.warehouse_path)
-    os.environ.setdefault("MONITORING_HMAC_KEY", settings.hmac_key)
+    if not os.environ.get("MONITORING_HMAC_KEY", "").strip():  # dbt's plugin reads the key from here
+        os.environ["MONITORING_HMAC_KEY"] = settings.hmac_key

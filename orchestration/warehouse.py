@@ -10,6 +10,9 @@ Personal data lives in these tables only.
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -72,6 +75,30 @@ LETTERS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("path", "varchar"),  # the .docx
     ("annex_path", "varchar"),  # the .xlsx
 )
+
+
+# The warehouse holds personal data (raw.*): its file and DuckDB's write-ahead log beside it are
+# readable by the pipeline's own OS user only. DuckDB creates both with the process umask, so
+# every writer (this process's connection, dbt's subprocess) runs under owner_only_files().
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
+
+
+@contextmanager
+def owner_only_files() -> Iterator[None]:
+    """Files created meanwhile, by this process or a child it starts, are owner-only (umask 077)."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def protect_database(path: Path) -> None:
+    """Make an existing database file and its write-ahead log owner-only (files from older runs)."""
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        if candidate.exists() and candidate.stat().st_mode & 0o077:
+            os.chmod(candidate, PRIVATE_FILE_MODE)
 
 
 def rows_table(input_name: str) -> str:
