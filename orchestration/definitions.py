@@ -10,7 +10,7 @@ from orchestration.assets.deadlines import overdue_registries, registry_deadline
 from orchestration.assets.ingest import landing_files
 from orchestration.assets.letters import letters_mart, notification_letters
 from orchestration.assets.publish import analytics_database
-from orchestration.assets.reports import monitoring_report
+from orchestration.assets.reports import monitoring_report, report_deadline_sensor, report_produced_by_due_date
 from orchestration.jobs import build_job, ingest_job, overdue_registries_job, report_job
 from orchestration.resources import build_resources
 from orchestration.schedules import monthly_ingestion_schedule, report_schedule
@@ -23,9 +23,10 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=[landing_files, registry_deadlines, warehouse_models, notification_letters, letters_mart,
                 analytics_database, overdue_registries, monitoring_report, phone_survey_call_lists],
+        asset_checks=[report_produced_by_due_date],
         jobs=[ingest_job, build_job, overdue_registries_job, report_job],
         schedules=[monthly_ingestion_schedule, report_schedule],
-        sensors=[landing_files_sensor, build_after_ingestion, overdue_registries_sensor],
+        sensors=[landing_files_sensor, build_after_ingestion, overdue_registries_sensor, report_deadline_sensor],
         resources=build_resources(settings),
     )
 

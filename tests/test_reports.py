@@ -8,7 +8,7 @@ texts are formatted here, independently of the code under test.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -343,43 +343,94 @@ def _quality(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _registries(con: duckdb.DuckDBPyConnection) -> None:
+    """The shapes of registry_versions_used, registry_timeliness, exclusions_summary, letters_sent
+    and reporting_periods: January on time; February late (left out, R8); March corrected in time
+    (version 2 used, version 1 superseded); April and June on time; May never received; July late
+    (after the Q2 report's period). Timestamps are stored as instants and print in Almaty time."""
+    con.execute("set TimeZone = 'UTC'")
     con.execute(
-        "create table registry_timeliness (reporting_month date, version integer, due_at timestamp, "
-        "submitted_at timestamp, status varchar, is_used_for_report boolean, rows_counted bigint, "
-        "rows_excluded bigint)"
-    )
-    rows = [
-        ("2019-01-01", 1, "2019-02-01 23:59:59", "2019-02-01 10:00:00", "on_time", True, 5000, 100),
-        ("2019-02-01", 1, "2019-03-01 23:59:59", "2019-03-04 10:00:00", "late", False, None, None),
-        ("2019-03-01", 1, "2019-04-01 23:59:59", "2019-04-01 09:00:00", "on_time", False, None, None),
-        ("2019-03-01", 2, "2019-04-01 23:59:59", "2019-04-05 12:00:00", "on_time", True, 5200, 47),
-        ("2019-04-01", 1, "2019-05-01 23:59:59", "2019-04-30 18:00:00", "on_time", True, 5300, 20),
-        ("2019-05-01", None, "2019-06-01 23:59:59", None, "missing", False, None, None),
-        ("2019-06-01", 1, "2019-07-01 23:59:59", "2019-07-01 08:00:00", "on_time", True, 5400, 0),
-        ("2019-07-01", 1, "2019-08-01 23:59:59", "2019-08-09 08:00:00", "late", False, None, None),
-    ]
-    con.executemany("insert into registry_timeliness values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    con.execute(
-        "create table exclusions_summary (reporting_month date, reason varchar, rows_excluded bigint)"
+        "create table registry_versions_used (reporting_month date, version integer, due_at timestamptz, "
+        "submitted_at timestamptz, status varchar, correction_status varchar, is_used_for_report boolean, "
+        "is_month_version boolean, rows_ingested bigint, rows_counted bigint, rows_excluded bigint)"
     )
     con.executemany(
-        "insert into exclusions_summary values (?, ?, ?)",
+        "insert into registry_versions_used values (?, ?, ?::timestamptz, ?::timestamptz, ?, ?, ?, ?, ?, ?, ?)",
         [
-            ("2019-02-01", "late_registry", 4800),
-            ("2019-03-01", "no_act", 35),
-            ("2019-03-01", "date_mismatch", 12),
-            ("2019-04-01", "no_act", 20),
+            ("2019-01-01", 1, "2019-02-01 23:59:59+06", "2019-02-01 10:00+06", "on_time", None, True, True,
+             5100, 5000, 100),
+            ("2019-02-01", 1, "2019-03-01 23:59:59+06", "2019-03-04 10:00+06", "late", None, False, True,
+             4800, 0, 4800),
+            ("2019-03-01", 1, "2019-04-01 23:59:59+06", "2019-04-01 09:00+06", "on_time", None, False, False,
+             5247, 0, 5247),
+            ("2019-03-01", 2, "2019-04-01 23:59:59+06", "2019-04-05 12:00+06", "late", "corrected_in_time",
+             True, True, 5247, 5200, 47),
+            ("2019-04-01", 1, "2019-05-01 23:59:59+06", "2019-04-30 18:00+06", "on_time", None, True, True,
+             5320, 5300, 20),
+            ("2019-06-01", 1, "2019-07-01 23:59:59+06", "2019-07-01 08:00+06", "on_time", None, True, True,
+             5400, 5400, 0),
+            ("2019-07-01", 1, "2019-08-01 23:59:59+06", "2019-08-09 08:00+06", "late", None, False, True,
+             5000, 0, 5000),
         ],
     )
     con.execute(
-        "create table letters (reporting_month date, version integer, letter_date date, errors integer, "
-        "correction_deadline date, corrected boolean, corrected_at date)"
+        "create table registry_timeliness (reporting_month date, version integer, due_at timestamptz, "
+        "submitted_at timestamptz, status varchar, is_used_for_report boolean, violation_kind varchar, "
+        "days_after_due integer)"
     )
     con.executemany(
-        "insert into letters values (?, ?, ?, ?, ?, ?, ?)",
+        "insert into registry_timeliness values (?, ?, ?::timestamptz, ?::timestamptz, ?, ?, ?, ?)",
         [
-            ("2019-03-01", 1, "2019-04-02", 47, "2019-04-05", True, "2019-04-05"),
-            ("2019-07-01", 1, "2019-08-02", 3, "2019-08-07", False, None),
+            ("2019-01-01", 1, "2019-02-01 23:59:59+06", "2019-02-01 10:00+06", "on_time", True, None, None),
+            ("2019-02-01", 1, "2019-03-01 23:59:59+06", "2019-03-04 10:00+06", "late", False, "late_registry", 3),
+            ("2019-03-01", 1, "2019-04-01 23:59:59+06", "2019-04-01 09:00+06", "on_time", False, None, None),
+            ("2019-03-01", 2, "2019-04-01 23:59:59+06", "2019-04-05 12:00+06", "late", True, None, 4),
+            ("2019-04-01", 1, "2019-05-01 23:59:59+06", "2019-04-30 18:00+06", "on_time", True, None, None),
+            ("2019-05-01", None, "2019-06-01 23:59:59+06", None, "missing", False, "missing_registry", None),
+            ("2019-06-01", 1, "2019-07-01 23:59:59+06", "2019-07-01 08:00+06", "on_time", True, None, None),
+            ("2019-07-01", 1, "2019-08-01 23:59:59+06", "2019-08-09 08:00+06", "late", False, "late_registry", 8),
+        ],
+    )
+    con.execute(
+        "create table exclusions_summary (reporting_month date, version integer, reason varchar, "
+        "reason_name varchar, reason_sort_order integer, is_month_version boolean, rows_excluded bigint)"
+    )
+    con.executemany(
+        "insert into exclusions_summary values (?, ?, ?, ?, ?, ?, ?)",
+        [
+            ("2019-01-01", 1, "iin_bin_check_digit", "Неверный контрольный разряд ИИН/БИН", 40, True, 100),
+            ("2019-02-01", 1, "late_submission", "Реестр представлен с нарушением срока", 320, True, 4800),
+            ("2019-03-01", 1, "version_superseded", "Версия реестра заменена более поздней", 310, False, 5247),
+            ("2019-03-01", 2, "act_missing", "Услуга не подтверждена актом", 280, True, 35),
+            ("2019-03-01", 2, "act_date_mismatch", "Дата услуги не совпадает с датой в акте", 290, True, 12),
+            ("2019-03-01", 2, "iin_bin_check_digit", "Неверный контрольный разряд ИИН/БИН", 40, True, 0),
+            ("2019-04-01", 1, "act_missing", "Услуга не подтверждена актом", 280, True, 20),
+        ],
+    )
+    con.execute(
+        "create table letters_sent (letter_number varchar, reporting_month date, version integer, "
+        "letter_date date, error_rows bigint, error_count bigint, correction_due_at timestamptz, "
+        "correction_version integer, correction_submitted_at timestamptz, correction_status varchar)"
+    )
+    con.executemany(
+        "insert into letters_sent values (?, ?, ?, ?, ?, ?, ?::timestamptz, ?, ?::timestamptz, ?)",
+        [
+            ("Д-2019-01-v1", "2019-01-01", 1, "2019-02-04", 100, 100, "2019-02-07 23:59:59+06", None, None, None),
+            ("Д-2019-03-v1", "2019-03-01", 1, "2019-04-02", 47, 52, "2019-04-05 23:59:59+06", 2,
+             "2019-04-05 12:00+06", "corrected_in_time"),
+            ("Д-2019-07-v1", "2019-07-01", 1, "2019-08-12", 3, 3, "2019-08-15 23:59:59+06", None, None, None),
+        ],
+    )
+    con.execute(
+        "create table reporting_periods (period_type varchar, period_start date, period_end date, "
+        "report_period varchar, months_in_period integer, months_counted integer)"
+    )
+    con.executemany(
+        "insert into reporting_periods values (?, ?, ?, ?, ?, ?)",
+        [
+            ("quarter", "2019-01-01", "2019-03-31", "2019-Q1", 3, 2),
+            ("year_to_date", "2019-01-01", "2019-03-31", "2019-Q1", 3, 2),
+            ("quarter", "2019-04-01", "2019-06-30", "2019-Q2", 3, 2),
+            ("year_to_date", "2019-01-01", "2019-06-30", "2019-Q2", 6, 4),
         ],
     )
 
@@ -697,23 +748,59 @@ def test_annexes_list_late_registries_exclusions_and_letters(report):
     _, tables = report
     late = find_table(tables, "Отчетный месяц", "Просрочка, дней")
     assert late[1:] == [
-        [
-            "Февраль 2019\u00a0г.",
-            "1",
-            "01.03.2019 23:59",
-            "04.03.2019 10:00",
-            "3",
-            "с нарушением срока",
-            "нет",
-        ],
-        ["Май 2019\u00a0г.", "–", "01.06.2019 23:59", "–", "–", "не представлен", "нет"],
+        [f"Февраль 2019{NB}г.", "1", "01.03.2019 23:59", "04.03.2019 10:00", "3",
+         "реестр представлен с нарушением срока", "нет"],
+        [f"Май 2019{NB}г.", "–", "01.06.2019 23:59", "–", "–", "реестр не представлен", "нет"],
     ]
-    excluded = find_table(tables, "Отчетный месяц", "Причина исключения")
-    assert [r[2] for r in excluded[1:]] == [f"4{NB}800", "35", "12", "20", f"4{NB}800", "55", "12"]
+    excluded = find_table(tables, "Причина исключения", "Апрель")
+    assert excluded[0] == ["Причина исключения", "Апрель", "Май", "Июнь", HALF]
+    assert excluded[1:] == [  # reasons in the rules' order; the superseded March original is not listed
+        ["Неверный контрольный разряд ИИН/БИН", "–", "–", "–", "100"],
+        ["Услуга не подтверждена актом", "20", "–", "–", "55"],
+        ["Дата услуги не совпадает с датой в акте", "–", "–", "–", "12"],
+        ["Реестр представлен с нарушением срока", "–", "–", "–", f"4{NB}800"],
+        ["Итого", "20", "–", "–", f"4{NB}967"],
+    ]
     letters = find_table(tables, "Отчетный месяц", "Дата письма")
-    assert letters[1:] == [["Март 2019\u00a0г.", "1", "02.04.2019", "47", "05.04.2019", "да", "05.04.2019"]]
+    assert letters[1:] == [
+        [f"Январь 2019{NB}г.", "1", "04.02.2019", "100", "100", "07.02.2019", "–", "не получено"],
+        [f"Март 2019{NB}г.", "1", "02.04.2019", "47", "52", "05.04.2019", "05.04.2019 12:00", "в срок"],
+    ]
     registries = find_table(tables, "Отчетный месяц", "Версия реестра")
-    assert [r[1] for r in registries[1:]] == ["1", "не использован", "2", "1", "не использован", "1"]
+    assert [r[1] for r in registries[1:]] == ["1", "1", "2", "1", "–", "1", ""]
+    assert [r[3] for r in registries[1:]] == [
+        "в срок", "с нарушением срока", "исправленный реестр в срок", "в срок", "не представлен", "в срок", "",
+    ]
+    assert registries[-1][5:] == [f"25{NB}867", f"20{NB}900", f"4{NB}967"]
+
+
+def test_introduction_says_which_months_were_left_out_and_why(report):
+    files, _ = report
+    text = _visible_text(files.docx)
+    assert (f"за апрель–июнь 2019{NB}г. – по 2 из 3; за январь–июнь 2019{NB}г. – по 4 из 6 месяцев." in text)
+    assert (f"Реестр за февраль 2019{NB}г. представлен 04.03.2019 10:00 при сроке до 01.03.2019 "
+            "включительно и в отчет не включен (пункт 10 Методики)." in text)
+    assert f"Реестр за май 2019{NB}г. не представлен (пункт 7 Методики)." in text
+    assert f"– 25{NB}867 записей: учтено в показателях – 20{NB}900, исключено – 4{NB}967" in text
+
+
+def test_regions_are_keyed_by_code_and_named_as_at_the_period_end(tmp_path):
+    """Code 71 is «город Нур-Султан» in the quarter and «город Астана» in a January month row:
+    one row, named as in force at the end of the report's period."""
+    build_analytics(tmp_path / "a.duckdb", with_quality=False, with_registries=False)
+    with duckdb.connect(str(tmp_path / "a.duckdb")) as con:
+        con.executemany(
+            "insert into i1_clients_by_region values (?, ?, ?, ?, '71', 150, ?)",
+            [("quarter", "2019-04-01", "2019-06-30", "город Нур-Султан", 70),
+             ("year_to_date", "2019-01-01", "2019-06-30", "город Нур-Султан", 90),
+             ("quarter", "2019-01-01", "2019-03-31", "город Нур-Султан", 20),
+             ("month", "2019-01-01", "2019-01-31", "город Астана", 10)],
+        )
+    files = write_report(tmp_path / "a.duckdb", "2019-Q2", tmp_path / "out", make_pdf=False)
+    rows = find_table(docx_tables(files.docx), "Регион", QUARTER)
+    labels = [r[0] for r in rows[1:]]
+    assert labels == [AKM, KAR, TUR, "город Нур-Султан", ALM, "Итого по республике"]
+    assert rows[4][1:] == ["70", "90"]
 
 
 # --- the workbook ---------------------------------------------------------------------------
@@ -811,3 +898,103 @@ def _visible_text(path: Path) -> str:
         parts += [p.text for p in section.header.paragraphs + section.footer.paragraphs]
     parts += [doc.core_properties.title or "", doc.core_properties.author or ""]
     return "\n".join(parts)
+
+
+# --- when reports are produced and when they are due ------------------------------------------
+
+
+def test_report_schedule_ticks_before_each_due_date_and_requests_its_period():
+    """10 April, 10 July, 10 October and 8 December at 09:00 Asia/Almaty; each tick asks for the
+    partition of the report due that month (clause 12: by the 12th; the final one by 10 December)."""
+    from zoneinfo import ZoneInfo
+
+    import dagster as dg
+    from dagster._utils.schedules import schedule_execution_time_iterator  # the cron iterator Dagster uses
+
+    from orchestration.deadlines import report_due_date
+    from orchestration.definitions import build_definitions
+    from orchestration.schedules import report_schedule
+
+    almaty = ZoneInfo("Asia/Almaty")
+    assert report_schedule.execution_timezone == "Asia/Almaty"
+    start = datetime(2024, 1, 1, tzinfo=almaty).timestamp()
+    ticks = schedule_execution_time_iterator(start, report_schedule.cron_schedule, "Asia/Almaty")
+    first = [next(ticks) for _ in range(5)]
+    assert [(t.month, t.day, t.hour, t.minute) for t in first] == [
+        (4, 10, 9, 0), (7, 10, 9, 0), (10, 10, 9, 0), (12, 8, 9, 0), (4, 10, 9, 0)
+    ]
+    assert all(t.utcoffset() == timedelta(hours=5) or t.utcoffset() == timedelta(hours=6) for t in first)
+    assert first[-1].year == 2025
+    expected = ["2024-Q1", "2024-Q2", "2024-Q3", "2024-final", "2025-Q1"]
+    repository = build_definitions().get_repository_def()
+    for tick, period in zip(first, expected, strict=True):
+        with dg.build_schedule_context(scheduled_execution_time=tick, repository_def=repository) as context:
+            request = report_schedule.evaluate_tick(context).run_requests[0]
+        assert request.partition_key == period and request.run_key == period
+        assert tick.date() < report_due_date(period)  # produced before it is due
+
+
+def test_report_due_date_decision_at_chosen_dates():
+    from zoneinfo import ZoneInfo
+
+    from orchestration.reports.deadline import LATE, NOT_DUE, ON_TIME, OVERDUE, report_deadline, report_deadlines
+
+    almaty = ZoneInfo("Asia/Almaty")
+
+    def at(*args):
+        return datetime(*args, tzinfo=almaty)
+
+    # Q1 2019 is due by the end of 12 April 2019 (Almaty)
+    assert report_deadline("2019-Q1", None, at(2019, 4, 12, 23, 59)).state == NOT_DUE
+    assert report_deadline("2019-Q1", None, at(2019, 4, 13, 0, 0)).state == OVERDUE
+    assert report_deadline("2019-Q1", at(2019, 4, 10, 9, 5), at(2019, 4, 13)).state == ON_TIME
+    assert report_deadline("2019-Q1", at(2019, 4, 12, 23, 0), at(2019, 4, 20)).state == ON_TIME
+    late = report_deadline("2019-Q1", at(2019, 4, 13, 8, 0), at(2019, 4, 20))
+    assert late.state == LATE and late.is_violation and late.due == date(2019, 4, 12)
+    # a production after "now" is not yet known (evaluating the past)
+    assert report_deadline("2019-Q1", at(2019, 4, 13, 8, 0), at(2019, 4, 13, 1, 0)).state == OVERDUE
+    # the final report: 10 December; the day after, unproduced, it is overdue
+    assert report_deadline("2019-final", None, at(2019, 12, 10, 18, 0)).state == NOT_DUE
+    assert report_deadline("2019-final", None, at(2019, 12, 11, 0, 1)).state == OVERDUE
+    states = report_deadlines(
+        ["2019-Q2", "2019-Q1", "2019-Q3"], {"2019-Q1": at(2019, 4, 10, 9)}, at(2019, 10, 1)
+    )
+    assert [(d.period, d.state) for d in states] == [
+        ("2019-Q1", ON_TIME), ("2019-Q2", OVERDUE), ("2019-Q3", NOT_DUE)
+    ]
+
+
+def test_report_deadline_sensor_flags_a_report_not_produced_and_then_stays_quiet(tmp_path, monkeypatch):
+    import dagster as dg
+
+    from orchestration.assets.reports import DEADLINE_CHECK, REPORT_KEY, report_deadline_sensor
+    from orchestration.resources import MonitoringSettings
+
+    data = tmp_path / "data"
+    data.mkdir()
+    build_analytics(data / "analytics.duckdb")  # reporting_periods: 2019-Q1 and 2019-Q2
+    monkeypatch.setenv("MONITORING_EVALUATION_TIME", "2099-01-01T10:00:00+06:00")
+    resources = {"monitoring": MonitoringSettings(data_dir=str(data))}
+    with dg.instance_for_test() as instance:
+        # Q1 produced today, years after its due date (late); Q2 never produced (overdue)
+        instance.report_runless_asset_event(dg.AssetMaterialization(REPORT_KEY, partition="2019-Q1"))
+        context = dg.build_sensor_context(instance=instance, resources=resources)
+        result = report_deadline_sensor(context)
+        assert isinstance(result, dg.SensorResult)
+        (evaluation,) = result.asset_events
+        assert evaluation.check_name == DEADLINE_CHECK and not evaluation.passed
+        assert evaluation.severity == dg.AssetCheckSeverity.ERROR
+        assert evaluation.metadata["overdue"].value == ["2019-Q2"]
+        assert evaluation.metadata["late"].value == ["2019-Q1"]
+        # the same state an hour later: nothing new to record
+        again = report_deadline_sensor(dg.build_sensor_context(instance=instance, resources=resources,
+                                                               cursor=context.cursor))
+        assert isinstance(again, dg.SkipReason)
+        # Q2 produced at last: no longer overdue, still late — a warning, recorded once
+        instance.report_runless_asset_event(dg.AssetMaterialization(REPORT_KEY, partition="2019-Q2"))
+        later = report_deadline_sensor(dg.build_sensor_context(instance=instance, resources=resources,
+                                                               cursor=context.cursor))
+        (evaluation,) = later.asset_events
+        assert evaluation.severity == dg.AssetCheckSeverity.WARN
+        assert evaluation.metadata["overdue"].value == []
+        assert evaluation.metadata["late"].value == ["2019-Q1", "2019-Q2"]

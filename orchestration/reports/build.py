@@ -69,9 +69,10 @@ def write_report(
         + [
             name
             for name, value in (
-                ("registry_timeliness", figures.registries),
+                ("registry_versions_used", figures.registries),
+                ("registry_timeliness", figures.timeliness),
                 ("exclusions_summary", figures.exclusions),
-                ("letters", figures.letters),
+                ("letters_sent", figures.letters),
             )
             if value is None
         ]

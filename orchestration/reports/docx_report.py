@@ -251,7 +251,10 @@ def _widths(table: ReportTable, columns: list[int], width_cm: float, font: float
 
     stub_texts = [r.label for r in table.rows] + [table.stub]
     minimum = [min(6.0, width(words(stub_texts)))]
-    natural = [min(5.6, max(3.0, width(min(34, max(len(t) for t in stub_texts)))))]
+    # Row labels get up to 9 cm in a table of a few columns (long service names stay on one
+    # line), 5.6 cm in a wide regional table where the value columns need the room.
+    stub_cap, stub_chars = (9.0, 60) if len(columns) <= 4 else (5.6, 34)
+    natural = [min(stub_cap, max(3.0, width(min(stub_chars, max(len(t) for t in stub_texts)))))]
     for c in columns:
         cells = [r.cells[c].text() for r in table.rows] or [""]
         header = table.columns[c].label

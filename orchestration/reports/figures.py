@@ -21,7 +21,7 @@ from orchestration.reports import texts_ru
 from orchestration.reports.periods import DateRange, ReportingPeriod
 
 Dims = tuple[str | None, ...]
-Key = tuple[str | None, Dims]  # (region or None for the republic, dimension values or None for totals)
+Key = tuple[str | None, Dims]  # (region_code or None for the republic, dimension values or None for totals)
 
 PERIOD_COLUMNS = ("period_type", "period_start", "period_end")
 REGION_COLUMNS = ("region", "region_code", "region_sort_order")
@@ -141,7 +141,7 @@ QUALITY: tuple[QualitySpec, ...] = (
 QUALITY_REQUIRED = (*PERIOD_COLUMNS, *REGION_COLUMNS, "measure", "unit", "n", "value", "ci_low", "ci_high")
 QUALITY_BREAKDOWNS = ("service", "place_of_service")  # optional columns; NULL = all
 
-QKey = tuple[str | None, str | None, str | None, str]  # (region, service, place_of_service, measure)
+QKey = tuple[str | None, str | None, str | None, str]  # (region_code, service, place_of_service, measure)
 
 
 @dataclass
@@ -157,38 +157,72 @@ class QualityFigures:
 
 @dataclass(frozen=True)
 class RegistryVersion:
-    """One submitted (or missing) monthly registry version — table registry_timeliness."""
+    """One monthly registry version received — table registry_versions_used."""
 
     month: date
-    version: int | None
+    version: int
+    due_at: datetime | None  # Asia/Almaty wall-clock time
+    submitted_at: datetime | None
+    status: str  # 'on_time' | 'late' | 'not_evaluated'
+    correction_status: str | None  # 'corrected_in_time' | 'corrected_late' | None
+    used: bool
+    month_version: bool  # the version that stands for the month (used, or the latest when none is)
+    rows_ingested: int
+    rows_counted: int
+    rows_excluded: int
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    """A month's registry version as judged against its deadline — table registry_timeliness."""
+
+    month: date
+    version: int | None  # None: no registry received (status 'missing')
     due_at: datetime | None
     submitted_at: datetime | None
-    status: str  # 'on_time' | 'late' | 'missing'
+    status: str
     used: bool
-    rows_counted: int | None
-    rows_excluded: int | None
+    violation_kind: str | None  # 'missing_registry' | 'late_registry' | 'late_correction' | None
+    days_after_due: int | None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How many of a period's months have counted services — table reporting_periods (R8)."""
+
+    months_in_period: int
+    months_counted: int
 
 
 @dataclass(frozen=True)
 class Exclusion:
-    """Rows left out of the report for one month and reason — table exclusions_summary."""
+    """Rows of the month's registry left out, for one reason — table exclusions_summary.
+
+    A row with several reasons is counted once, under its first reason (see the mart's .yml).
+    """
 
     month: date
-    reason: str  # already a Russian label
+    version: int
+    reason: str
+    reason_name: str
+    sort_order: int
     rows: int
 
 
 @dataclass(frozen=True)
 class Letter:
-    """A notification letter to the operator (clause 8) and its correction (clause 9) — table letters."""
+    """A notification letter to the operator (clause 8) and its correction (clause 9) — table letters_sent."""
 
+    number: str
     month: date
-    version: int | None
+    version: int
     letter_date: date | None
-    errors: int | None
-    correction_deadline: date | None
-    corrected: bool | None
-    corrected_at: date | None
+    error_rows: int | None
+    error_count: int | None
+    correction_due: date | None
+    correction_version: int | None
+    correction_submitted_at: datetime | None
+    correction_status: str | None
 
 
 @dataclass
@@ -200,13 +234,32 @@ class ReportFigures:
     indicators: dict[str, IndicatorFigures]
     quality: dict[str, QualityFigures]
     registries: list[RegistryVersion] | None  # None: table absent
+    timeliness: list[Timeliness] | None
     exclusions: list[Exclusion] | None
     letters: list[Letter] | None
+    coverage: dict[str, Coverage] = field(default_factory=dict)  # 'quarter' / 'year_to_date'
+
+    def region_name(self, code: str | None) -> str:
+        return next((r.name for r in self.regions if r.code == code), texts_ru.TOTAL_ROW)
 
 
-REGISTRY_REQUIRED = ("reporting_month", "version", "due_at", "submitted_at", "status", "is_used_for_report")
-EXCLUSIONS_REQUIRED = ("reporting_month", "reason", "rows_excluded")
-LETTERS_REQUIRED = ("reporting_month", "version", "letter_date", "errors", "correction_deadline", "corrected")
+TIMEZONE = "Asia/Almaty"  # deadlines and submissions print in the time they are set in (clause 7)
+VERSIONS_REQUIRED = (
+    "reporting_month", "version", "due_at", "submitted_at", "status", "correction_status",
+    "is_used_for_report", "is_month_version", "rows_ingested", "rows_counted", "rows_excluded",
+)
+TIMELINESS_REQUIRED = (
+    "reporting_month", "version", "due_at", "submitted_at", "status", "is_used_for_report",
+    "violation_kind", "days_after_due",
+)
+EXCLUSIONS_REQUIRED = (
+    "reporting_month", "version", "reason", "reason_name", "reason_sort_order", "is_month_version",
+    "rows_excluded",
+)
+LETTERS_REQUIRED = (
+    "letter_number", "reporting_month", "version", "letter_date", "error_rows", "error_count",
+    "correction_due_at", "correction_version", "correction_submitted_at", "correction_status",
+)
 
 
 def read_figures(analytics_path: Path, period: ReportingPeriod) -> ReportFigures:
@@ -215,11 +268,18 @@ def read_figures(analytics_path: Path, period: ReportingPeriod) -> ReportFigures
         columns = _table_columns(con)
         indicators = {spec.key: _read_indicator(con, columns, spec, period) for spec in INDICATORS}
         quality = {spec.key: _read_quality(con, columns, spec, period) for spec in QUALITY}
-        registries = _read_registries(con, columns, period.year_to_date)
-        exclusions = _read_exclusions(con, columns, period.year_to_date)
-        letters = _read_letters(con, columns, period.year_to_date)
-        regions = _read_regions(con, columns, period)
-    return ReportFigures(period, regions, indicators, quality, registries, exclusions, letters)
+        window = period.year_to_date
+        return ReportFigures(
+            period=period,
+            regions=_read_regions(con, columns, period),
+            indicators=indicators,
+            quality=quality,
+            registries=_read_registries(con, columns, window),
+            timeliness=_read_timeliness(con, columns, window),
+            exclusions=_read_exclusions(con, columns, window),
+            letters=_read_letters(con, columns, window),
+            coverage=_read_coverage(con, columns, period),
+        )
 
 
 def _table_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
@@ -263,19 +323,26 @@ def _slice_for(period: ReportingPeriod, period_type: str, start: date, end: date
 def _read_regions(
     con: duckdb.DuckDBPyConnection, columns: dict[str, list[str]], period: ReportingPeriod
 ) -> list[Region]:
-    """The union of regions the indicator marts know for this year, in the official order."""
+    """The regions with figures in this report, one per KATO code, in the official order.
+
+    A region is identified by its code, never by its name: code 71 was «город Астана» until
+    22 March 2019, «город Нур-Султан» until 16 September 2022 and «город Астана» again since.
+    The name printed is the one in force at the end of the report's period, as the marts'
+    quarter and year-to-date rows (both ending on that day) carry it.
+    """
     found: dict[str, Region] = {}
     for spec in INDICATORS:
         if spec.table not in columns:
             continue
         rows = con.execute(
-            f"select distinct region, region_code, region_sort_order from {spec.table} "
-            "where region is not null and period_start between ? and ?",
-            [period.year_to_date.start, period.year_to_date.end],
+            f"select distinct region_code, region, region_sort_order from {spec.table} "
+            "where region_code is not null and period_type in ('quarter', 'year_to_date') "
+            "and period_end = ? order by region_code, region",
+            [period.quarter.end],
         ).fetchall()
-        for name, code, sort_order in rows:
-            found.setdefault(name, Region(name, None if code is None else str(code), int(sort_order or 0)))
-    return sorted(found.values(), key=lambda r: (r.sort_order, r.name))
+        for code, name, sort_order in rows:
+            found.setdefault(str(code), Region(str(name), str(code), int(sort_order or 0)))
+    return sorted(found.values(), key=lambda r: (r.sort_order, r.code or ""))
 
 
 def _read_indicator(
@@ -292,7 +359,7 @@ def _read_indicator(
     extras = [f"{d}_name" if f"{d}_name" in available else "null" for d in spec.dims]
     sorts = [f"{d}_sort_order" if f"{d}_sort_order" in available else "null" for d in spec.dims]
     select = ", ".join(
-        ["period_type", "period_start", "period_end", "region", *spec.dims, *extras, *sorts, spec.measure]
+        ["period_type", "period_start", "period_end", "region_code", *spec.dims, *extras, *sorts, spec.measure]
     )
     rows = con.execute(
         f"select {select} from {spec.table} "
@@ -301,7 +368,8 @@ def _read_indicator(
     ).fetchall()
     width = len(spec.dims)
     for row in rows:
-        period_type, start, end, region = row[0], _as_date(row[1]), _as_date(row[2]), row[3]
+        period_type, start, end = row[0], _as_date(row[1]), _as_date(row[2])
+        region = None if row[3] is None else str(row[3])
         dims: Dims = tuple(None if v is None else str(v) for v in row[4 : 4 + width])
         names = row[4 + width : 4 + 2 * width]
         sort_orders = row[4 + 2 * width : 4 + 3 * width]
@@ -363,7 +431,7 @@ def _read_quality(
         c if c in available else "null" for c in (*QUALITY_BREAKDOWNS, "measure_name", "measure_sort_order")
     ]
     rows = con.execute(
-        f"select period_type, period_start, period_end, region, {', '.join(optional)}, "
+        f"select period_type, period_start, period_end, region_code, {', '.join(optional)}, "
         f"measure, unit, n, value, ci_low, ci_high from {spec.table} "
         "where period_type in ('quarter', 'year_to_date') and period_start between ? and ?",
         [period.year_to_date.start, period.year_to_date.end],
@@ -398,7 +466,7 @@ def _read_quality(
             if slice_name == "previous_quarter":
                 continue
             target: dict[QKey, Estimate] = getattr(figures, slice_name)
-            target[(region, service, place, measure)] = estimate
+            target[(None if region is None else str(region), service, place, measure)] = estimate
     figures.measures = sorted(order, key=lambda m: order[m])
     return figures
 
@@ -407,80 +475,110 @@ def _opt_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _months_filter(window: DateRange) -> list[date]:
-    return [window.start.replace(day=1), window.end]
+def _local(column: str) -> str:
+    """A timestamp column as Asia/Almaty wall-clock time (deadlines are set in it)."""
+    return f"timezone('{TIMEZONE}', {column})"
 
 
 def _read_registries(
     con: duckdb.DuckDBPyConnection, columns: dict[str, list[str]], window: DateRange
 ) -> list[RegistryVersion] | None:
-    table = "registry_timeliness"
-    if not _require(columns, table, REGISTRY_REQUIRED):
+    table = "registry_versions_used"
+    if not _require(columns, table, VERSIONS_REQUIRED):
         return None
-    available = set(columns[table])
-    counted = "rows_counted" if "rows_counted" in available else "null"
-    excluded = "rows_excluded" if "rows_excluded" in available else "null"
     rows = con.execute(
-        f"select reporting_month, version, due_at, submitted_at, status, is_used_for_report, {counted}, "
-        f"{excluded} from {table} where reporting_month between ? and ? "
-        "order by reporting_month, version nulls last",
-        _months_filter(window),
+        f"select reporting_month, version, {_local('due_at')}, {_local('submitted_at')}, status, "
+        "correction_status, is_used_for_report, is_month_version, rows_ingested, rows_counted, rows_excluded "
+        f"from {table} where reporting_month between ? and ? order by reporting_month, version",
+        [window.start, window.end],
     ).fetchall()
     return [
         RegistryVersion(
-            _as_date(m),
-            v,
-            due,
-            sub,
-            str(status),
-            bool(used),
-            None if c is None else int(c),
-            None if e is None else int(e),
+            _as_date(m), int(v), due, sub, str(status), corr, bool(used), bool(month_version),
+            int(ingested), int(counted), int(excluded),
         )
-        for m, v, due, sub, status, used, c, e in rows
+        for m, v, due, sub, status, corr, used, month_version, ingested, counted, excluded in rows
     ]
+
+
+def _read_timeliness(
+    con: duckdb.DuckDBPyConnection, columns: dict[str, list[str]], window: DateRange
+) -> list[Timeliness] | None:
+    table = "registry_timeliness"
+    if not _require(columns, table, TIMELINESS_REQUIRED):
+        return None
+    rows = con.execute(
+        f"select reporting_month, version, {_local('due_at')}, {_local('submitted_at')}, status, "
+        f"is_used_for_report, violation_kind, days_after_due from {table} "
+        "where reporting_month between ? and ? order by reporting_month, version nulls first",
+        [window.start, window.end],
+    ).fetchall()
+    return [
+        Timeliness(
+            _as_date(m), None if v is None else int(v), due, sub, str(status), bool(used), kind,
+            None if days is None else int(days),
+        )
+        for m, v, due, sub, status, used, kind, days in rows
+    ]
+
+
+def _read_coverage(
+    con: duckdb.DuckDBPyConnection, columns: dict[str, list[str]], period: ReportingPeriod
+) -> dict[str, Coverage]:
+    if not _require(columns, "reporting_periods", (*PERIOD_COLUMNS, "months_in_period", "months_counted")):
+        return {}
+    coverage = {}
+    for name, window in (("quarter", period.quarter), ("year_to_date", period.year_to_date)):
+        rows = con.execute(
+            "select months_in_period, months_counted from reporting_periods "
+            "where period_type = ? and period_start = ? and period_end = ?",
+            [name, window.start, window.end],
+        ).fetchall()
+        if rows:
+            coverage[name] = Coverage(int(rows[0][0]), int(rows[0][1]))
+    return coverage
 
 
 def _read_exclusions(
     con: duckdb.DuckDBPyConnection, columns: dict[str, list[str]], window: DateRange
 ) -> list[Exclusion] | None:
+    """The excluded rows of the version standing for each month (a superseded original is not listed)."""
     table = "exclusions_summary"
     if not _require(columns, table, EXCLUSIONS_REQUIRED):
         return None
-    name = "reason_name" if "reason_name" in set(columns[table]) else "null"
     rows = con.execute(
-        f"select reporting_month, reason, {name}, rows_excluded from {table} "
-        "where reporting_month between ? and ? order by reporting_month, rows_excluded desc, reason",
-        _months_filter(window),
+        "select reporting_month, version, reason, reason_name, reason_sort_order, rows_excluded "
+        f"from {table} where is_month_version and reporting_month between ? and ? "
+        "order by reporting_month, reason_sort_order, reason",
+        [window.start, window.end],
     ).fetchall()
     return [
-        Exclusion(_as_date(m), str(label or texts_ru.EXCLUSION_REASONS.get(str(reason), reason)), int(n))
-        for m, reason, label, n in rows
+        Exclusion(_as_date(m), int(v), str(reason), str(name or reason), int(order or 0), int(n))
+        for m, v, reason, name, order, n in rows
     ]
 
 
 def _read_letters(
     con: duckdb.DuckDBPyConnection, columns: dict[str, list[str]], window: DateRange
 ) -> list[Letter] | None:
-    table = "letters"
+    table = "letters_sent"
     if not _require(columns, table, LETTERS_REQUIRED):
         return None
-    corrected_at = "corrected_at" if "corrected_at" in set(columns[table]) else "null"
     rows = con.execute(
-        "select reporting_month, version, letter_date, errors, correction_deadline, corrected, "
-        f"{corrected_at} from {table} where reporting_month between ? and ? "
-        "order by reporting_month, letter_date, version",
-        _months_filter(window),
+        "select letter_number, reporting_month, version, letter_date, error_rows, error_count, "
+        f"cast({_local('correction_due_at')} as date), correction_version, "
+        f"{_local('correction_submitted_at')}, correction_status from {table} "
+        "where reporting_month between ? and ? order by reporting_month, version",
+        [window.start, window.end],
     ).fetchall()
     return [
         Letter(
-            _as_date(m),
-            v,
-            _as_date(d),
-            None if e is None else int(e),
-            _as_date(dl),
-            None if c is None else bool(c),
-            _as_date(ca),
+            str(number), _as_date(m), int(v), _as_date(d), _opt_int(rows_), _opt_int(count), due,
+            _opt_int(cv), cs, status,
         )
-        for m, v, d, e, dl, c, ca in rows
+        for number, m, v, d, rows_, count, due, cv, cs, status in rows
     ]
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else int(value)

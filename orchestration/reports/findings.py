@@ -31,10 +31,10 @@ def key_findings(figures: ReportFigures) -> list[str]:
     findings += _online(figures.indicators["i9"], figures.period.previous_quarter is not None)
     findings += _women(figures.indicators["i4"])
     findings += _quality(figures.quality["q1"])
-    findings += _confirmation(figures.quality["confirmation"], [r.name for r in figures.regions])
-    if figures.registries is not None:
-        late = sum(1 for v in figures.registries if v.status == "late")
-        missing = sum(1 for v in figures.registries if v.status == "missing")
+    findings += _confirmation(figures.quality["confirmation"], figures)
+    if figures.timeliness is not None:
+        late = sum(1 for t in figures.timeliness if t.violation_kind in ("late_registry", "late_correction"))
+        missing = sum(1 for t in figures.timeliness if t.violation_kind == "missing_registry")
         findings.append(texts_ru.finding_late(late, missing))
     return [f for f in findings if f]
 
@@ -53,12 +53,15 @@ def _clients(figures: ReportFigures, i1: IndicatorFigures) -> list[str]:
             fmt_int(ytd),
         )
     ]
-    by_region = [(r.name, i1.quarter[(r.name, ())]) for r in figures.regions if (r.name, ()) in i1.quarter]
+    by_region = [(r.code, i1.quarter[(r.code, ())]) for r in figures.regions if (r.code, ()) in i1.quarter]
     if len(by_region) > 1:
         largest = max(by_region, key=lambda x: x[1])
         smallest = min(by_region, key=lambda x: x[1])
         out.append(
-            texts_ru.finding_regions(largest[0], fmt_int(largest[1]), smallest[0], fmt_int(smallest[1]))
+            texts_ru.finding_regions(
+                figures.region_name(largest[0]), fmt_int(largest[1]),
+                figures.region_name(smallest[0]), fmt_int(smallest[1]),
+            )
         )
     if period.previous_quarter is None:
         out.append(texts_ru.FINDING_NO_PREVIOUS)
@@ -76,9 +79,9 @@ def _clients(figures: ReportFigures, i1: IndicatorFigures) -> list[str]:
             )
         )
         changes = [
-            (name, (n - i1.previous_quarter[(name, ())]) / i1.previous_quarter[(name, ())])
-            for name, n in by_region
-            if i1.previous_quarter.get((name, ()))
+            (figures.region_name(code), (n - i1.previous_quarter[(code, ())]) / i1.previous_quarter[(code, ())])
+            for code, n in by_region
+            if i1.previous_quarter.get((code, ()))
         ]
         grew = max(changes, key=lambda x: x[1], default=None)
         fell = min(changes, key=lambda x: x[1], default=None)
@@ -155,7 +158,7 @@ def _quality(q1: QualityFigures) -> list[str]:
     return out
 
 
-def _confirmation(confirmation: QualityFigures, order: list[str]) -> list[str]:
+def _confirmation(confirmation: QualityFigures, figures: ReportFigures) -> list[str]:
     if not confirmation.present or not confirmation.measures:
         return []
     main = confirmation.measures[0]
@@ -167,8 +170,10 @@ def _confirmation(confirmation: QualityFigures, order: list[str]) -> list[str]:
     if not regional:
         return []
     threshold = fmt_share(CONFIRMATION_THRESHOLD, 0)
-    flagged = [str(region) for region, e in regional if e.value < CONFIRMATION_THRESHOLD]
-    flagged.sort(key=lambda name: order.index(name) if name in order else len(order))
+    order = [r.code for r in figures.regions]
+    flagged_codes = [str(code) for code, e in regional if e.value < CONFIRMATION_THRESHOLD]
+    flagged_codes.sort(key=lambda code: order.index(code) if code in order else len(order))
+    flagged = [figures.region_name(code) for code in flagged_codes]
     return [
         texts_ru.finding_confirmation(threshold, flagged)
         if flagged

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from orchestration.reports import charts, texts_ru
 from orchestration.reports.figures import INDICATORS, ONLINE_VALUES, IndicatorFigures, ReportFigures
 from orchestration.reports.findings import key_findings
-from orchestration.reports.formatting import fmt_int
-from orchestration.reports.periods import ReportingPeriod
+from orchestration.reports.formatting import fmt_date, fmt_datetime, fmt_int
+from orchestration.reports.periods import DateRange, ReportingPeriod
 from orchestration.reports.tables import (
     ReportTable,
     exclusions_table,
@@ -93,20 +93,52 @@ def _introduction(figures: ReportFigures, add) -> None:
     for text in texts_ru.INTRODUCTION:
         add(Paragraph(text))
     add(Paragraph(texts_ru.introduction_period(figures.period)))
+    left_out = _months_left_out(figures)
+    if left_out:
+        add(Paragraph(left_out))
     registries = registries_table(figures)
     if registries is None or not registries.rows:
         add(Paragraph(f"{texts_ru.REGISTRIES_TITLE}: {texts_ru.NO_DATA.lower()}"))
     else:
-        used = [v for v in figures.registries or [] if v.used]
-        counted = [v.rows_counted for v in used if v.rows_counted is not None]
-        excluded = [v.rows_excluded for v in used if v.rows_excluded is not None]
-        summary = texts_ru.registries_summary(
-            sum(counted) if counted else None, sum(excluded) if excluded else None, fmt_int
-        )
-        if summary:
-            add(Paragraph(summary))
+        shown = [v for v in figures.registries or [] if v.month_version]
+        add(Paragraph(texts_ru.registries_summary(
+            sum(v.rows_ingested for v in shown),
+            sum(v.rows_counted for v in shown),
+            sum(v.rows_excluded for v in shown),
+            texts_ru.range_name(figures.period.year_to_date),
+            fmt_int,
+        )))
         add(TableBlock(registries))
     add(Paragraph(texts_ru.COUNTING_RULES))
+
+
+def _months_left_out(figures: ReportFigures) -> str:
+    """R8: a sentence when a period's counts miss a month (reporting_periods.months_counted)."""
+    period = figures.period
+    windows = [("quarter", period.quarter)]
+    if not period.quarter_is_year_to_date:
+        windows.append(("year_to_date", period.year_to_date))
+    short = [
+        (texts_ru.range_name(window), c.months_counted, c.months_in_period)
+        for name, window in windows
+        if (c := figures.coverage.get(name)) is not None and c.months_counted < c.months_in_period
+    ]
+    if not short:
+        return ""
+    counted_months = {v.month for v in figures.registries or [] if v.used and v.rows_counted > 0}
+    reasons = []
+    for month in period.year_to_date.months:
+        if month in counted_months:
+            continue
+        judged = [t for t in figures.timeliness or [] if t.month == month]
+        first = judged[0] if judged else None
+        why = texts_ru.why_left_out(
+            first.status if first else "missing",
+            fmt_datetime(first.submitted_at) if first else None,
+            fmt_date(first.due_at) if first else None,
+        )
+        reasons.append((texts_ru.range_name(DateRange(month, month)), why))
+    return texts_ru.months_left_out(short, reasons)
 
 
 def _statistics(figures: ReportFigures, add) -> None:
@@ -131,8 +163,8 @@ def _indicator_chart(indicator: IndicatorFigures, figures: ReportFigures) -> Cha
     key = indicator.spec.key
     period = figures.period
     quarter_name = texts_ru.range_name(period.quarter)
-    regions = [r.name for r in figures.regions]
-    labels = [texts_ru.short_region(name) for name in regions]
+    regions = [r.code for r in figures.regions]
+    labels = [texts_ru.short_region(r.name) for r in figures.regions]
     q = indicator.quarter
     if key == "i1" and regions:
         png = charts.horizontal_bars(

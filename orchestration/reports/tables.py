@@ -8,6 +8,7 @@ the sum of the rows or columns they total, and its notes; the writers only forma
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from orchestration.reports import texts_ru
 from orchestration.reports.figures import (
@@ -160,7 +161,7 @@ def regional_table(figures: IndicatorFigures, regions: list[Region], period: Rep
             for slice_name, _ in ranges
         )
 
-    rows = [Row(r.name, cells(r.name)) for r in regions]
+    rows = [Row(r.name, cells(r.code)) for r in regions]
     rows.append(Row(texts_ru.TOTAL_ROW, cells(None), total=True))
     extra = [texts_ru.INDICATOR_NOTES.get(spec.key, "")]
     if spec.dims and spec.dims[0] == "legal_form":
@@ -186,7 +187,8 @@ def national_table(figures: IndicatorFigures, period: ReportingPeriod) -> Report
     rows: list[Row] = []
     for value in figures.values(0):
         dims = _group_dims(figures, value)
-        rows.append(Row(figures.label(spec.dims[0], value), cells(dims)))
+        # a service over its sub-types is a subtotal: printed bold, like the total
+        rows.append(Row(figures.label(spec.dims[0], value), cells(dims), total=len(spec.dims) > 1))
         if len(spec.dims) > 1:
             for sub in figures.values(1, parent=value):
                 rows.append(Row(figures.label(spec.dims[1], sub), cells((value, sub)), level=1))
@@ -276,7 +278,7 @@ def quality_tables(
     keys = set(figures.quarter) | set(figures.year_to_date)
     if any(k[0] is not None and k[3] == main for k in keys):
         region_rows = [
-            Row(r.name, _quality_cells(figures, period, lambda r=r: (r.name, None, None, main)))
+            Row(r.name, _quality_cells(figures, period, lambda r=r: (r.code, None, None, main)))
             for r in regions
         ]
         region_rows.append(Row(texts_ru.TOTAL_ROW, rows[0].cells, total=True))
@@ -322,62 +324,80 @@ def _text(value: str | None) -> Cell:
     return Cell(value, "text")
 
 
+def _status(status: str, correction_status: str | None) -> str:
+    return texts_ru.STATUS.get(correction_status or status, status)
+
+
 def registries_table(figures: ReportFigures) -> ReportTable | None:
-    """Introduction: which registry version of each month the report used (R5, R8)."""
+    """Introduction: the registry version standing for each month and what became of its rows.
+
+    One row per month of the year to date: the version used, or — when none is (a late month,
+    R8) — the latest received; a month with no registry at all says so. The counts are the
+    mart's (registry_versions_used); the total row adds them up (rows are additive).
+    """
     if figures.registries is None:
         return None
+    missing = {t.month for t in figures.timeliness or [] if t.status == "missing"}
     rows = []
     for month in figures.period.year_to_date.months:
-        versions = [v for v in figures.registries if v.month == month]
-        used = next((v for v in versions if v.used), None)
-        shown = used or (versions[-1] if versions else None)
+        shown = next((v for v in figures.registries if v.month == month and v.month_version), None)
         if shown is None:
+            if month in missing:
+                rows.append(Row(texts_ru.month_name(month), (
+                    _text("–"), _text("–"), _text(texts_ru.STATUS["missing"]), _text(texts_ru.NO),
+                    Cell(None), Cell(None), Cell(None),
+                )))
             continue
         rows.append(
             Row(
                 texts_ru.month_name(month),
                 (
-                    Cell(shown.version) if used else _text(texts_ru.REGISTRY_NOT_USED),
-                    _text(fmt_datetime(shown.due_at)),
+                    Cell(shown.version),
                     _text(fmt_datetime(shown.submitted_at)),
-                    _text(texts_ru.STATUS.get(shown.status, shown.status)),
-                    Cell(shown.rows_counted if used else None),
-                    Cell(shown.rows_excluded if used else None),
+                    _text(_status(shown.status, shown.correction_status)),
+                    _text(texts_ru.YES if shown.used else texts_ru.NO),
+                    Cell(shown.rows_ingested),
+                    Cell(shown.rows_counted),
+                    Cell(shown.rows_excluded),
                 ),
             )
         )
+    shown_versions = [v for v in figures.registries if v.month_version]
+    if rows:
+        rows.append(Row(texts_ru.EXCLUDED_TOTAL, (
+            _text(""), _text(""), _text(""), _text(""),
+            Cell(sum(v.rows_ingested for v in shown_versions)),
+            Cell(sum(v.rows_counted for v in shown_versions)),
+            Cell(sum(v.rows_excluded for v in shown_versions)),
+        ), total=True))
     return ReportTable(
         texts_ru.REGISTRIES_TITLE,
         texts_ru.REGISTRIES_HEADERS[0],
         [Column(h) for h in texts_ru.REGISTRIES_HEADERS[1:]],
         rows,
+        notes=[texts_ru.REGISTRIES_NOTE],
     )
 
 
 def late_table(figures: ReportFigures) -> ReportTable | None:
-    """Annex A (R10, clause 14): every registry submitted late or not at all."""
-    if figures.registries is None:
+    """Annex A (R10, clause 14): every registry submitted late or not at all, and late corrections."""
+    if figures.timeliness is None:
         return None
-    rows = []
-    for v in figures.registries:
-        if v.status not in ("late", "missing"):
-            continue
-        delay = None
-        if v.submitted_at is not None and v.due_at is not None:
-            delay = max(0, (v.submitted_at.date() - v.due_at.date()).days)
-        rows.append(
-            Row(
-                texts_ru.month_name(v.month),
-                (
-                    Cell(v.version),
-                    _text(fmt_datetime(v.due_at)),
-                    _text(fmt_datetime(v.submitted_at)),
-                    Cell(delay),
-                    _text(texts_ru.STATUS.get(v.status, v.status)),
-                    _text(texts_ru.YES if v.used else texts_ru.NO),
-                ),
-            )
+    rows = [
+        Row(
+            texts_ru.month_name(t.month),
+            (
+                Cell(t.version) if t.version is not None else _text("–"),
+                _text(fmt_datetime(t.due_at)),
+                _text(fmt_datetime(t.submitted_at)),
+                Cell(t.days_after_due),
+                _text(texts_ru.VIOLATIONS.get(t.violation_kind or "", t.violation_kind)),
+                _text(texts_ru.YES if t.used else texts_ru.NO),
+            ),
         )
+        for t in figures.timeliness
+        if t.violation_kind
+    ]
     return ReportTable(
         texts_ru.ANNEX_LATE.split(". ", 1)[1],
         texts_ru.LATE_HEADERS[0],
@@ -387,22 +407,50 @@ def late_table(figures: ReportFigures) -> ReportTable | None:
 
 
 def exclusions_table(figures: ReportFigures) -> ReportTable | None:
-    """Annex B (R8, R9): rows excluded per month and reason, with the period total per reason."""
+    """Annex B (R8, R9): rows excluded per reason, by month of the quarter and for the year to date.
+
+    The cells are the mart's rows (one month, one reason); the year-to-date column and the
+    total row add them up — excluded rows are additive, unlike clients.
+    """
     if figures.exclusions is None:
         return None
-    rows = [Row(texts_ru.month_name(e.month), (_text(e.reason), Cell(e.rows))) for e in figures.exclusions]
-    if rows:
-        totals: dict[str, int] = {}
-        for e in figures.exclusions:
-            totals[e.reason] = totals.get(e.reason, 0) + e.rows  # rows are additive, unlike clients
-        rows += [
-            Row(texts_ru.EXCLUDED_TOTAL, (_text(reason), Cell(n)), total=True) for reason, n in totals.items()
-        ]
+    period = figures.period
+    months = period.quarter.months
+    ytd_months = set(period.year_to_date.months)
+    reasons: dict[str, tuple[int, str]] = {}
+    by_key: dict[tuple[str, date], int] = {}
+    for e in figures.exclusions:
+        if e.rows:
+            reasons.setdefault(e.reason, (e.sort_order, e.reason_name))
+            by_key[(e.reason, e.month)] = e.rows
+    if not reasons:
+        return ReportTable(texts_ru.ANNEX_EXCLUDED.split(". ", 1)[1], texts_ru.EXCLUDED_HEADER, [], [])
+    show_total = not period.quarter_is_year_to_date or len(months) > 1
+    columns = [Column(texts_ru.MONTHS[m.month - 1].capitalize()) for m in months]
+    if show_total:
+        columns.append(Column(texts_ru.column_name(period.year_to_date)))
+
+    def cells(values: dict[date, int]) -> tuple[Cell, ...]:
+        out = [Cell(values.get(m)) for m in months]
+        if show_total:
+            out.append(Cell(sum(v for m, v in values.items() if m in ytd_months) or None))
+        return tuple(out)
+
+    rows = [
+        Row(name, cells({m: n for (r, m), n in by_key.items() if r == reason}))
+        for reason, (_, name) in sorted(reasons.items(), key=lambda item: item[1])
+    ]
+    totals: dict[date, int] = {}
+    for (_, month), n in by_key.items():
+        totals[month] = totals.get(month, 0) + n
+    rows.append(Row(texts_ru.EXCLUDED_TOTAL, cells(totals), total=True))
     return ReportTable(
         texts_ru.ANNEX_EXCLUDED.split(". ", 1)[1],
-        texts_ru.EXCLUDED_HEADERS[0],
-        [Column(h) for h in texts_ru.EXCLUDED_HEADERS[1:]],
+        texts_ru.EXCLUDED_HEADER,
+        columns,
         rows,
+        unit=texts_ru.EXCLUDED_UNIT,
+        notes=[texts_ru.EXCLUDED_NOTE],
     )
 
 
@@ -416,10 +464,11 @@ def letters_table(figures: ReportFigures) -> ReportTable | None:
             (
                 Cell(x.version),
                 _text(fmt_date(x.letter_date)),
-                Cell(x.errors),
-                _text(fmt_date(x.correction_deadline)),
-                _text(None if x.corrected is None else (texts_ru.YES if x.corrected else texts_ru.NO)),
-                _text(fmt_date(x.corrected_at) if x.corrected_at else "–"),
+                Cell(x.error_rows),
+                Cell(x.error_count),
+                _text(fmt_date(x.correction_due)),
+                _text(fmt_datetime(x.correction_submitted_at)),
+                _text(texts_ru.CORRECTION.get(x.correction_status or "", texts_ru.CORRECTION[""])),
             ),
         )
         for x in figures.letters

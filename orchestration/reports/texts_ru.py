@@ -137,10 +137,10 @@ def sentence(text: str) -> str:
 
 
 def introduction_period(period: ReportingPeriod) -> str:
-    text = sentence(
-        f"Отчетный период – {range_name(period.quarter)}; показатели нарастающим итогом "
-        f"приведены за {range_name(period.year_to_date)}"
-    )
+    text = f"Отчетный период – {range_name(period.quarter)}"
+    if not period.quarter_is_year_to_date:  # Q1: the quarter is the year to date
+        text += f"; показатели нарастающим итогом приведены за {range_name(period.year_to_date)}"
+    text = sentence(text)
     if period.is_final:
         text += (
             " Итоговый отчет включает четвертый квартал по данным на 1 декабря "
@@ -161,30 +161,58 @@ REGISTRIES_TITLE = "Реестры оказанных услуг, использ
 REGISTRIES_HEADERS = (
     "Отчетный месяц",
     "Версия реестра",
-    "Срок представления",
     "Дата представления",
     "Соблюдение срока",
+    "Использован в отчете",
+    "Записей в реестре",
     "Учтено записей",
     "Исключено записей",
 )
-REGISTRY_NOT_USED = "не использован"
+REGISTRIES_NOTE = (
+    "Срок представления реестра – 1-е число месяца, следующего за отчетным (пункт 7 Методики), "
+    "время – по Алматы. Для месяца, по которому оператор направил исправленный реестр (пункт 9 "
+    "Методики), приведена использованная версия; реестр, представленный с нарушением срока, в отчет "
+    "не включается (пункт 10 Методики), и все его записи исключены (приложение Б)."
+)
 
 
-def registries_summary(counted: int | None, excluded: int | None, fmt) -> str:
-    if counted is None and excluded is None:
-        return ""
-    parts = []
-    if counted is not None:
-        parts.append(f"учтено записей реестров – {fmt(counted)}")
-    if excluded is not None:
-        parts.append(f"исключено – {fmt(excluded)}")
-    return "За период с начала года " + ", ".join(parts) + "."
+def registries_summary(ingested: int, counted: int, excluded: int, window: str, fmt) -> str:
+    return (
+        f"За {window} в реестрах оказанных услуг, относящихся к отчету, – {fmt(ingested)} записей: "
+        f"учтено в показателях – {fmt(counted)}, исключено – {fmt(excluded)} (причины – в приложении Б)."
+    )
+
+
+def months_left_out(coverage: list[tuple[str, int, int]], months: list[tuple[str, str]]) -> str:
+    """R8: which months' registries are missing from the counts, and why.
+
+    ``coverage``: (period name, months counted, months in the period); ``months``: (month, why).
+    """
+    counted = "; за ".join(f"{name} – по {n} из {total}" for name, n, total in coverage)
+    text = f"Показатели рассчитаны не по всем месяцам периода: за {counted} месяцев."
+    for month, why in months:
+        text += f" Реестр за {month} {why}."
+    return text
+
+
+def why_left_out(status: str, submitted: str | None, due: str | None) -> str:
+    if status == "missing":
+        return "не представлен (пункт 7 Методики)"
+    if status == "late" and submitted and due:
+        return (
+            f"представлен {submitted} при сроке до {due} включительно и в отчет не включен "
+            "(пункт 10 Методики)"
+        )
+    return "в отчет не включен: все его записи исключены (приложение Б)"
 
 
 STATUS = {
     "on_time": "в срок",
     "late": "с нарушением срока",
     "missing": "не представлен",
+    "not_evaluated": "не проверен",
+    "corrected_in_time": "исправленный реестр в срок",
+    "corrected_late": "исправленный реестр с нарушением срока",
 }
 
 # --- 2. Statistics ----------------------------------------------------------------------
@@ -495,7 +523,7 @@ PROPOSAL_LINES = 3
 
 ANNEX_LATE_INTRO = (
     "Перечень случаев нарушения оператором срока представления реестра оказанных "
-    "услуг (пункты 7 и 14 Методики) за {period}"
+    "услуг (пункты 7 и 14 Методики) и срока исправления (пункт 9 Методики) за {period}"
 )
 ANNEX_LATE_NONE = "Нарушений срока представления реестров за {period} не выявлено"
 LATE_HEADERS = (
@@ -504,26 +532,30 @@ LATE_HEADERS = (
     "Срок представления",
     "Дата представления",
     "Просрочка, дней",
-    "Статус",
+    "Нарушение",
     "Использован в отчете",
 )
+VIOLATIONS = {
+    "missing_registry": "реестр не представлен",
+    "late_registry": "реестр представлен с нарушением срока",
+    "late_correction": "исправленный реестр представлен с нарушением срока",
+}
 YES, NO = "да", "нет"
 
 ANNEX_EXCLUDED_INTRO = (
-    "Данные, не включенные в отчет: представленные с нарушением срока (пункт 10 "
-    "Методики) и не подтвержденные актами оказанных услуг (пункт 11 Методики), "
-    "за {period}"
+    "Записи реестров, не включенные в показатели отчета: реестры, представленные с нарушением "
+    "срока (пункт 10 Методики), записи, не подтвержденные актами оказанных услуг (пункт 11 "
+    "Методики), и записи с ошибками заполнения, за {period}"
 )
 ANNEX_EXCLUDED_NONE = "Данные за {period} из отчета не исключались"
-EXCLUDED_HEADERS = ("Отчетный месяц", "Причина исключения", "Исключено записей")
-EXCLUSION_REASONS = {
-    "late_registry": "Реестр представлен с нарушением срока (пункт 10 Методики)",
-    "late": "Реестр представлен с нарушением срока (пункт 10 Методики)",
-    "no_act": "Нет акта оказанных услуг (пункт 11 Методики)",
-    "date_mismatch": "Дата услуги не совпадает с актом (пункт 11 Методики)",
-    "service_mismatch": "Перечень услуг не совпадает с актом (пункт 11 Методики)",
-    "validation_error": "Ошибки заполнения реестра",
-}
+EXCLUDED_HEADER = "Причина исключения"
+EXCLUDED_UNIT = "единица измерения: записей реестра"
+EXCLUDED_NOTE = (
+    "Запись, исключенная сразу по нескольким причинам, учтена один раз – по первой из них: сначала "
+    "причины, относящиеся ко всему реестру (нарушение срока), затем ошибки заполнения в порядке "
+    "перечня проверок, затем расхождения с актами оказанных услуг. По каждому месяцу приведена "
+    "использованная версия реестра, а если ни одна версия не использована – последняя полученная."
+)
 EXCLUDED_TOTAL = "Итого"
 
 ANNEX_LETTERS_INTRO = (
@@ -535,9 +567,15 @@ LETTERS_HEADERS = (
     "Отчетный месяц",
     "Версия реестра",
     "Дата письма",
+    "Записей с ошибками",
     "Число ошибок",
     "Срок исправления",
-    "Исправлено",
-    "Дата исправления",
+    "Исправленный реестр получен",
+    "Исправление",
 )
+CORRECTION = {
+    "corrected_in_time": "в срок",
+    "corrected_late": "с нарушением срока",
+    "": "не получено",
+}
 CONTENTS_TITLE_HEADER = "Наименование"
