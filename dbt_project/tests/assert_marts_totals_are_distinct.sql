@@ -18,34 +18,87 @@
     ('i9_services_by_channel', 'services', ['channel'], 'services'),
 ] %}
 
-with services_in_periods as (
-    select
-        reporting_periods.period_type,
-        reporting_periods.period_start,
-        reporting_periods.period_end,
-        counted.region_code,
-        counted.client_key,
-        counted.person_key
-    from {{ ref('int_services_counted') }} as counted
-    inner join {{ ref('reporting_periods') }} as reporting_periods
-        on counted.reporting_month between reporting_periods.period_start and reporting_periods.period_end
+with counted as (
+    select reporting_month, region_code, client_key, person_key
+    from {{ ref('int_services_counted') }}
+),
+
+-- Reduced per month before the periods are joined (a client served twice in a month and
+-- region is one row here), and each measure on its own: the same counts as a distinct count
+-- over all services in the period, at a fraction of the rows copied into periods.
+client_months as (
+    select distinct reporting_month, region_code, client_key from counted
+),
+
+person_months as (
+    select distinct reporting_month, region_code, person_key from counted
+),
+
+service_months as (
+    select reporting_month, region_code, count(*) as services from counted group by all
+),
+
+periods as (
+    select period_type, period_start, period_end from {{ ref('reporting_periods') }}
+),
+
+direct_clients as (
+    select periods.period_type, periods.period_start, periods.period_end, client_months.region_code,
+        count(distinct client_months.client_key) as clients
+    from client_months
+    inner join periods
+        on client_months.reporting_month between periods.period_start and periods.period_end
+    group by periods.period_type, periods.period_start, periods.period_end,
+        grouping sets ((client_months.region_code), ())
+),
+
+direct_persons as (
+    select periods.period_type, periods.period_start, periods.period_end, person_months.region_code,
+        count(distinct person_months.person_key) as persons
+    from person_months
+    inner join periods
+        on person_months.reporting_month between periods.period_start and periods.period_end
+    group by periods.period_type, periods.period_start, periods.period_end,
+        grouping sets ((person_months.region_code), ())
+),
+
+direct_services as (
+    select periods.period_type, periods.period_start, periods.period_end, service_months.region_code,
+        sum(service_months.services) as services
+    from service_months
+    inner join periods
+        on service_months.reporting_month between periods.period_start and periods.period_end
+    group by periods.period_type, periods.period_start, periods.period_end,
+        grouping sets ((service_months.region_code), ())
 ),
 
 direct_totals as (
+    -- the three have the same (period, region) rows (a month and region with services has a
+    -- row in each, a null key included); full joins keep any row either way, counts 0 as before
     select
-        period_type,
-        period_start,
-        period_end,
-        region_code,
-        count(distinct client_key) as clients,
-        count(distinct person_key) as persons,
-        count(*) as services
-    from services_in_periods
-    group by
-        period_type,
-        period_start,
-        period_end,
-        grouping sets ((region_code), ())
+        coalesce(direct_services.period_type, direct_clients.period_type, direct_persons.period_type)
+            as period_type,
+        coalesce(direct_services.period_start, direct_clients.period_start, direct_persons.period_start)
+            as period_start,
+        coalesce(direct_services.period_end, direct_clients.period_end, direct_persons.period_end)
+            as period_end,
+        coalesce(direct_services.region_code, direct_clients.region_code, direct_persons.region_code)
+            as region_code,
+        coalesce(direct_clients.clients, 0) as clients,
+        coalesce(direct_persons.persons, 0) as persons,
+        coalesce(direct_services.services, 0) as services
+    from direct_services
+    full outer join direct_clients
+        on direct_clients.period_type = direct_services.period_type
+        and direct_clients.period_start = direct_services.period_start
+        and direct_clients.period_end = direct_services.period_end
+        and direct_clients.region_code is not distinct from direct_services.region_code
+    full outer join direct_persons
+        on direct_persons.period_type = coalesce(direct_services.period_type, direct_clients.period_type)
+        and direct_persons.period_start = coalesce(direct_services.period_start, direct_clients.period_start)
+        and direct_persons.period_end = coalesce(direct_services.period_end, direct_clients.period_end)
+        and direct_persons.region_code is not distinct from
+            coalesce(direct_services.region_code, direct_clients.region_code)
 ),
 
 mart_totals as (
