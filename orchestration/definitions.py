@@ -14,7 +14,12 @@ from orchestration.assets.reports import monitoring_report, report_deadline_sens
 from orchestration.jobs import build_job, ingest_job, overdue_registries_job, report_job
 from orchestration.resources import build_resources
 from orchestration.schedules import monthly_ingestion_schedule, report_schedule
-from orchestration.sensors import build_after_ingestion, landing_files_sensor, overdue_registries_sensor
+from orchestration.sensors import (
+    build_after_ingestion,
+    landing_files_sensor,
+    overdue_registries_sensor,
+    release_dead_run_slots,
+)
 from orchestration.settings import Settings
 
 
@@ -26,7 +31,8 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         asset_checks=[report_produced_by_due_date],
         jobs=[ingest_job, build_job, overdue_registries_job, report_job],
         schedules=[monthly_ingestion_schedule, report_schedule],
-        sensors=[landing_files_sensor, build_after_ingestion, overdue_registries_sensor, report_deadline_sensor],
+        sensors=[landing_files_sensor, build_after_ingestion, overdue_registries_sensor, report_deadline_sensor,
+                 release_dead_run_slots],
         resources=build_resources(settings),
     )
 

@@ -11,7 +11,7 @@ from orchestration.assets.ingest import BATCHES_KEY, RAW_KEYS
 from orchestration.jobs import build_job, ingest_job, overdue_registries_job
 from orchestration.landing import LandingError, discover, sha256_of
 from orchestration.partitions import monthly_partitions
-from orchestration.resources import MonitoringSettings
+from orchestration.resources import MonitoringSettings, release_dead_runs
 from orchestration.timeliness import (
     EVALUATION_TIME_TAG,
     evaluation_time,
@@ -107,3 +107,17 @@ def overdue_registries_sensor(context: dg.SensorEvaluationContext, monitoring: M
         run_key=f"overdue-registries:{','.join(new)}",
         tags={EVALUATION_TIME_TAG: now.isoformat(), "monitoring/overdue_months": ",".join(new)},
     )
+
+
+@dg.sensor(minimum_interval_seconds=120, default_status=dg.DefaultSensorStatus.RUNNING)
+def release_dead_run_slots(context: dg.SensorEvaluationContext):
+    """Free the warehouse pool slot of a run whose process was killed (e.g. launched from the UI).
+
+    A hard-killed run never reports its end and would hold the one-slot pool for ever,
+    so every later run would wait; this marks it failed and releases its slot.
+    """
+    released = release_dead_runs(context.instance)
+    if not released:
+        return dg.SkipReason("no run holds the warehouse pool without a live process")
+    context.log.warning(f"released the pool slots of dead runs: {', '.join(released)}")
+    return dg.SkipReason(f"released {len(released)} dead run(s)")
