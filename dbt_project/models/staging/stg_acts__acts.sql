@@ -3,7 +3,8 @@
 
 with
 
-source as (
+-- read where it is used: the distinct-cell CTEs below scan only their own column
+source as not materialized (
     select * from {{ source('raw', 'acts_rows') }}
 ),
 
@@ -13,6 +14,81 @@ lookups as (
 
 service_subtypes as (
     select subtype_code, service_code from {{ ref('services') }}
+),
+
+-- the cells looked up in a reference list, one row per (domain, distinct cell as written):
+-- they hold few distinct values, so each is cleaned, keyed and looked up once, not per row
+lookup_cells as (
+    select distinct 'service' as domain, service as cell from source
+    union all
+    select distinct 'service_subtype', service_subtype from source
+    union all
+    select distinct 'confirmation_method', confirmation_method from source
+),
+
+cleaned_cells as (
+    select
+        domain,
+        cell,
+        {{ clean_text('cell') }} as cell_text
+    from lookup_cells
+    where cell is not null
+),
+
+coded_cells as (
+    select
+        cleaned_cells.domain,
+        cleaned_cells.cell,
+        cleaned_cells.cell_text,
+        lookups.code
+    from cleaned_cells
+    left join lookups
+        on lookups.domain = cleaned_cells.domain and lookups.lookup_key = {{ lookup_key('cleaned_cells.cell_text') }}
+),
+
+-- every IIN/BIN cell as written, once: stripped, restored, checked and pseudonymised
+iin_bin_cells as (
+    select distinct iin_bin from source
+),
+
+iin_bin_digits as (
+    select
+        iin_bin,
+        nullif({{ iin_bin_digits('iin_bin') }}, '') as iin_bin_digits
+    from iin_bin_cells
+),
+
+iin_bin_normalised as (
+    select
+        *,
+        {{ iin_bin_normalised('iin_bin_digits') }} as iin_bin_normalised
+    from iin_bin_digits
+),
+
+identifiers as (
+    select
+        iin_bin,
+        {{ iin_bin_status('iin_bin_digits', 'iin_bin_normalised') }} as iin_bin_status,
+        {{ iin_bin_check_digit_ok('iin_bin_normalised') }} as iin_bin_check_digit_ok,
+        {{ iin_bin_kind('iin_bin_normalised') }} as identifier_kind,
+        case when iin_bin_normalised is not null then pseudonymise(iin_bin_normalised) end as client_key
+    from iin_bin_normalised
+),
+
+-- every distinct date cell as written, parsed once
+date_cells as (
+    select distinct act_date as date_cell from source
+    union
+    select distinct service_date from source
+),
+
+dates as (
+    select
+        date_cell,
+        {{ clean_text('date_cell') }} as date_text,
+        {{ parse_date_text('date_cell') }} as date_value
+    from date_cells
+    where date_cell is not null
 ),
 
 renamed as (
@@ -28,39 +104,53 @@ renamed as (
 
         -- cells
         {{ clean_text('act_number') }} as act_number,
-        {{ clean_text('service') }} as service_text,
-        {{ clean_text('service_subtype') }} as service_subtype_text,
-        {{ clean_text('confirmation_method') }} as confirmation_method_text,
-        {{ clean_text('act_date') }} as act_date_text,
-        {{ clean_text('service_date') }} as service_date_text,
 
-        -- dates
-        {{ parse_date_text('act_date') }} as act_date,
-        {{ parse_date_text('service_date') }} as service_date,
-
-        -- personal data: read here, never stored
-        nullif({{ iin_bin_digits('iin_bin') }}, '') as iin_bin_digits
+        -- cells as written, to join their cleaned, parsed and looked-up values on
+        service,
+        service_subtype,
+        confirmation_method,
+        act_date,
+        service_date,
+        iin_bin
     from source
-),
-
-identified as (
-    select
-        *,
-        {{ iin_bin_normalised('iin_bin_digits') }} as iin_bin_normalised
-    from renamed
 ),
 
 derived as (
     select
-        *,
-        {{ iin_bin_status('iin_bin_digits', 'iin_bin_normalised') }} as iin_bin_status,
-        {{ iin_bin_check_digit_ok('iin_bin_normalised') }} as iin_bin_check_digit_ok,
-        {{ iin_bin_kind('iin_bin_normalised') }} as identifier_kind,
-        case when iin_bin_normalised is not null then pseudonymise(iin_bin_normalised) end as client_key,
-        {{ lookup_key('service_text') }} as service_key,
-        {{ lookup_key('service_subtype_text') }} as service_subtype_key,
-        {{ lookup_key('confirmation_method_text') }} as confirmation_method_key
-    from identified
+        renamed.batch_id,
+        renamed.period,
+        renamed.version,
+        renamed.source_row,
+        renamed.submitted_at,
+        renamed.received_at,
+        renamed.empty_columns,
+        renamed.act_number,
+        service_cell.cell_text as service_text,
+        service_cell.code as service_code,
+        subtype_cell.cell_text as service_subtype_text,
+        subtype_cell.code as subtype_code,
+        method_cell.cell_text as confirmation_method_text,
+        method_cell.code as confirmation_method_code,
+        act_dates.date_text as act_date_text,
+        act_dates.date_value as act_date,
+        service_dates.date_text as service_date_text,
+        service_dates.date_value as service_date,
+
+        -- personal data: read here, never stored
+        identifiers.iin_bin_status,
+        identifiers.iin_bin_check_digit_ok,
+        identifiers.identifier_kind,
+        identifiers.client_key
+    from renamed
+    left join coded_cells as service_cell
+        on service_cell.domain = 'service' and service_cell.cell = renamed.service
+    left join coded_cells as subtype_cell
+        on subtype_cell.domain = 'service_subtype' and subtype_cell.cell = renamed.service_subtype
+    left join coded_cells as method_cell
+        on method_cell.domain = 'confirmation_method' and method_cell.cell = renamed.confirmation_method
+    left join dates as act_dates on act_dates.date_cell = renamed.act_date
+    left join dates as service_dates on service_dates.date_cell = renamed.service_date
+    left join identifiers on identifiers.iin_bin is not distinct from renamed.iin_bin
 ),
 
 final as (
@@ -83,12 +173,12 @@ final as (
 
         -- the service confirmed
         derived.service_text,
-        service_lookup.code as service_code,
+        derived.service_code,
         derived.service_subtype_text,
-        subtype_lookup.code as subtype_code,
+        derived.subtype_code,
         service_subtypes.service_code as subtype_service_code,
         derived.confirmation_method_text,
-        method_lookup.code as confirmation_method_code,
+        derived.confirmation_method_code,
 
         -- dates
         derived.act_date_text,
@@ -96,13 +186,7 @@ final as (
         derived.service_date_text,
         derived.service_date
     from derived
-    left join lookups as service_lookup
-        on service_lookup.domain = 'service' and service_lookup.lookup_key = derived.service_key
-    left join lookups as subtype_lookup
-        on subtype_lookup.domain = 'service_subtype' and subtype_lookup.lookup_key = derived.service_subtype_key
-    left join service_subtypes on service_subtypes.subtype_code = subtype_lookup.code
-    left join lookups as method_lookup
-        on method_lookup.domain = 'confirmation_method' and method_lookup.lookup_key = derived.confirmation_method_key
+    left join service_subtypes on service_subtypes.subtype_code = derived.subtype_code
 )
 
 select * from final

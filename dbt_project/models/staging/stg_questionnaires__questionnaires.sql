@@ -4,7 +4,8 @@
 
 with
 
-source as (
+-- read where it is used: the distinct-cell CTEs below scan only their own column
+source as not materialized (
     select * from {{ source('raw', 'questionnaires_rows') }}
 ),
 
@@ -14,6 +15,89 @@ lookups as (
 
 service_subtypes as (
     select subtype_code, service_code from {{ ref('services') }}
+),
+
+-- the cells looked up in a reference list, one row per (domain, distinct cell as written):
+-- they hold few distinct values, so each is cleaned, keyed and looked up once, not per row
+lookup_cells as (
+    select distinct 'service' as domain, service as cell from source
+    union all
+    select distinct 'service_subtype', service_subtype from source
+),
+
+cleaned_cells as (
+    select
+        domain,
+        cell,
+        {{ clean_text('cell') }} as cell_text
+    from lookup_cells
+    where cell is not null
+),
+
+coded_cells as (
+    select
+        cleaned_cells.domain,
+        cleaned_cells.cell,
+        cleaned_cells.cell_text,
+        lookups.code
+    from cleaned_cells
+    left join lookups
+        on lookups.domain = cleaned_cells.domain and lookups.lookup_key = {{ lookup_key('cleaned_cells.cell_text') }}
+),
+
+-- every IIN/BIN cell as written, once: stripped, restored, checked and pseudonymised
+iin_bin_cells as (
+    select distinct iin_bin from source
+),
+
+iin_bin_digits as (
+    select
+        iin_bin,
+        nullif({{ iin_bin_digits('iin_bin') }}, '') as iin_bin_digits
+    from iin_bin_cells
+),
+
+iin_bin_normalised as (
+    select
+        *,
+        {{ iin_bin_normalised('iin_bin_digits') }} as iin_bin_normalised
+    from iin_bin_digits
+),
+
+identifiers as (
+    select
+        iin_bin,
+        {{ iin_bin_status('iin_bin_digits', 'iin_bin_normalised') }} as iin_bin_status,
+        {{ iin_bin_check_digit_ok('iin_bin_normalised') }} as iin_bin_check_digit_ok,
+        case when iin_bin_normalised is not null then pseudonymise(iin_bin_normalised) end as client_key
+    from iin_bin_normalised
+),
+
+-- every manager name as written, once
+managers as (
+    select
+        manager_full_name,
+        case
+            when {{ normalise_full_name('manager_full_name') }} is not null
+                then pseudonymise({{ normalise_full_name('manager_full_name') }})
+        end as manager_key
+    from (select distinct manager_full_name from source)
+    where manager_full_name is not null
+),
+
+-- every distinct date cell as written, parsed once
+date_cells as (
+    select distinct fill_date as date_cell from source
+    union
+    select distinct service_date from source
+),
+
+dates as (
+    select
+        date_cell,
+        {{ parse_date_text('date_cell') }} as date_value
+    from date_cells
+    where date_cell is not null
 ),
 
 renamed as (
@@ -29,8 +113,6 @@ renamed as (
 
         -- cells
         {{ clean_text('questionnaire_id') }} as questionnaire_id,
-        {{ clean_text('service') }} as service_text,
-        {{ clean_text('service_subtype') }} as service_subtype_text,
         {{ clean_text('visit_purpose') }} as visit_purpose,
         {{ clean_text('financial_support_wanted') }} as financial_support_wanted_text,
         {{ clean_text('non_financial_support_wanted') }} as non_financial_support_wanted_text,
@@ -44,33 +126,42 @@ renamed as (
         {{ clean_text(score) }} as {{ score }}_text,
         {%- endfor %}
 
-        -- dates
-        {{ parse_date_text('fill_date') }} as fill_date,
-        {{ parse_date_text('service_date') }} as service_date,
-
-        -- personal data: read here, never stored
-        nullif({{ iin_bin_digits('iin_bin') }}, '') as iin_bin_digits,
-        {{ normalise_full_name('manager_full_name') }} as manager_name_normalised
+        -- cells as written, to join their cleaned, parsed and looked-up values on
+        service,
+        service_subtype,
+        fill_date as fill_date_cell,
+        service_date as service_date_cell,
+        iin_bin,
+        manager_full_name
     from source
-),
-
-identified as (
-    select
-        *,
-        {{ iin_bin_normalised('iin_bin_digits') }} as iin_bin_normalised
-    from renamed
 ),
 
 derived as (
     select
-        *,
-        {{ iin_bin_status('iin_bin_digits', 'iin_bin_normalised') }} as iin_bin_status,
-        {{ iin_bin_check_digit_ok('iin_bin_normalised') }} as iin_bin_check_digit_ok,
-        case when iin_bin_normalised is not null then pseudonymise(iin_bin_normalised) end as client_key,
-        case when manager_name_normalised is not null then pseudonymise(manager_name_normalised) end as manager_key,
-        {{ lookup_key('service_text') }} as service_key,
-        {{ lookup_key('service_subtype_text') }} as service_subtype_key
-    from identified
+        renamed.*,
+        service_cell.cell_text as service_text,
+        service_cell.code as service_code,
+        subtype_cell.cell_text as service_subtype_text,
+        subtype_cell.code as subtype_code,
+
+        -- dates
+        fill_dates.date_value as fill_date,
+        service_dates.date_value as service_date,
+
+        -- personal data: read here, never stored
+        identifiers.iin_bin_status,
+        identifiers.iin_bin_check_digit_ok,
+        identifiers.client_key,
+        managers.manager_key
+    from renamed
+    left join coded_cells as service_cell
+        on service_cell.domain = 'service' and service_cell.cell = renamed.service
+    left join coded_cells as subtype_cell
+        on subtype_cell.domain = 'service_subtype' and subtype_cell.cell = renamed.service_subtype
+    left join dates as fill_dates on fill_dates.date_cell = renamed.fill_date_cell
+    left join dates as service_dates on service_dates.date_cell = renamed.service_date_cell
+    left join identifiers on identifiers.iin_bin is not distinct from renamed.iin_bin
+    left join managers on managers.manager_full_name = renamed.manager_full_name
 ),
 
 -- chosen options, one row per (questionnaire, position in its list); only the rows that
@@ -141,9 +232,9 @@ final as (
 
         -- the service rated
         derived.service_text,
-        service_lookup.code as service_code,
+        derived.service_code,
         derived.service_subtype_text,
-        subtype_lookup.code as subtype_code,
+        derived.subtype_code,
         service_subtypes.service_code as subtype_service_code,
 
         -- numerics
@@ -170,11 +261,7 @@ final as (
     left join options_per_questionnaire
         on options_per_questionnaire.batch_id = derived.batch_id
         and options_per_questionnaire.source_row = derived.source_row
-    left join lookups as service_lookup
-        on service_lookup.domain = 'service' and service_lookup.lookup_key = derived.service_key
-    left join lookups as subtype_lookup
-        on subtype_lookup.domain = 'service_subtype' and subtype_lookup.lookup_key = derived.service_subtype_key
-    left join service_subtypes on service_subtypes.subtype_code = subtype_lookup.code
+    left join service_subtypes on service_subtypes.subtype_code = derived.subtype_code
 )
 
 select * from final

@@ -5,7 +5,8 @@
 
 with
 
-source as (
+-- read where it is used: the distinct-cell CTEs below scan only their own column
+source as not materialized (
     select * from {{ source('raw', 'registry_rows') }}
 ),
 
@@ -64,63 +65,101 @@ service_subtypes as (
     select subtype_code, service_code, subtype_name_ru, sort_order from {{ ref('services') }}
 ),
 
-renamed as (
+source_rows as (
     select
-        -- lineage
-        batch_id,
-        period,
-        version,
-        source_file,
-        source_row,
-        submitted_at,
-        received_at,
-        {{ period_start('period') }} as reporting_month,
-        cast(timezone('Asia/Almaty', submitted_at) as date) as submitted_on,
-        {{ empty_columns(form_columns('registry')) }} as empty_columns,
-
-        -- non-personal cells as written (trimmed), kept to explain a defect
-        {{ clean_text('region') }} as region_text,
-        {{ clean_text('settlement') }} as settlement,
-        {{ clean_text('place_of_service') }} as place_of_service_text,
-        {{ clean_text('gender') }} as gender_text,
-        {{ clean_text('age') }} as age_text,
-        {{ clean_text('legal_form') }} as legal_form_text,
-        {{ clean_text('sme_category') }} as sme_category_text,
-        {{ clean_text('oked_sector') }} as oked_sector_text,
-        {{ clean_text('oked_subsector') }} as oked_subsector_text,
-        {{ clean_text('service') }} as service_text,
-        {{ clean_text('service_subtype') }} as service_subtype_text,
-        {{ clean_text('start_date') }} as start_date_text,
-        {{ clean_text('end_date') }} as end_date_text,
-        {{ clean_text('provider') }} as provider_text,
-        {{ clean_text('channel') }} as channel_text,
-
-        -- dates
-        {{ parse_date_text('start_date') }} as start_date,
-        {{ parse_date_text('end_date') }} as end_date,
-
-        -- personal data: read here, never stored
-        nullif({{ iin_bin_digits('iin_bin') }}, '') as iin_bin_digits,
-        {{ normalise_full_name('client_full_name') }} as client_name_normalised,
-        {{ normalise_full_name('manager_full_name') }} as manager_name_normalised,
-        {{ clean_text('birth_date') }} is not null as has_birth_date,
-        {{ parse_date_text('birth_date') }} as birth_date,
-        {{ phone_ok(clean_text('work_phone')) }} as work_phone_ok,
-        {{ phone_ok(clean_text('mobile_phone')) }} as mobile_phone_ok,
-        {{ email_ok(clean_text('email')) }} as email_ok
+        *,
+        {{ empty_columns(form_columns('registry')) }} as empty_columns
     from source
 ),
 
-identified as (
+-- the cells looked up in a reference list, one row per (domain, distinct cell as written):
+-- they hold few distinct values, so each is cleaned, keyed and looked up once, not per row
+lookup_cells as (
+    select distinct 'region' as domain, region as cell from source
+    union all
+    select distinct 'place_of_service', place_of_service from source
+    union all
+    select distinct 'gender', gender from source
+    union all
+    select distinct 'legal_form', legal_form from source
+    union all
+    select distinct 'sme_category', sme_category from source
+    union all
+    select distinct 'oked_section', oked_sector from source
+    union all
+    select distinct 'oked_division', oked_subsector from source
+    union all
+    select distinct 'service', service from source
+    union all
+    select distinct 'service_subtype', service_subtype from source
+    union all
+    select distinct 'provider', provider from source
+    union all
+    select distinct 'channel', channel from source
+),
+
+cleaned_cells as (
+    select
+        domain,
+        cell,
+        {{ clean_text('cell') }} as cell_text
+    from lookup_cells
+    where cell is not null
+),
+
+-- lookup keys; OKED sector may be prefixed by its letter («C - Обрабатывающая …»),
+-- the sub-sector by its 2-digit division code («10 Производство …»)
+keyed_cells as (
+    select
+        domain,
+        cell,
+        cell_text,
+        case domain
+            when 'oked_section'
+                then regexp_replace({{ lookup_key('cell_text') }}, '^[a-zа-я](\s*[-.:)–—]\s*|\s+)', '')
+            when 'oked_division'
+                then coalesce(
+                    nullif(regexp_extract(cell_text, '^([0-9]{2})([^0-9]|$)', 1), ''),
+                    {{ lookup_key('cell_text') }}
+                )
+            else {{ lookup_key('cell_text') }}
+        end as cell_key
+    from cleaned_cells
+),
+
+coded_cells as (
+    select
+        keyed_cells.domain,
+        keyed_cells.cell,
+        keyed_cells.cell_text,
+        lookups.code
+    from keyed_cells
+    left join lookups
+        on lookups.domain = keyed_cells.domain and lookups.lookup_key = keyed_cells.cell_key
+),
+
+-- every IIN/BIN cell as written, once: stripped, restored, checked and pseudonymised
+iin_bin_cells as (
+    select distinct iin_bin from source
+),
+
+iin_bin_digits as (
+    select
+        iin_bin,
+        nullif({{ iin_bin_digits('iin_bin') }}, '') as iin_bin_digits
+    from iin_bin_cells
+),
+
+iin_bin_normalised as (
     select
         *,
         {{ iin_bin_normalised('iin_bin_digits') }} as iin_bin_normalised
-    from renamed
+    from iin_bin_digits
 ),
 
-derived as (
+identifiers as (
     select
-        *,
+        iin_bin,
         {{ iin_bin_status('iin_bin_digits', 'iin_bin_normalised') }} as iin_bin_status,
         length(iin_bin_digits) as iin_bin_length,
         {{ iin_bin_check_digit_ok('iin_bin_normalised') }} as iin_bin_check_digit_ok,
@@ -129,14 +168,164 @@ derived as (
         {{ iin_gender_code('iin_bin_normalised') }} as iin_encoded_gender_code,
         case
             when iin_bin_normalised is not null then pseudonymise(iin_bin_normalised)
-        end as client_key,
+        end as client_key
+    from iin_bin_normalised
+),
+
+-- every (client name, birth date) pair as written, once
+person_cells as (
+    select distinct client_full_name, birth_date from source
+),
+
+person_names as (
+    select
+        client_full_name,
+        birth_date as birth_date_cell,
+        {{ normalise_full_name('client_full_name') }} as client_name_normalised,
+        {{ clean_text('birth_date') }} is not null as has_birth_date,
+        {{ parse_date_text('birth_date') }} as birth_date
+    from person_cells
+),
+
+persons as (
+    select
+        client_full_name,
+        birth_date_cell,
+        has_birth_date,
+        birth_date,
         case
             when client_name_normalised is not null and birth_date is not null
                 then pseudonymise(client_name_normalised || '|' || strftime(birth_date, '%Y-%m-%d'))
-        end as person_key,
+        end as person_key
+    from person_names
+),
+
+-- every manager name as written, once
+managers as (
+    select
+        manager_full_name,
         case
-            when manager_name_normalised is not null then pseudonymise(manager_name_normalised)
-        end as manager_key,
+            when {{ normalise_full_name('manager_full_name') }} is not null
+                then pseudonymise({{ normalise_full_name('manager_full_name') }})
+        end as manager_key
+    from (select distinct manager_full_name from source)
+    where manager_full_name is not null
+),
+
+-- every distinct date cell as written, parsed once
+date_cells as (
+    select distinct start_date as date_cell from source
+    union
+    select distinct end_date from source
+),
+
+dates as (
+    select
+        date_cell,
+        {{ clean_text('date_cell') }} as date_text,
+        {{ parse_date_text('date_cell') }} as date_value
+    from date_cells
+    where date_cell is not null
+),
+
+renamed as (
+    select
+        -- lineage
+        source.batch_id,
+        source.period,
+        source.version,
+        source.source_file,
+        source.source_row,
+        source.submitted_at,
+        source.received_at,
+        {{ period_start('source.period') }} as reporting_month,
+        cast(timezone('Asia/Almaty', source.submitted_at) as date) as submitted_on,
+        source.empty_columns,
+
+        -- non-personal cells as written (trimmed), kept to explain a defect
+        region_cell.cell_text as region_text,
+        {{ clean_text('source.settlement') }} as settlement,
+        place_cell.cell_text as place_of_service_text,
+        gender_cell.cell_text as gender_text,
+        {{ clean_text('source.age') }} as age_text,
+        legal_form_cell.cell_text as legal_form_text,
+        sme_category_cell.cell_text as sme_category_text,
+        oked_section_cell.cell_text as oked_sector_text,
+        oked_division_cell.cell_text as oked_subsector_text,
+        service_cell.cell_text as service_text,
+        subtype_cell.cell_text as service_subtype_text,
+        start_dates.date_text as start_date_text,
+        end_dates.date_text as end_date_text,
+        provider_cell.cell_text as provider_text,
+        channel_cell.cell_text as channel_text,
+
+        -- reference codes of the looked-up cells
+        region_cell.code as region_lookup_code,
+        place_cell.code as place_lookup_code,
+        gender_cell.code as gender_lookup_code,
+        legal_form_cell.code as legal_form_lookup_code,
+        sme_category_cell.code as sme_category_lookup_code,
+        oked_section_cell.code as oked_section_lookup_code,
+        oked_division_cell.code as oked_division_lookup_code,
+        service_cell.code as service_lookup_code,
+        subtype_cell.code as subtype_lookup_code,
+        provider_cell.code as provider_lookup_code,
+        channel_cell.code as channel_lookup_code,
+
+        -- dates
+        start_dates.date_value as start_date,
+        end_dates.date_value as end_date,
+
+        -- personal data: read here, never stored
+        identifiers.iin_bin_status,
+        identifiers.iin_bin_length,
+        identifiers.iin_bin_check_digit_ok,
+        identifiers.identifier_kind,
+        identifiers.iin_encoded_birth_date,
+        identifiers.iin_encoded_gender_code,
+        identifiers.client_key,
+        persons.person_key,
+        managers.manager_key,
+        persons.has_birth_date,
+        persons.birth_date,
+        {{ phone_ok(clean_text('source.work_phone')) }} as work_phone_ok,
+        {{ phone_ok(clean_text('source.mobile_phone')) }} as mobile_phone_ok,
+        {{ email_ok(clean_text('source.email')) }} as email_ok
+    from source_rows as source
+    left join coded_cells as region_cell
+        on region_cell.domain = 'region' and region_cell.cell = source.region
+    left join coded_cells as place_cell
+        on place_cell.domain = 'place_of_service' and place_cell.cell = source.place_of_service
+    left join coded_cells as gender_cell
+        on gender_cell.domain = 'gender' and gender_cell.cell = source.gender
+    left join coded_cells as legal_form_cell
+        on legal_form_cell.domain = 'legal_form' and legal_form_cell.cell = source.legal_form
+    left join coded_cells as sme_category_cell
+        on sme_category_cell.domain = 'sme_category' and sme_category_cell.cell = source.sme_category
+    left join coded_cells as oked_section_cell
+        on oked_section_cell.domain = 'oked_section' and oked_section_cell.cell = source.oked_sector
+    left join coded_cells as oked_division_cell
+        on oked_division_cell.domain = 'oked_division' and oked_division_cell.cell = source.oked_subsector
+    left join coded_cells as service_cell
+        on service_cell.domain = 'service' and service_cell.cell = source.service
+    left join coded_cells as subtype_cell
+        on subtype_cell.domain = 'service_subtype' and subtype_cell.cell = source.service_subtype
+    left join coded_cells as provider_cell
+        on provider_cell.domain = 'provider' and provider_cell.cell = source.provider
+    left join coded_cells as channel_cell
+        on channel_cell.domain = 'channel' and channel_cell.cell = source.channel
+    left join dates as start_dates on start_dates.date_cell = source.start_date
+    left join dates as end_dates on end_dates.date_cell = source.end_date
+    left join identifiers on identifiers.iin_bin is not distinct from source.iin_bin
+    left join persons
+        on persons.client_full_name is not distinct from source.client_full_name
+        and persons.birth_date_cell is not distinct from source.birth_date
+    left join managers on managers.manager_full_name = source.manager_full_name
+),
+
+derived as (
+    select
+        *,
         case
             when not has_birth_date then 'missing'
             when birth_date is null then 'unparseable'
@@ -148,24 +337,8 @@ derived as (
                 then cast(try_cast(age_text as double) as integer)
         end as reported_age,
         -- the date that picks the region list in force (service end, else start, else submission)
-        coalesce(end_date, start_date, submitted_on) as reference_date,
-        -- lookup keys; OKED sector may be prefixed by its letter («C - Обрабатывающая …»),
-        -- the sub-sector by its 2-digit division code («10 Производство …»)
-        {{ lookup_key('region_text') }} as region_key,
-        {{ lookup_key('place_of_service_text') }} as place_of_service_key,
-        {{ lookup_key('gender_text') }} as gender_key,
-        {{ lookup_key('legal_form_text') }} as legal_form_key,
-        {{ lookup_key('sme_category_text') }} as sme_category_key,
-        regexp_replace({{ lookup_key('oked_sector_text') }}, '^[a-zа-я](\s*[-.:)–—]\s*|\s+)', '') as oked_sector_key,
-        coalesce(
-            nullif(regexp_extract(oked_subsector_text, '^([0-9]{2})([^0-9]|$)', 1), ''),
-            {{ lookup_key('oked_subsector_text') }}
-        ) as oked_subsector_key,
-        {{ lookup_key('service_text') }} as service_key,
-        {{ lookup_key('service_subtype_text') }} as service_subtype_key,
-        {{ lookup_key('provider_text') }} as provider_key,
-        {{ lookup_key('channel_text') }} as channel_key
-    from identified
+        coalesce(end_date, start_date, submitted_on) as reference_date
+    from renamed
 ),
 
 looked_up as (
@@ -177,12 +350,12 @@ looked_up as (
         places_of_service.place_code,
         places_of_service.centre_kind,
         case
-            when derived.channel_text is not null then channel_lookup.code
+            when derived.channel_text is not null then derived.channel_lookup_code
             else places_of_service.channel
         end as channel_code,
         case
             when derived.provider_text is null then 'operator'
-            else provider_lookup.code
+            else derived.provider_lookup_code
         end as provider_code,
         genders.gender_code,
         genders.name_ru as gender,
@@ -204,39 +377,17 @@ looked_up as (
         service_subtypes.service_code as subtype_service_code,
         service_subtypes.sort_order as service_sort_order
     from derived
-    left join lookups as region_lookup
-        on region_lookup.domain = 'region' and region_lookup.lookup_key = derived.region_key
     left join regions
-        on regions.kato_code = region_lookup.code
+        on regions.kato_code = derived.region_lookup_code
         and derived.reference_date between regions.valid_from and regions.valid_to
-    left join lookups as place_lookup
-        on place_lookup.domain = 'place_of_service' and place_lookup.lookup_key = derived.place_of_service_key
-    left join places_of_service on places_of_service.place_code = place_lookup.code
-    left join lookups as channel_lookup
-        on channel_lookup.domain = 'channel' and channel_lookup.lookup_key = derived.channel_key
-    left join lookups as provider_lookup
-        on provider_lookup.domain = 'provider' and provider_lookup.lookup_key = derived.provider_key
-    left join lookups as gender_lookup
-        on gender_lookup.domain = 'gender' and gender_lookup.lookup_key = derived.gender_key
-    left join genders on genders.gender_code = gender_lookup.code
-    left join lookups as legal_form_lookup
-        on legal_form_lookup.domain = 'legal_form' and legal_form_lookup.lookup_key = derived.legal_form_key
-    left join legal_forms on legal_forms.legal_form_code = legal_form_lookup.code
-    left join lookups as sme_category_lookup
-        on sme_category_lookup.domain = 'sme_category' and sme_category_lookup.lookup_key = derived.sme_category_key
-    left join sme_categories on sme_categories.sme_category_code = sme_category_lookup.code
-    left join lookups as oked_section_lookup
-        on oked_section_lookup.domain = 'oked_section' and oked_section_lookup.lookup_key = derived.oked_sector_key
-    left join oked_sections on oked_sections.section_code = oked_section_lookup.code
-    left join lookups as oked_division_lookup
-        on oked_division_lookup.domain = 'oked_division' and oked_division_lookup.lookup_key = derived.oked_subsector_key
-    left join oked_divisions on oked_divisions.division_code = oked_division_lookup.code
-    left join lookups as service_lookup
-        on service_lookup.domain = 'service' and service_lookup.lookup_key = derived.service_key
-    left join services on services.service_code = service_lookup.code
-    left join lookups as subtype_lookup
-        on subtype_lookup.domain = 'service_subtype' and subtype_lookup.lookup_key = derived.service_subtype_key
-    left join service_subtypes on service_subtypes.subtype_code = subtype_lookup.code
+    left join places_of_service on places_of_service.place_code = derived.place_lookup_code
+    left join genders on genders.gender_code = derived.gender_lookup_code
+    left join legal_forms on legal_forms.legal_form_code = derived.legal_form_lookup_code
+    left join sme_categories on sme_categories.sme_category_code = derived.sme_category_lookup_code
+    left join oked_sections on oked_sections.section_code = derived.oked_section_lookup_code
+    left join oked_divisions on oked_divisions.division_code = derived.oked_division_lookup_code
+    left join services on services.service_code = derived.service_lookup_code
+    left join service_subtypes on service_subtypes.subtype_code = derived.subtype_lookup_code
 ),
 
 final as (
