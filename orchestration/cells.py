@@ -17,7 +17,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # Python's str.strip() and Arrow's utf8_trim take the same explicit set, so the xlsx
 # path (Python) and the csv path (Arrow, vectorised) trim identically.
@@ -76,6 +80,31 @@ def cell_to_text(value: object) -> str | None:
         seconds = int(value.total_seconds())
         return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
     return clean_text(str(value))
+
+
+def trimmed_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Vectorised ``clean_text`` over a string column: strip STRIP_CHARS; what becomes '' is null."""
+    trimmed = pc.utf8_trim(column, characters=STRIP_CHARS)
+    blank = pc.equal(pc.binary_length(trimmed), 0)
+    if pc.any(blank).as_py():
+        trimmed = pc.if_else(blank, pa.scalar(None, pa.string()), trimmed)
+    return trimmed
+
+
+def column_to_text(values: Sequence[object]) -> pa.Array:
+    """``cell_to_text`` over one column of cells (as python-calamine returns them), as Arrow text.
+
+    A column of text cells only (the common case: names, codes, regions, and '' for empty
+    cells) is trimmed by Arrow in one pass; any other column goes cell by cell, with the
+    very same rules.
+    """
+    values = list(values)  # Arrow converts a list several times faster than a tuple
+    if set(map(type, values)) <= {str}:
+        try:
+            return trimmed_text(pa.array(values, pa.string()))
+        except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate: let Python decide
+            pass
+    return pa.array(list(map(cell_to_text, values)), pa.string())
 
 
 def mask(value: str) -> str:

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import io
 import json
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +31,14 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import python_calamine
 
-from orchestration.cells import STRIP_CHARS, cell_to_text, clean_text, column_letter
+from orchestration.cells import (
+    STRIP_CHARS,
+    cell_to_text,
+    clean_text,
+    column_letter,
+    column_to_text,
+    trimmed_text,
+)
 from orchestration.headers import (
     KAZAKH_LETTERS,
     SCAN_ROWS,
@@ -381,7 +390,29 @@ def _fill_merged_down(sheet: python_calamine.CalamineSheet, rows: list[list[obje
     return filled
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a sheet is read.
+
+    A sheet is a million small objects (a list per row, a value per cell) and none is in a
+    reference cycle; the full collections their allocation triggers cost a good share of
+    the read and free nothing. Collection resumes (if it was on) when the read ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _read_xlsx(path: Path, input_name: str) -> ReadResult:
+    with _gc_paused():
+        return _read_xlsx_sheet(path, input_name)
+
+
+def _read_xlsx_sheet(path: Path, input_name: str) -> ReadResult:
     workbook = _open_workbook(path)
     try:
         candidates = _sheet_candidates(path, workbook)
@@ -407,13 +438,73 @@ def _read_xlsx(path: Path, input_name: str) -> ReadResult:
     if filled:
         notes.append(f"{filled} cell(s) of vertically merged data cells filled with the merged value")
         counts["merged_cells_filled"] = filled
-    builder = _TableBuilder(input_name, match)
-    for index in range(first_data, len(raw_rows)):
-        builder.add(index + 1, [cell_to_text(value) for value in raw_rows[index]])
+    body_rows = raw_rows[first_data:]
     del raw_rows
-    table, extra_keys, body_notes = _builder_output(builder, match, counts)
+    table, extra_keys, body_notes = _xlsx_body(body_rows, first_data + 1, input_name, match, counts)
     return _assemble(table, match, input_name, header_row, notes + body_notes, extra_keys,
                      sheet_name=chosen.name, encoding=None, delimiter=None, counts=counts)
+
+
+def _xlsx_body(body_rows: list[list[object]], first_row: int, input_name: str, match: HeaderMatch,
+               counts: dict[str, int]) -> tuple[pa.Table, list[str], list[str]]:
+    """The data rows of a sheet as the raw table, built column by column.
+
+    The same result as ``_TableBuilder`` fed row by row (row numbers as Excel shows them,
+    fully empty rows counted and dropped, untitled values kept as '(column X)', extras as
+    JSON), but each column is converted to text in one pass (``column_to_text``).
+    """
+    count = len(body_rows)
+    width = max(map(len, body_rows), default=0)
+    if any(len(row) != width for row in body_rows):  # calamine's rows are rectangular; be sure
+        body_rows = [list(row) + [""] * (width - len(row)) for row in body_rows]
+    body = [column_to_text(values) for values in zip(*body_rows, strict=True)] if width else []
+    del body_rows
+    numbers = pa.array(np.arange(first_row, first_row + count, dtype=np.int32))
+    filled = pa.array(np.zeros(count, dtype=bool))
+    for array in body:
+        filled = pc.or_(filled, array.is_valid())
+    kept = pc.sum(filled).as_py() or 0
+    empty = count - kept
+    if empty:
+        body = [pc.filter(array, filled) for array in body]
+        numbers = pc.filter(numbers, filled)
+    notes = [f"{empty} empty row(s) skipped"] if empty else []
+    if empty:
+        counts["empty_rows"] = empty
+    extra = _extra_keys(match)
+    known = set(match.columns.values()) | set(extra)
+    untitled = {i: _untitled_key(i) for i, array in enumerate(body)
+                if i not in known and array.null_count < len(array)}
+    untitled_keys = sorted(untitled.values())
+    if untitled_keys:
+        notes.append(f"values found under columns without a title, kept as {', '.join(untitled_keys)}")
+        counts["untitled_columns"] = len(untitled_keys)
+    columns: dict[str, pa.Array] = {}
+    for spec in input_columns(input_name):
+        index = match.columns.get(spec.name)
+        columns[spec.name] = (body[index] if index is not None and index < width
+                              else pa.nulls(kept, pa.string()))
+    columns["source_row"] = numbers
+    pairs = [(key, body[i]) for i, key in extra.items() if i < width] + \
+            [(key, body[i]) for i, key in untitled.items()]
+    columns["extra_columns"] = _extra_json_pairs(pairs, kept)
+    return pa.table(columns), list(extra.values()) + untitled_keys, notes
+
+
+def _extra_json_pairs(pairs: list[tuple[str, pa.Array]], rows: int) -> pa.Array:
+    """Per row, a JSON object of its non-empty extra values in the order given (null when none)."""
+    if not pairs:
+        return pa.nulls(rows, pa.string())
+    keys = [key for key, _ in pairs]
+    values = [array.to_pylist() for _, array in pairs]
+    out = []
+    for row in zip(*values, strict=True):
+        extra: dict[str, str] = {}
+        for key, value in zip(keys, row, strict=True):
+            if value is not None:
+                extra[key] = value
+        out.append(json.dumps(extra, ensure_ascii=False) if extra else None)
+    return pa.array(out, pa.string())
 
 
 def _header_counts(match: HeaderMatch, first_data: int) -> dict[str, int]:
@@ -597,11 +688,7 @@ def _trimmed(column: pa.Array) -> pa.Array:
 
     Fields that were empty in the file are already null (Arrow's ``null_values``).
     """
-    trimmed = pc.utf8_trim(column, characters=STRIP_CHARS)
-    blank = pc.equal(pc.binary_length(trimmed), 0)
-    if pc.any(blank).as_py():
-        trimmed = pc.if_else(blank, pa.scalar(None, pa.string()), trimmed)
-    return trimmed
+    return trimmed_text(column)
 
 
 def _read_csv_body_fast(path: Path, input_name: str, encoding: _Encoding, layout: _CsvLayout, offset: int,

@@ -7,7 +7,13 @@ month and version (if any) stays as it was.
 """
 
 
+import multiprocessing
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from itertools import islice
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -22,7 +28,7 @@ from orchestration.landing import (
     sha256_of,
 )
 from orchestration.partitions import monthly_partitions
-from orchestration.readers import InputFileError, read_input
+from orchestration.readers import InputFileError, ReadResult, read_input
 from orchestration.reference import INPUTS
 from orchestration.resources import WAREHOUSE_POOL, MonitoringSettings
 from orchestration.settings import PROGRAMME_START
@@ -48,25 +54,84 @@ INPUT_DESCRIPTIONS = {
 }
 
 
-def _ingest_file(con, landing_dir, landing_file: LandingFile, seen_at: datetime,
-                 context: dg.AssetExecutionContext) -> dict[str, object]:
-    """Read, check and load one landing file, or record why it was rejected.
+# Files read and checked at once, each in its own process: reading an .xlsx is CPU-bound
+# Python (and Rust under the GIL), so threads would not help. The warehouse writes stay in
+# the asset's process, one file after the other, in the order of ``files_for_months``.
+READ_WORKERS = 2
+READ_AHEAD = READ_WORKERS  # files being read while one is loaded: bounds the memory held
+
+Checked = tuple[str, object]  # ("read", ReadResult) | ("rejected", message) | ("failed", error type name)
+
+
+def _read_checked(path, input_name: str, source: str) -> Checked:
+    """Read and check one landing file without touching the warehouse (runs in a worker process).
+
+    Pure: the outcome comes back as data, so the loading (or the recording of the
+    rejection) happens in the asset's process exactly as if the file had been read there.
+    """
+    try:
+        result = read_input(path, input_name)
+        validate(input_name, result.rows, source=source)
+    except InputFileError as exc:
+        return "rejected", str(exc)
+    except Exception as exc:  # a reader bug must not load half a file nor show a cell value
+        return "failed", type(exc).__name__
+    return "read", result
+
+
+@contextmanager
+def _checked_files(batches: list[tuple[LandingFile, Batch]]) -> Iterator[Iterator[Checked]]:
+    """``_read_checked`` for each file, in the order given; several files at once when there are several.
+
+    At most READ_AHEAD files are read ahead of the one being loaded, so memory holds a few
+    files' rows, never the year's. Workers are forked on entry, before the caller opens the
+    warehouse: they start at once, with the readers and contracts already imported.
+    """
+    if len(batches) <= 1:
+        yield (_read_checked(landing_file.path, landing_file.input, batch.source_file)
+               for landing_file, batch in batches)
+        return
+    with ProcessPoolExecutor(max_workers=min(READ_WORKERS, len(batches)),
+                             mp_context=multiprocessing.get_context("fork")) as pool:
+        pending: deque[Future[Checked]] = deque()
+        queued = iter(batches)
+
+        def submit(count: int) -> None:
+            for landing_file, batch in islice(queued, count):
+                pending.append(pool.submit(_read_checked, landing_file.path, landing_file.input,
+                                           batch.source_file))
+
+        def results() -> Iterator[Checked]:
+            while pending:
+                checked = pending.popleft().result()
+                submit(1)
+                yield checked
+
+        submit(READ_AHEAD)
+        try:
+            yield results()
+        finally:
+            for future in pending:  # the caller stopped early: read no further
+                future.cancel()
+
+
+def _ingest_file(con, batch: Batch, checked: Checked, context: dg.AssetExecutionContext) -> dict[str, object]:
+    """Load one read and checked landing file, or record why it was rejected.
 
     The outcome is what the UI shows for the file (asset metadata): how it was read and
     what was normalised, counted; never a cell value. A rejected file leaves its batch (if
     an earlier delivery was loaded) exactly as it was.
     """
-    batch = _batch(landing_dir, landing_file, seen_at)
     source = batch.source_file
-    try:
-        result = read_input(landing_file.path, landing_file.input)
-        validate(landing_file.input, result.rows, source=source)
-    except InputFileError as exc:
-        return _reject(con, batch, str(exc))
-    except Exception as exc:  # a reader bug must not load half a file nor show a cell value
-        context.log.error(f"{source}: unexpected {type(exc).__name__} while reading; file rejected")
-        return _reject(con, batch, f"{source}: the file could not be read (unexpected {type(exc).__name__}); "
+    status, value = checked
+    if status == "rejected":
+        return _reject(con, batch, str(value))
+    if status == "failed":
+        context.log.error(f"{source}: unexpected {value} while reading; file rejected")
+        return _reject(con, batch, f"{source}: the file could not be read (unexpected {value}); "
                                    "it was not loaded — report this to the engineers")
+    result = value
+    assert isinstance(result, ReadResult)
     rows = load_batch(con, batch, result.rows)
     return {
         "file": source,
@@ -171,9 +236,10 @@ def landing_files(context: dg.AssetExecutionContext, monitoring: MonitoringSetti
         files = files_for_months(settings.landing_dir, months, inputs)
     except LandingError as exc:
         raise dg.Failure(description=mask_personal(str(exc))) from None
-    with warehouse.get_connection() as con:
-        for landing_file in files:
-            outcome = _ingest_file(con, settings.landing_dir, landing_file, seen_at, context)
+    batches = [(landing_file, _batch(settings.landing_dir, landing_file, seen_at)) for landing_file in files]
+    with _checked_files(batches) as checked_files, warehouse.get_connection() as con:
+        for (landing_file, batch), checked in zip(batches, checked_files, strict=True):
+            outcome = _ingest_file(con, batch, checked, context)
             outcomes[landing_file.input].append(outcome)
             if outcome["status"] == "rejected":
                 problems.append(str(outcome["reason"]))
