@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
+from orchestration.processes import exit_when_parent_dies
 from orchestration.settings import DEV_HMAC_KEY, RUN_WORKER_PID_ENV
 
 SHA256_BLOCK_SIZE = 64
@@ -45,17 +45,9 @@ def pseudonymise_macro_sql(key: str) -> str:
 def exit_with_run_worker(poll_seconds: float = 0.5) -> threading.Thread | None:
     """Watch the Dagster run process that started this dbt; exit (like a kill) when it is gone."""
     parent = os.environ.get(RUN_WORKER_PID_ENV, "")
-    if not parent.isdigit() or os.getppid() != int(parent):
-        return None  # started from a shell, or not directly by the run: leave it alone
-
-    def watch() -> None:
-        while os.getppid() == int(parent):
-            time.sleep(poll_seconds)
-        os._exit(70)  # uncommitted work is rolled back by DuckDB on the next open
-
-    watcher = threading.Thread(target=watch, name="exit-with-run-worker", daemon=True)
-    watcher.start()
-    return watcher
+    if not parent.isdigit():
+        return None  # started from a shell, not by a run: leave it alone
+    return exit_when_parent_dies(int(parent), poll_seconds)
 
 
 class Plugin(BasePlugin):

@@ -8,6 +8,7 @@ month and version (if any) stays as it was.
 
 
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -28,6 +29,7 @@ from orchestration.landing import (
     sha256_of,
 )
 from orchestration.partitions import monthly_partitions
+from orchestration.processes import exit_when_parent_dies
 from orchestration.readers import InputFileError, ReadResult, read_input
 from orchestration.reference import INPUTS
 from orchestration.resources import WAREHOUSE_POOL, MonitoringSettings
@@ -92,7 +94,9 @@ def _checked_files(batches: list[tuple[LandingFile, Batch]]) -> Iterator[Iterato
                for landing_file, batch in batches)
         return
     with ProcessPoolExecutor(max_workers=min(READ_WORKERS, len(batches)),
-                             mp_context=multiprocessing.get_context("fork")) as pool:
+                             mp_context=multiprocessing.get_context("fork"),
+                             initializer=exit_when_parent_dies,
+                             initargs=(os.getpid(), 0.5, 70, True)) as pool:
         pending: deque[Future[Checked]] = deque()
         queued = iter(batches)
 
