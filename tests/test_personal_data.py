@@ -20,7 +20,8 @@ from orchestration.warehouse import rows_table
 # 12 digits standing alone: not part of a hex digest (a pseudonym) nor the fraction of a float in
 # metadata (a duration of 0.857523999788 s).
 IDENTIFIER = re.compile(r"(?<![0-9a-fA-F.])\d{12}(?![0-9a-fA-F]|\.\d)")
-PHONE = re.compile(r"(?:\+7|(?<![0-9a-fA-F])8)[\s(-]*7\d{2}[\s)-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}")
+# Not inside a longer number, a decimal (durations in event metadata) or a hex pseudonym.
+PHONE = re.compile(r"(?:\+7|(?<![0-9a-fA-F.])8)[\s(-]*7\d{2}[\s)-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}(?![0-9a-fA-F]|\.\d)")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 
 
