@@ -11,7 +11,7 @@
    adapter, manifest), and, from the real runs, Dagster's share of each run (run wall time
    minus its steps) and dbt's share of its step (step time minus dbt's own node timings).
 3. The pipeline exactly as production: ``run_year.year_stages`` executed on a fresh Dagster
-   instance and data folder (ingest, build — deadlines, dbt build, letters, letters_sent,
+   instance and data folder (ingest, build — deadlines, dbt build, letters, call lists,
    publish — then one report run per reporting period). Peak resident memory is the sum
    over the whole process tree (this process, dbt, anything they start), sampled by a thread.
 4. The floor: one DuckDB query over the same raw registry files that computes I1–I9 for the
@@ -233,7 +233,7 @@ def dbt_node_seconds() -> tuple[float, dict[str, float]]:
 
 
 def summarise(runs: list[StageRun]) -> tuple[dict[str, float], float]:
-    """Stage → seconds (ingest, deadlines, dbt, letters, letters_sent, publish, report), and
+    """Stage → seconds (ingest, deadlines, dbt, letters, call_lists, publish, report), and
     Dagster's own share (run wall time not spent in steps)."""
     stages: dict[str, float] = {}
     dagster = 0.0
@@ -241,7 +241,7 @@ def summarise(runs: list[StageRun]) -> tuple[dict[str, float], float]:
         dagster += max(run.wall_s - sum(run.steps.values()), 0.0)
         for step, seconds in run.steps.items():
             name = ("ingest" if "landing_files" in step else "deadlines" if "deadlines" in step
-                    else "letters_sent" if "letters_mart" in step else "dbt" if "warehouse_models" in step
+                    else "dbt" if "warehouse_models" in step else "call_lists" if "call_lists" in step
                     else "letters" if "letters" in step else "publish" if "analytics" in step
                     else "report" if "report" in step else step)
             stages[name] = stages.get(name, 0.0) + seconds

@@ -20,7 +20,7 @@ The workbook (data/call_lists/<YYYY-Qn>.xlsx) has exactly the phone-survey form'
 row 3 — the layout of landing/phone_survey/<YYYY-Qn>.xlsx — so the sheet, once the call
 centre has filled in the answers, is ingested back unchanged. Question 1 is pre-filled per
 client. It carries personal data (IIN/BIN, names, phones), read from raw.registry_rows for
-the rows of the counted services only: the folder is owner-only (0o700), the file 0o600,
+the sampled services only: the folder is owner-only (0o700), the file 0o600,
 written to a temporary sibling and renamed into place. Nothing here imports Dagster.
 """
 
@@ -104,12 +104,6 @@ def stratum_seed(period: str, stratum: tuple[str, ...], salt: str = "call-list")
     return int.from_bytes(digest[:8], "big")
 
 
-def clients_of_period(services: pd.DataFrame) -> pd.DataFrame:
-    """One row per client: their latest counted service of the period (then lowest service_id)."""
-    ordered = services.sort_values(["client_key", "end_date", "service_id"], ascending=[True, False, True])
-    return ordered.drop_duplicates("client_key", keep="first").reset_index(drop=True)
-
-
 def draw_sample(clients: pd.DataFrame, period: str, settings: SamplingSettings) -> tuple[pd.DataFrame, list[Stratum]]:
     """The stratified sample of ``clients`` (one row per client: client_key, region_code,
     centre_kind, …) and the strata with their sizes. Reproducible for (period, settings, data)."""
@@ -164,26 +158,44 @@ def closed_quarters(con: duckdb.DuckDBPyConnection) -> list[tuple[str, date, dat
     return [(str(label), start, end) for label, start, end in rows]
 
 
-def counted_services(con: duckdb.DuckDBPyConnection, start: date, end: date) -> pd.DataFrame:
-    """The period's counted services with what the call list shows, incl. the raw personal data
-    (only for the counted rows: joined by batch_id and source_row)."""
+def period_clients(con: duckdb.DuckDBPyConnection, start: date, end: date) -> pd.DataFrame:
+    """One row per client of the period: their latest counted service (then the lowest
+    service_id), with what sampling and the list need — no personal data yet (the draw looks
+    at every client, the list at a few hundred per region)."""
     return con.execute(
         """
         select
-            counted.service_id, counted.client_key, counted.end_date,
-            counted.region_code, counted.region, counted.region_sort_order,
-            counted.centre_kind, places.short_name_ru as place_short_name,
-            counted.service, counted.service_subtype,
-            coalesce(nullif(trim(raw.settlement), ''), counted.settlement) as settlement,
-            raw.iin_bin, raw.client_full_name, raw.mobile_phone, raw.work_phone, raw.manager_full_name
-        from intermediate.int_services_counted as counted
-        inner join raw.registry_rows as raw
-            on raw.batch_id = counted.batch_id and raw.source_row = counted.source_row
-        left join reference.places_of_service as places on places.place_code = counted.place_code
-        where counted.end_date between ? and ?
+            service_id, client_key, end_date, region_code, region, region_sort_order,
+            centre_kind, place_code, service, service_subtype, settlement, batch_id, source_row
+        from intermediate.int_services_counted
+        where end_date between ? and ?
+        qualify row_number() over (partition by client_key order by end_date desc, service_id) = 1
         """,
         [start, end],
     ).df()
+
+
+def with_contacts(con: duckdb.DuckDBPyConnection, sample: pd.DataFrame) -> pd.DataFrame:
+    """The sampled services with what the call centre needs: the place's short name and, from
+    raw.registry_rows (joined by batch_id and source_row), the client's IIN/BIN, name and
+    phones, the manager, and the settlement as the operator wrote it."""
+    con.register("sampled_services", sample)
+    try:
+        return con.execute(
+            """
+            select
+                sampled.*,
+                places.short_name_ru as place_short_name,
+                coalesce(nullif(trim(raw.settlement), ''), sampled.settlement) as contact_settlement,
+                raw.iin_bin, raw.client_full_name, raw.mobile_phone, raw.work_phone, raw.manager_full_name
+            from sampled_services as sampled
+            inner join raw.registry_rows as raw
+                on raw.batch_id = sampled.batch_id and raw.source_row = sampled.source_row
+            left join reference.places_of_service as places on places.place_code = sampled.place_code
+            """
+        ).df().drop(columns="settlement").rename(columns={"contact_settlement": "settlement"})
+    finally:
+        con.unregister("sampled_services")
 
 
 def call_list_frame(sample: pd.DataFrame) -> pd.DataFrame:
@@ -318,8 +330,7 @@ def produce_call_list(con: duckdb.DuckDBPyConnection, out_dir: Path, period: str
     """Draw and write one quarter's list; an existing file is kept unless ``overwrite``
     (the call centre may already be working from it)."""
     path = out_dir / f"{period}.xlsx"
-    services = counted_services(con, start, end)
-    clients = clients_of_period(services)
+    clients = period_clients(con, start, end)
     sample, strata = draw_sample(clients, period, settings)
     if path.exists() and not overwrite:
         return CallListResult(period, path, False, len(clients), len(sample), strata)
@@ -327,5 +338,5 @@ def produce_call_list(con: duckdb.DuckDBPyConnection, out_dir: Path, period: str
         "select name_ru from reference.call_outcomes order by outcome_code <> 'answered', outcome_code").fetchall()]
     instruments = [r[0] for r in con.execute(
         "select name_ru from reference.financial_support_options order by sort_order").fetchall()]
-    write_call_list(path, call_list_frame(sample), period, outcomes, instruments)
+    write_call_list(path, call_list_frame(with_contacts(con, sample)), period, outcomes, instruments)
     return CallListResult(period, path, True, len(clients), len(sample), strata)

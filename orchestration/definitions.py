@@ -8,7 +8,7 @@ from orchestration.assets.call_lists import phone_survey_call_lists
 from orchestration.assets.dbt import warehouse_models
 from orchestration.assets.deadlines import overdue_registries, registry_deadlines
 from orchestration.assets.ingest import landing_files
-from orchestration.assets.letters import letters_mart, notification_letters
+from orchestration.assets.letters import notification_letters
 from orchestration.assets.publish import analytics_database
 from orchestration.assets.reports import monitoring_report, report_deadline_sensor, report_produced_by_due_date
 from orchestration.jobs import build_job, ingest_job, overdue_registries_job, report_job
@@ -26,7 +26,7 @@ from orchestration.settings import Settings
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     """The code location for one data folder (tests build it for a temporary one)."""
     return dg.Definitions(
-        assets=[landing_files, registry_deadlines, warehouse_models, notification_letters, letters_mart,
+        assets=[landing_files, registry_deadlines, warehouse_models, notification_letters,
                 analytics_database, overdue_registries, monitoring_report, phone_survey_call_lists],
         asset_checks=[report_produced_by_due_date],
         jobs=[ingest_job, build_job, overdue_registries_job, report_job],

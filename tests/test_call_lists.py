@@ -3,6 +3,7 @@
 import stat
 from datetime import date
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,8 +11,8 @@ import pytest
 from orchestration.call_lists import (
     SamplingSettings,
     call_list_frame,
-    clients_of_period,
     draw_sample,
+    period_clients,
     question_1,
     stratum_calls,
     write_call_list,
@@ -93,13 +94,19 @@ def test_strata_by_region_and_kind_of_centre():
 
 
 def test_a_client_is_in_one_stratum_with_the_latest_service():
-    services = pd.DataFrame({
-        "service_id": ["a:1", "a:2", "b:7", "b:3"],
-        "client_key": ["X", "X", "Y", "Y"],
-        "end_date": pd.to_datetime(["2019-01-10", "2019-02-20", "2019-03-05", "2019-03-05"]),
-        "region_code": ["11", "75", "15", "19"],
+    services = pd.DataFrame({  # X's latest is a:2; Y's two services share a day: the lower id
+        "service_id": ["a:1", "a:2", "b:7", "b:3", "c:1"],
+        "client_key": ["X", "X", "Y", "Y", "Z"],
+        "end_date": pd.to_datetime(["2019-01-10", "2019-02-20", "2019-03-05", "2019-03-05", "2019-04-01"]),
+        "region_code": ["11", "75", "15", "19", "11"],
     })
-    clients = clients_of_period(services)
+    for column in ("region", "region_sort_order", "centre_kind", "place_code", "service", "service_subtype",
+                   "settlement", "batch_id", "source_row"):
+        services[column] = None
+    with duckdb.connect() as con:
+        con.execute("create schema intermediate")
+        con.execute("create table intermediate.int_services_counted as select * from services")
+        clients = period_clients(con, date(2019, 1, 1), date(2019, 3, 31))  # Z is of the next quarter
     assert clients.set_index("client_key")["service_id"].to_dict() == {"X": "a:2", "Y": "b:3"}
 
 

@@ -199,6 +199,29 @@ def test_the_counted_plus_excluded_check_fails_when_a_row_is_lost(killed_chain, 
     assert not evaluations[0].passed
 
 
+def test_a_failing_column_test_fails_the_build(killed_chain, monkeypatch):
+    """Column tests are not Dagster checks (orchestration/assets/dbt.py), yet one that fails
+    still fails the dbt step and is named in the run's log."""
+    data_dir = killed_chain[0]
+    broken = data_dir.parent / "broken_column"
+    shutil.copytree(data_dir, broken, ignore=shutil.ignore_patterns("landing", "reports", "letters"))
+    with duckdb.connect(str(broken / "warehouse.duckdb")) as con:  # an input kind no reader produces
+        con.execute("insert into raw.batches select * replace ('bogus:1' as batch_id, 'bogus' as input) "
+                    "from raw.batches limit 1")
+    monkeypatch.setenv("MONITORING_DATA_DIR", str(broken))
+    monkeypatch.setenv("MONITORING_WAREHOUSE_PATH", str(broken / "warehouse.duckdb"))
+    from orchestration.assets.dbt import warehouse_models
+
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [warehouse_models], instance=instance,
+            resources=build_resources(Settings(data_dir=broken, hmac_key=load_settings().hmac_key)),
+            raise_on_error=False)
+        messages = [entry.user_message for entry in instance.all_logs(result.run_id)]
+    assert not result.success
+    assert any("accepted_values_stg_raw__batches_input" in m and "fail" in m for m in messages), messages[-5:]
+
+
 @pytest.fixture
 def holder(tmp_path):
     """Another process holding the warehouse open (a SQL client, a run on another instance)."""

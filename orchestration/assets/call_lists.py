@@ -1,7 +1,7 @@
 """Phone-survey call lists (clause 16, Appendix 4): data/call_lists/<YYYY-Qn>.xlsx per closed quarter.
 
-Runs after the dbt models (it reads int_services_counted, reporting_periods and, for the
-counted rows only, the phones and names in raw.registry_rows). The sampling is in the pure
+Runs after the dbt models (it reads int_services_counted, reporting_periods and, for the sampled
+rows only, the phones and names in raw.registry_rows). The sampling is in the pure
 module orchestration/call_lists.py. The files carry personal data (owner-only); the
 metadata and logs carry counts per stratum only.
 """

@@ -6,17 +6,28 @@ layer. dbt tests surface as asset checks on their models.
 """
 
 
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliInvocation,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 
 from orchestration.resources import WAREHOUSE_POOL
 from orchestration.settings import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
+
+# dbt's built-in column tests: run by every build, not mapped to Dagster asset checks.
+COLUMN_TESTS = frozenset({"not_null", "unique", "accepted_values", "relationships"})
 
 # Folder under models/ (or "seeds") → Dagster group; the same word prefixes the asset key.
 _LAYERS = ("staging", "intermediate", "marts")
@@ -39,11 +50,46 @@ class MonitoringDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return self._layer(dbt_resource_props)
 
+    def get_asset_check_spec(self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str,
+                             project: DbtProject | None) -> dg.AssetCheckSpec | None:
+        """Dagster checks for the tests that state a rule of the pipeline, not for column tests.
 
-# Models that read what a Dagster asset writes *after* the main build (raw.letters, written by
-# letters/notification_letters from the validated layer). They are built by their own dbt
-# asset downstream of that asset (orchestration/assets/letters.py), so the graph has no cycle.
-AFTER_LETTERS_MODELS = "letters_sent"
+        The ~320 column tests (not_null, unique, accepted_values, relationships) still run in
+        every `dbt build` and fail the step when they fail; as Dagster checks each would cost
+        four event-log writes per run (SQLite, one connection each: 10 s a build) and bury the
+        ~30 checks an engineer looks at (singular tests, mart-grain and estimate tests).
+        """
+        if is_column_test(manifest, unique_id):
+            return None
+        return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+
+
+def is_column_test(manifest: Mapping[str, Any], unique_id: str) -> bool:
+    return (manifest["nodes"].get(unique_id, {}).get("test_metadata") or {}).get("name") in COLUMN_TESTS
+
+
+def build_events(context: dg.AssetExecutionContext, invocation: DbtCliInvocation) -> Iterator[Any]:
+    """The Dagster events of a dbt invocation, with the column tests tallied instead.
+
+    dagster-dbt would record each column test as an observation plus a warning (two event-log
+    writes each); here they make one summary line, and a failing one is logged by name. A
+    failed test still fails the step: dbt exits non-zero, and the stream raises at its end.
+    """
+    manifest = invocation.manifest
+    tally: Counter[str] = Counter()
+    for event in invocation.stream_raw_events():
+        node = event.raw_event["data"].get("node_info", {})
+        if event.is_result_event and is_column_test(manifest, node.get("unique_id", "")):
+            status = str(node.get("node_status"))
+            tally[status] += 1
+            if status != "pass":
+                context.log.error(f"dbt column test {node.get('node_name')}: {status}")
+            continue
+        yield from event.to_default_asset_events(
+            manifest=manifest, dagster_dbt_translator=invocation.dagster_dbt_translator, context=context,
+            target_path=invocation.target_path, project=invocation.project)
+    context.log.info("dbt column tests: " + (", ".join(f"{n} {s}" for s, n in sorted(tally.items())) or "none run"))
+
 
 # What a production build leaves out: unit tests check the SQL against fixed rows, and their
 # ~40 invocations cost half a minute whatever the data size.
@@ -56,7 +102,6 @@ PRODUCTION_BUILD_ARGS = ("--exclude-resource-type", "unit_test")
     dagster_dbt_translator=MonitoringDbtTranslator(
         settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
     ),
-    exclude=AFTER_LETTERS_MODELS,
     pool=WAREHOUSE_POOL,
 )
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
@@ -65,4 +110,4 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> 
     dbt unit tests check the SQL, not the data: they run in `make test`
     (tests/test_dbt_unit_tests.py), not on every production build.
     """
-    yield from dbt.cli(["build", *PRODUCTION_BUILD_ARGS], context=context).stream()
+    yield from build_events(context, dbt.cli(["build", *PRODUCTION_BUILD_ARGS], context=context))

@@ -2,26 +2,17 @@
 
 Runs after the dbt models (it reads int_registry_rule_violations joined to the raw values)
 and writes data/letters/<YYYY-MM>/v<N>/ (letter.docx + annex.xlsx, owner-only: personal
-data) and raw.letters (no personal data), which the dbt model ``letters_sent`` reads; that
-model is built by ``letters_mart`` below, after the letters (the main dbt asset excludes it).
+data) and raw.letters (no personal data), which the dbt view ``marts.letters_sent`` reads when
+publish copies it (so publish runs after this asset).
 Metadata and logs carry counts and paths only, never a value from the registry.
 """
 
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 from dagster_duckdb import DuckDBResource
 
-from orchestration.assets.dbt import (
-    AFTER_LETTERS_MODELS,
-    PRODUCTION_BUILD_ARGS,
-    MonitoringDbtTranslator,
-    dbt_project,
-)
 from orchestration.letters import produce_letters
 from orchestration.resources import WAREHOUSE_POOL, MonitoringSettings
 
@@ -71,17 +62,3 @@ def notification_letters(context: dg.AssetExecutionContext, monitoring: Monitori
         metadata={"late_letters": len(late)},
     )
 
-
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select=AFTER_LETTERS_MODELS,
-    name="letters_mart",
-    dagster_dbt_translator=MonitoringDbtTranslator(
-        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
-    ),
-    pool=WAREHOUSE_POOL,
-)
-def letters_mart(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    """marts.letters_sent, built from raw.letters once the letters are written."""
-    yield from dbt.cli(["build", *PRODUCTION_BUILD_ARGS], context=context).stream()

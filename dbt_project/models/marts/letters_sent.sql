@@ -1,6 +1,12 @@
 -- Notification letters sent to the operator (R6 clause 8, R7 clause 9): one row per letter,
 -- with whether and when a correction followed. No personal data (the letters themselves,
 -- which quote values, stay in data/letters/ with owner-only permissions).
+--
+-- A view: raw.letters is written by the letters asset *after* this build (it needs the
+-- validated layer), and a view built in the same single dbt invocation still shows those
+-- letters when publish copies it to analytics.duckdb (a second dbt invocation costs seconds).
+
+{{ config(materialized='view') }}
 
 with
 
