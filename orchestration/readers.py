@@ -106,7 +106,9 @@ def display_path(path: Path) -> str:
 
 @dataclass
 class ReadResult:
-    rows: pa.Table  # canonical columns (string) + source_row (int32) + extra_columns (JSON string)
+    # canonical columns (string) + source_row (int32) + extra_columns (JSON string); the
+    # ingestion swaps in a file (orchestration/spool.py) to hand the rows to another process
+    rows: pa.Table
     file_rows: int  # data rows read (empty rows are not data)
     header_row: int  # 1-based, as Excel shows it
     sheet_name: str | None

@@ -37,6 +37,7 @@ from orchestration.settings import (
     DBT_PROJECT_DIR,
     RUN_WORKER_PID_ENV,
     Settings,
+    duckdb_config,
     export_dbt_environment,
     load_settings,
     require_secret_key,
@@ -82,7 +83,7 @@ def open_warehouse(path: Path, *, read_only: bool = False, config: dict[str, Any
         protect_database(path)
         while True:
             try:
-                con = duckdb.connect(str(path), read_only=read_only, config=config or {})
+                con = duckdb.connect(str(path), read_only=read_only, config={**duckdb_config(), **(config or {})})
                 break
             except (duckdb.IOException, duckdb.ConnectionException) as exc:
                 holder = _lock_holder(exc)

@@ -25,6 +25,12 @@ MIN_KEY_LENGTH = 16
 # The PID of the run process that started dbt: dbt stops if that process dies (dbt_plugin.py).
 RUN_WORKER_PID_ENV = "MONITORING_RUN_WORKER_PID"
 
+# DuckDB's memory ceiling in every process that opens the warehouse (ingestion, dbt, publish);
+# beyond it DuckDB spills to disk. Its own default, 80 % of the machine's RAM, would let one
+# build take the whole machine; 2 GB keeps a run's process tree within 4 GB at 12 M rows.
+DUCKDB_MEMORY_LIMIT_ENV = "MONITORING_DUCKDB_MEMORY_LIMIT"
+DEFAULT_DUCKDB_MEMORY_LIMIT = "2GB"
+
 TIMEZONE = "Asia/Almaty"
 PROGRAMME_START = "2019-01"
 
@@ -37,6 +43,11 @@ class Settings:
     @property
     def landing_dir(self) -> Path:
         return self.data_dir / "landing"
+
+    @property
+    def spool_dir(self) -> Path:
+        """Rows in transit from reader processes to the warehouse (orchestration/spool.py)."""
+        return self.data_dir / ".spool"
 
     @property
     def warehouse_path(self) -> Path:
@@ -87,6 +98,11 @@ def require_secret_key(settings: Settings) -> None:
             f"MONITORING_HMAC_KEY is shorter than {MIN_KEY_LENGTH} characters; use a random secret "
             "(python3 -c 'import secrets; print(secrets.token_hex(32))')."
         )
+
+
+def duckdb_config() -> dict[str, str]:
+    """Settings for every DuckDB connection to the warehouse (dbt's included, dbt_plugin.py)."""
+    return {"memory_limit": os.environ.get(DUCKDB_MEMORY_LIMIT_ENV, "").strip() or DEFAULT_DUCKDB_MEMORY_LIMIT}
 
 
 def load_settings() -> Settings:

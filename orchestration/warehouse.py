@@ -166,8 +166,9 @@ class Batch:
         return f"{self.input}/{self.period}/v{self.version}"
 
 
-def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, rows: pa.Table) -> int:
-    """Replace one batch with ``rows`` (canonical columns + ``source_row`` + ``extra_columns``).
+def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, rows: pa.Table | pa.RecordBatchReader) -> int:
+    """Replace one batch with ``rows`` (canonical columns + ``source_row`` + ``extra_columns``),
+    a table or a stream of record batches that DuckDB inserts as they come.
 
     Returns the number of rows written. ``received_at`` is the first time this exact file
     (same sha256) was seen, so re-running an ingestion does not make a file look late.
@@ -187,15 +188,15 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, rows: pa.Table) -> 
         con.execute(f"delete from {table} where batch_id = ?", [batch.batch_id])
         con.execute(f"delete from {RAW_SCHEMA}.batches where batch_id = ?", [batch.batch_id])
         lineage = "?, ?, ?, ?, ?, source_row, ?::timestamptz, ?::timestamptz"
-        con.execute(
+        [(inserted,)] = con.execute(
             f"insert into {table} select {lineage}, {', '.join(names)}, extra_columns from incoming_rows",
             [batch.batch_id, batch.period, batch.version, batch.source_file, batch.source_sha256,
              submitted_at, received_at],
-        )
+        ).fetchall()
         con.execute(
             f"insert into {RAW_SCHEMA}.batches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
             [batch.batch_id, batch.input, batch.period, batch.version, batch.source_file,
-             batch.source_sha256, rows.num_rows, submitted_at,
+             batch.source_sha256, inserted, submitted_at,
              "sidecar" if batch.submitted_at else "first_seen", received_at],
         )
         con.execute("commit")
@@ -204,7 +205,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, rows: pa.Table) -> 
         raise
     finally:
         con.unregister("incoming_rows")
-    return rows.num_rows
+    return inserted
 
 
 def record_rejection(con: duckdb.DuckDBPyConnection, batch: Batch, reason: str) -> None:

@@ -15,6 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import islice
+from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -34,6 +35,8 @@ from orchestration.readers import InputFileError, ReadResult, read_input
 from orchestration.reference import INPUTS
 from orchestration.resources import WAREHOUSE_POOL, MonitoringSettings
 from orchestration.settings import PROGRAMME_START
+from orchestration.spool import SpooledRows, spool
+from orchestration.spool import clear as clear_spool
 from orchestration.warehouse import (
     RAW_SCHEMA,
     Batch,
@@ -65,15 +68,18 @@ READ_AHEAD = READ_WORKERS  # files being read while one is loaded: bounds the me
 Checked = tuple[str, object]  # ("read", ReadResult) | ("rejected", message) | ("failed", error type name)
 
 
-def _read_checked(path, input_name: str, source: str) -> Checked:
+def _read_checked(path, input_name: str, source: str, spool_dir: Path | None = None) -> Checked:
     """Read and check one landing file without touching the warehouse (runs in a worker process).
 
     Pure: the outcome comes back as data, so the loading (or the recording of the
     rejection) happens in the asset's process exactly as if the file had been read there.
+    With ``spool_dir`` the rows come back as a file there (``SpooledRows``), not pickled.
     """
     try:
         result = read_input(path, input_name)
         validate(input_name, result.rows, source=source)
+        if spool_dir is not None:
+            result.rows = spool(result.rows, spool_dir)
     except InputFileError as exc:
         return "rejected", str(exc)
     except Exception as exc:  # a reader bug must not load half a file nor show a cell value
@@ -82,7 +88,7 @@ def _read_checked(path, input_name: str, source: str) -> Checked:
 
 
 @contextmanager
-def _checked_files(batches: list[tuple[LandingFile, Batch]]) -> Iterator[Iterator[Checked]]:
+def _checked_files(batches: list[tuple[LandingFile, Batch]], spool_dir: Path) -> Iterator[Iterator[Checked]]:
     """``_read_checked`` for each file, in the order given; several files at once when there are several.
 
     At most READ_AHEAD files are read ahead of the one being loaded, so memory holds a few
@@ -93,30 +99,33 @@ def _checked_files(batches: list[tuple[LandingFile, Batch]]) -> Iterator[Iterato
         yield (_read_checked(landing_file.path, landing_file.input, batch.source_file)
                for landing_file, batch in batches)
         return
-    with ProcessPoolExecutor(max_workers=min(READ_WORKERS, len(batches)),
-                             mp_context=multiprocessing.get_context("fork"),
-                             initializer=exit_when_parent_dies,
-                             initargs=(os.getpid(), 0.5, 70, True)) as pool:
-        pending: deque[Future[Checked]] = deque()
-        queued = iter(batches)
+    try:
+        with ProcessPoolExecutor(max_workers=min(READ_WORKERS, len(batches)),
+                                 mp_context=multiprocessing.get_context("fork"),
+                                 initializer=exit_when_parent_dies,
+                                 initargs=(os.getpid(), 0.5, 70, True)) as pool:
+            pending: deque[Future[Checked]] = deque()
+            queued = iter(batches)
 
-        def submit(count: int) -> None:
-            for landing_file, batch in islice(queued, count):
-                pending.append(pool.submit(_read_checked, landing_file.path, landing_file.input,
-                                           batch.source_file))
+            def submit(count: int) -> None:
+                for landing_file, batch in islice(queued, count):
+                    pending.append(pool.submit(_read_checked, landing_file.path, landing_file.input,
+                                               batch.source_file, spool_dir))
 
-        def results() -> Iterator[Checked]:
-            while pending:
-                checked = pending.popleft().result()
-                submit(1)
-                yield checked
+            def results() -> Iterator[Checked]:
+                while pending:
+                    checked = pending.popleft().result()
+                    submit(1)
+                    yield checked
 
-        submit(READ_AHEAD)
-        try:
-            yield results()
-        finally:
-            for future in pending:  # the caller stopped early: read no further
-                future.cancel()
+            submit(READ_AHEAD)
+            try:
+                yield results()
+            finally:
+                for future in pending:  # the caller stopped early: read no further
+                    future.cancel()
+    finally:
+        clear_spool(spool_dir)  # files read ahead but never loaded (the caller stopped early)
 
 
 def _ingest_file(con, batch: Batch, checked: Checked, context: dg.AssetExecutionContext) -> dict[str, object]:
@@ -136,7 +145,14 @@ def _ingest_file(con, batch: Batch, checked: Checked, context: dg.AssetExecution
                                    "it was not loaded — report this to the engineers")
     result = value
     assert isinstance(result, ReadResult)
-    rows = load_batch(con, batch, result.rows)
+    if isinstance(result.rows, SpooledRows):
+        try:
+            with result.rows.open() as reader:
+                rows = load_batch(con, batch, reader)
+        finally:
+            result.rows.remove()
+    else:
+        rows = load_batch(con, batch, result.rows)
     return {
         "file": source,
         "status": "loaded",
@@ -241,7 +257,8 @@ def landing_files(context: dg.AssetExecutionContext, monitoring: MonitoringSetti
     except LandingError as exc:
         raise dg.Failure(description=mask_personal(str(exc))) from None
     batches = [(landing_file, _batch(settings.landing_dir, landing_file, seen_at)) for landing_file in files]
-    with _checked_files(batches) as checked_files, warehouse.get_connection() as con:
+    clear_spool(settings.spool_dir)  # rows a killed run left in transit
+    with _checked_files(batches, settings.spool_dir) as checked_files, warehouse.get_connection() as con:
         for (landing_file, batch), checked in zip(batches, checked_files, strict=True):
             outcome = _ingest_file(con, batch, checked, context)
             outcomes[landing_file.input].append(outcome)

@@ -16,6 +16,7 @@ import duckdb
 from orchestration.assets.dbt import warehouse_models
 from orchestration.assets.letters import LETTERS_KEY
 from orchestration.resources import WAREHOUSE_POOL, MonitoringSettings
+from orchestration.settings import duckdb_config
 
 PUBLISHED_SCHEMA = "marts"
 
@@ -28,7 +29,7 @@ def publish_analytics(warehouse_path: Path, analytics_path: Path) -> dict[str, i
     staging_path.unlink(missing_ok=True)
     counts: dict[str, int] = {}
     try:
-        with duckdb.connect(str(staging_path)) as con:
+        with duckdb.connect(str(staging_path), config=duckdb_config()) as con:
             con.execute(f"attach '{warehouse_path}' as warehouse (read_only)")
             tables = [row[0] for row in con.execute(
                 "select table_name from duckdb_tables() where database_name = 'warehouse' and schema_name = $1 "
