@@ -176,25 +176,36 @@ def test_the_counted_plus_excluded_check_runs_on_every_build(pipeline_run):
     assert all(e.status.value == "SUCCEEDED" for e in evaluations)
 
 
-def test_the_counted_plus_excluded_check_fails_when_a_row_is_lost(killed_chain, monkeypatch):
+def _build_broken_copy(killed_chain, monkeypatch, name: str, breakage: str,
+                       selection: dg.AssetSelection | None = None) -> tuple[dg.ExecuteInProcessResult, list[str]]:
+    """dbt build over a copy of the recovered warehouse with ``breakage`` (SQL) applied to it:
+    the result and the messages of the run's log."""
     data_dir = killed_chain[0]
-    broken = data_dir.parent / "broken"
+    broken = data_dir.parent / name
     shutil.copytree(data_dir, broken, ignore=shutil.ignore_patterns("landing", "reports", "letters"))
-    with duckdb.connect(str(broken / "warehouse.duckdb")) as con:  # one row of one file vanishes
-        con.execute("delete from raw.registry_rows where (batch_id, source_row) in "
-                    "(select batch_id, min(source_row) from raw.registry_rows group by 1 order by 1 limit 1)")
+    with duckdb.connect(str(broken / "warehouse.duckdb")) as con:
+        con.execute(breakage)
     monkeypatch.setenv("MONITORING_DATA_DIR", str(broken))
     monkeypatch.setenv("MONITORING_WAREHOUSE_PATH", str(broken / "warehouse.duckdb"))
     from orchestration.assets.dbt import warehouse_models
 
-    check = dg.AssetCheckKey(dg.AssetKey(["intermediate", "int_registry_exclusions"]),
-                             "assert_counted_plus_excluded_equals_ingested")
     with dg.instance_for_test() as instance:
         result = dg.materialize(
-            [warehouse_models], instance=instance, selection=dg.AssetSelection.checks(check),
+            [warehouse_models], instance=instance, selection=selection,
             resources=build_resources(Settings(data_dir=broken, hmac_key=load_settings().hmac_key)),
             raise_on_error=False)
-        evaluations = result.get_asset_check_evaluations()
+        return result, [entry.user_message for entry in instance.all_logs(result.run_id)]
+
+
+def test_the_counted_plus_excluded_check_fails_when_a_row_is_lost(killed_chain, monkeypatch):
+    check = dg.AssetCheckKey(dg.AssetKey(["intermediate", "int_registry_exclusions"]),
+                             "assert_counted_plus_excluded_equals_ingested")
+    result, _ = _build_broken_copy(  # one row of one file vanishes
+        killed_chain, monkeypatch, "broken",
+        "delete from raw.registry_rows where (batch_id, source_row) in "
+        "(select batch_id, min(source_row) from raw.registry_rows group by 1 order by 1 limit 1)",
+        selection=dg.AssetSelection.checks(check))
+    evaluations = result.get_asset_check_evaluations()
     assert [e.check_name for e in evaluations] == [check.name]
     assert not evaluations[0].passed
 
@@ -202,22 +213,9 @@ def test_the_counted_plus_excluded_check_fails_when_a_row_is_lost(killed_chain, 
 def test_a_failing_column_test_fails_the_build(killed_chain, monkeypatch):
     """Column tests are not Dagster checks (orchestration/assets/dbt.py), yet one that fails
     still fails the dbt step and is named in the run's log."""
-    data_dir = killed_chain[0]
-    broken = data_dir.parent / "broken_column"
-    shutil.copytree(data_dir, broken, ignore=shutil.ignore_patterns("landing", "reports", "letters"))
-    with duckdb.connect(str(broken / "warehouse.duckdb")) as con:  # an input kind no reader produces
-        con.execute("insert into raw.batches select * replace ('bogus:1' as batch_id, 'bogus' as input) "
-                    "from raw.batches limit 1")
-    monkeypatch.setenv("MONITORING_DATA_DIR", str(broken))
-    monkeypatch.setenv("MONITORING_WAREHOUSE_PATH", str(broken / "warehouse.duckdb"))
-    from orchestration.assets.dbt import warehouse_models
-
-    with dg.instance_for_test() as instance:
-        result = dg.materialize(
-            [warehouse_models], instance=instance,
-            resources=build_resources(Settings(data_dir=broken, hmac_key=load_settings().hmac_key)),
-            raise_on_error=False)
-        messages = [entry.user_message for entry in instance.all_logs(result.run_id)]
+    result, messages = _build_broken_copy(  # an input kind no reader produces
+        killed_chain, monkeypatch, "broken_column",
+        "insert into raw.batches select * replace ('bogus:1' as batch_id, 'bogus' as input) from raw.batches limit 1")
     assert not result.success
     assert any("accepted_values_stg_raw__batches_input" in m and "fail" in m for m in messages), messages[-5:]
 
