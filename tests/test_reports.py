@@ -8,6 +8,7 @@ texts are formatted here, independently of the code under test.
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -15,10 +16,13 @@ import duckdb
 import openpyxl
 import pytest
 from docx import Document
+from docx.oxml.ns import nsdecls
+from lxml import etree
 from python_calamine import CalamineWorkbook
 
 from orchestration.reports import parse_period, write_report
-from orchestration.reports.pdf import convert_to_pdf, find_office
+from orchestration.reports.docx_grid import cell_text_xml
+from orchestration.reports.pdf import PdfConverter, convert_to_pdf, find_office
 
 NB = "\u00a0"
 AKM, KAR, TUR, ALM = "Акмолинская область", "Карагандинская область", "Туркестанская область", "город Алматы"
@@ -874,6 +878,66 @@ def test_pdf_is_written_where_libreoffice_exists(report, tmp_path):
     copy.write_bytes(files.docx.read_bytes())
     result = convert_to_pdf(copy)
     assert result.path is not None and result.path.read_bytes()[:4] == b"%PDF"
+
+
+@pytest.mark.skipif(find_office() is None, reason="LibreOffice is not installed")
+def test_pdf_from_libreoffice_started_early_leaves_nothing_running(report, tmp_path):
+    """The instance started ahead of the .docx converts it (or hands over) and then quits by itself."""
+    files, _ = report
+    copy = tmp_path / "early.docx"
+    copy.write_bytes(files.docx.read_bytes())
+    with PdfConverter() as converter:
+        early, profile = converter.early, converter.folder
+        result = converter.convert(copy)
+    assert result.path is not None and result.path.read_bytes()[:4] == b"%PDF"
+    assert early is None or early.poll() is not None  # gone, not killed later by its time limit
+    assert profile is not None and not profile.exists()
+
+
+@pytest.mark.skipif(find_office() is None, reason="LibreOffice is not installed")
+def test_libreoffice_started_early_but_never_asked_is_stopped(tmp_path):
+    converter = PdfConverter()
+    early, profile = converter.early, converter.folder
+    converter.close()
+    assert early is None or early.poll() is not None
+    assert profile is not None and not profile.exists()
+
+
+def test_pdf_without_timeout_starts_nothing_early(tmp_path, monkeypatch):
+    """Without coreutils' timeout an early instance could outlive a killed run: none is started."""
+    real_which = shutil.which
+    monkeypatch.setattr(
+        "orchestration.reports.pdf.shutil.which", lambda name: None if name == "timeout" else real_which(name)
+    )
+    with PdfConverter() as converter:
+        assert converter.early is None
+
+
+def test_docx_header_cells_are_shaded_once_in_schema_order(report):
+    """python-docx's merge-then-shade left repeated w:shd after w:vAlign; each header cell has one, before it."""
+    files, _ = report
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    grouped = 0
+    for table in Document(str(files.docx)).tables:
+        for tr in table._tbl.tr_lst:
+            header = tr.find(f"{w}trPr/{w}tblHeader") is not None
+            for tc in tr.tc_lst:
+                tags = [child.tag.rsplit("}", 1)[-1] for child in tc.tcPr]
+                assert tags.count("shd") == (1 if header else 0)
+                assert tags[0] == "tcW" and tags[-1] == "vAlign"
+                grouped += "vMerge" in tags
+    assert grouped  # the grouped regional tables were among them
+
+
+def test_docx_cell_text_keeps_tabs_and_line_breaks_as_python_docx_writes_them():
+    def parts(run) -> list[tuple]:
+        return [(child.tag, dict(child.attrib), child.text) for child in run]
+
+    text = " a\tb\nc "
+    expected = Document().add_paragraph().add_run(text)._r
+    written = etree.fromstring(f"<w:r {nsdecls('w')}>{cell_text_xml(text)}</w:r>")
+    assert parts(written) == parts(expected)
+    assert [tag.rsplit("}", 1)[-1] for tag, _, _ in parts(written)] == ["t", "tab", "t", "br", "t"]
 
 
 def _same(text: str, value: object) -> bool:

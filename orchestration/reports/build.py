@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 from orchestration.reports.docx_report import write_docx
 from orchestration.reports.figures import INDICATORS, QUALITY, read_figures
 from orchestration.reports.layout import Chart, Heading, Paragraph, TableBlock, build_layout
-from orchestration.reports.pdf import convert_to_pdf
+from orchestration.reports.pdf import PdfConverter
 from orchestration.reports.periods import parse_period
 from orchestration.reports.xlsx_report import write_xlsx
 
@@ -47,22 +48,24 @@ def write_report(
 ) -> ReportFiles:
     """Write <out_dir>/<period>/ with report_<period>.docx, .xlsx and .pdf; replace it if present."""
     reporting_period = parse_period(period)
-    figures = read_figures(analytics_path, reporting_period)
-    layout = build_layout(figures)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    final = out_dir / period
-    staging = out_dir / f".{period}.tmp-{uuid.uuid4().hex}"
-    staging.mkdir()
-    try:
-        docx_path = staging / f"report_{period}.docx"
-        xlsx_path = staging / f"report_{period}.xlsx"
-        write_docx(layout, docx_path, generated or date.today())
-        write_xlsx(layout, xlsx_path)
-        pdf = convert_to_pdf(docx_path) if make_pdf else None
-        _swap(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    # LibreOffice starts now and is up by the time the .docx is written (see pdf.py).
+    with PdfConverter() if make_pdf else nullcontext() as converter:
+        figures = read_figures(analytics_path, reporting_period)
+        layout = build_layout(figures)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        final = out_dir / period
+        staging = out_dir / f".{period}.tmp-{uuid.uuid4().hex}"
+        staging.mkdir()
+        try:
+            docx_path = staging / f"report_{period}.docx"
+            xlsx_path = staging / f"report_{period}.xlsx"
+            write_docx(layout, docx_path, generated or date.today())
+            write_xlsx(layout, xlsx_path)
+            pdf = converter.convert(docx_path) if converter else None
+            _swap(staging, final)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     missing = tuple(
         [s.table for s in INDICATORS if not figures.indicators[s.key].present]
         + [s.table for s in QUALITY if not figures.quality[s.key].present]

@@ -16,14 +16,14 @@ from pathlib import Path
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT, WD_SECTION
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
-from docx.table import _Cell
 
 from orchestration.reports import texts_ru
+from orchestration.reports.docx_grid import add_grid
 from orchestration.reports.layout import (
     Chart,
     Heading,
@@ -39,7 +39,6 @@ FONT = "Times New Roman"
 A4 = (Cm(21.0), Cm(29.7))
 MARGINS = {"left": Cm(2.0), "right": Cm(1.5), "top": Cm(2.0), "bottom": Cm(1.5)}
 MIN_NUMBER_COLUMN_CM = 1.55  # "123 456¹" at 8 pt with cell padding
-KEEP_TOGETHER_ROWS = 26
 CHART_WIDTH_CM = {True: 20.0, False: 16.0}
 
 
@@ -50,6 +49,8 @@ def write_docx(layout: ReportLayout, path: Path, generated: date) -> None:
     _geometry(section, landscape=False)
     _page_numbers(section)
     _title_page(doc, layout, generated)
+    # the id python-docx's `table.style` setter would look up for every table, looked up once
+    grid_style = doc.part.get_style_id(doc.styles["Table Grid"], WD_STYLE_TYPE.TABLE)
     landscape = False
     findings = 0
     page_break = False
@@ -62,7 +63,7 @@ def write_docx(layout: ReportLayout, path: Path, generated: date) -> None:
             findings = findings + 1 if block.style == "finding" else 0
             _paragraph(doc, block, findings)
         elif isinstance(block, TableBlock):
-            _table(doc, block.table, _content_width_cm(landscape))
+            _table(doc, block.table, _content_width_cm(landscape), grid_style)
         elif isinstance(block, Chart):
             _chart(doc, block, landscape)
         elif isinstance(block, Orientation):
@@ -271,7 +272,7 @@ def _widths(table: ReportTable, columns: list[int], width_cm: float, font: float
     return [stub, *[a + (b - a) * share for a, b in zip(low, high, strict=True)]]
 
 
-def _table(doc: DocumentObject, table: ReportTable, width_cm: float) -> None:
+def _table(doc: DocumentObject, table: ReportTable, width_cm: float, grid_style: str | None) -> None:
     parts = _column_parts(table, width_cm)
     font = 8.0 if len(parts[0]) > 6 or len(parts) > 1 else 9.0
     for part_number, columns in enumerate(parts):
@@ -279,7 +280,7 @@ def _table(doc: DocumentObject, table: ReportTable, width_cm: float) -> None:
         if part_number:
             caption = f"{texts_ru.TABLE} {table.number} {texts_ru.CONTINUED}"
         _caption(doc, caption, table.unit if part_number == 0 else "")
-        _grid(doc, table, columns, _widths(table, columns, width_cm, font), font)
+        add_grid(doc, table, columns, _widths(table, columns, width_cm, font), font, grid_style)
     for note in table.notes:
         paragraph = doc.add_paragraph()
         paragraph.paragraph_format.space_after = Pt(0)
@@ -301,144 +302,3 @@ def _caption(doc: DocumentObject, text: str, unit: str) -> None:
         run = line.add_run(f"({unit})")
         run.italic = True
         run.font.size = Pt(9)
-
-
-def _grid(
-    doc: DocumentObject, table: ReportTable, columns: list[int], widths: list[float], font: float
-) -> None:
-    grouped = any(table.columns[c].group for c in columns)
-    header_rows = 2 if grouped else 1
-    grid = doc.add_table(rows=header_rows + len(table.rows), cols=1 + len(columns))
-    grid.style = doc.styles["Table Grid"]
-    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
-    grid.autofit = False
-    _cell_margins(grid)
-    for index, width in enumerate(widths):
-        grid.columns[index].width = Cm(width)
-        for cell in grid.columns[index].cells:
-            cell.width = Cm(width)
-    # headers: the stub and ungrouped columns span both header rows; a group spans its columns
-    if grouped:
-        grid.cell(0, 0).merge(grid.cell(1, 0))
-        position = 1
-        while position <= len(columns):
-            group = table.columns[columns[position - 1]].group
-            end = position
-            while end < len(columns) and group and table.columns[columns[end]].group == group:
-                end += 1
-            if group:
-                merged = (
-                    grid.cell(0, position).merge(grid.cell(0, end))
-                    if end > position
-                    else grid.cell(0, position)
-                )
-                _write(merged, group, font, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-                for offset in range(position, end + 1):
-                    _write(
-                        grid.cell(1, offset),
-                        table.columns[columns[offset - 1]].label,
-                        font,
-                        bold=True,
-                        align=WD_ALIGN_PARAGRAPH.CENTER,
-                    )
-            else:
-                merged = grid.cell(0, position).merge(grid.cell(1, position))
-                _write(
-                    merged,
-                    table.columns[columns[position - 1]].label,
-                    font,
-                    bold=True,
-                    align=WD_ALIGN_PARAGRAPH.CENTER,
-                )
-            position = end + 1
-    else:
-        for offset, column in enumerate(columns, start=1):
-            _write(
-                grid.cell(0, offset),
-                table.columns[column].label,
-                font,
-                bold=True,
-                align=WD_ALIGN_PARAGRAPH.CENTER,
-            )
-    _write(grid.cell(0, 0), table.stub, font, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    for row_index in range(header_rows):
-        _row_flags(grid.rows[row_index], header=True)
-        for cell in grid.rows[row_index].cells:
-            _shade(cell, "E7EEF6")
-    left = {
-        c
-        for c in columns
-        if any(r.cells[c].kind == "text" and len(r.cells[c].text()) > 12 for r in table.rows)
-    }
-    for offset, row in enumerate(table.rows):
-        cells = grid.rows[header_rows + offset].cells
-        _row_flags(grid.rows[header_rows + offset], header=False)
-        _write(cells[0], row.label, font, bold=row.total, indent=0.35 * row.level)
-        for position, column in enumerate(columns, start=1):
-            cell = row.cells[column]
-            align = (
-                WD_ALIGN_PARAGRAPH.LEFT
-                if column in left
-                else WD_ALIGN_PARAGRAPH.RIGHT
-                if cell.kind != "text"
-                else WD_ALIGN_PARAGRAPH.CENTER
-            )
-            _write(cells[position], cell.text(), font, bold=row.total, align=align)
-    if len(grid.rows) <= KEEP_TOGETHER_ROWS:  # a table that fits a page moves whole to the next one
-        for row in grid.rows[:-1]:
-            for cell in row.cells:
-                cell.paragraphs[0].paragraph_format.keep_with_next = True
-
-
-def _write(
-    cell: _Cell,
-    text: str,
-    size: float,
-    bold: bool = False,
-    align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.LEFT,
-    indent: float = 0,
-) -> None:
-    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    paragraph = cell.paragraphs[0]
-    for extra in cell.paragraphs[1:]:  # merging concatenates paragraphs; keep one
-        extra._p.getparent().remove(extra._p)
-    for run in list(paragraph.runs):
-        run._r.getparent().remove(run._r)
-    paragraph.alignment = align
-    fmt = paragraph.paragraph_format
-    fmt.space_after = Pt(0)
-    fmt.space_before = Pt(0)
-    fmt.line_spacing = 1.0
-    fmt.first_line_indent = Cm(0)
-    if indent:
-        fmt.left_indent = Cm(indent)
-    run = paragraph.add_run(text)
-    run.font.size = Pt(size)
-    run.bold = bold
-
-
-def _row_flags(row, header: bool) -> None:
-    """Rows never split across pages; header rows repeat on each page."""
-    properties = row._tr.get_or_add_trPr()
-    properties.append(OxmlElement("w:cantSplit"))
-    if header:
-        properties.append(OxmlElement("w:tblHeader"))
-
-
-def _shade(cell: _Cell, colour: str) -> None:
-    shading = OxmlElement("w:shd")
-    shading.set(qn("w:val"), "clear")
-    shading.set(qn("w:color"), "auto")
-    shading.set(qn("w:fill"), colour)
-    cell._tc.get_or_add_tcPr().append(shading)
-
-
-def _cell_margins(grid) -> None:
-    properties = grid._tbl.tblPr
-    margins = OxmlElement("w:tblCellMar")
-    for side, twips in (("left", 57), ("right", 57), ("top", 15), ("bottom", 15)):
-        element = OxmlElement(f"w:{side}")
-        element.set(qn("w:w"), str(twips))
-        element.set(qn("w:type"), "dxa")
-        margins.append(element)
-    properties.append(margins)

@@ -320,6 +320,21 @@ def _slice_for(period: ReportingPeriod, period_type: str, start: date, end: date
     return slices
 
 
+def _slices_where(period: ReportingPeriod) -> tuple[str, list[Any]]:
+    """A filter for an indicator mart's rows of the report's slices (see `_slice_for`).
+
+    Only these rows are printed (labels and orders are read for the values in them); the mart
+    also holds every other quarter and year to date, at 50,000 rows a month more than half of
+    what the report used to fetch and loop over. The quality marts are still read whole for the
+    year to date: their list of measures comes from all of it.
+    """
+    windows = [("quarter", period.quarter), ("year_to_date", period.year_to_date)]
+    if period.previous_quarter is not None:
+        windows.append(("quarter", period.previous_quarter))
+    where = " or ".join("(period_type = ? and period_start = ? and period_end = ?)" for _ in windows)
+    return f"({where})", [value for kind, window in windows for value in (kind, window.start, window.end)]
+
+
 def _read_regions(
     con: duckdb.DuckDBPyConnection, columns: dict[str, list[str]], period: ReportingPeriod
 ) -> list[Region]:
@@ -361,11 +376,8 @@ def _read_indicator(
     select = ", ".join(
         ["period_type", "period_start", "period_end", "region_code", *spec.dims, *extras, *sorts, spec.measure]
     )
-    rows = con.execute(
-        f"select {select} from {spec.table} "
-        "where period_type in ('quarter', 'year_to_date') and period_start between ? and ?",
-        [period.year_to_date.start, period.year_to_date.end],
-    ).fetchall()
+    where, parameters = _slices_where(period)
+    rows = con.execute(f"select {select} from {spec.table} where {where}", parameters).fetchall()
     width = len(spec.dims)
     for row in rows:
         period_type, start, end = row[0], _as_date(row[1]), _as_date(row[2])
