@@ -1,11 +1,15 @@
 -- Acts of services rendered (R4, clause 11): one row per row of every loaded acts file,
 -- typed and normalised. The IIN/BIN is replaced by the same client_key the registry uses.
+-- Incremental by batch: a build stages only new, re-delivered or re-fingerprinted batches
+-- (macros/staged_batches.sql).
+
+{{ staged_by_batch('acts_rows') }}
 
 with
 
 -- read where it is used: the distinct-cell CTEs below scan only their own column
 source as not materialized (
-    select * from {{ source('raw', 'acts_rows') }}
+    {{ rows_to_stage('acts_rows') }}
 ),
 
 lookups as (
@@ -189,4 +193,4 @@ final as (
     left join service_subtypes on service_subtypes.subtype_code = derived.subtype_code
 )
 
-select * from final
+{{ with_staging_fingerprint('final') }}

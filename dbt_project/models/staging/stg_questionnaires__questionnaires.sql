@@ -1,12 +1,16 @@
 -- Registry of questionnaires (R2, Appendix 2): one row per questionnaire of every loaded
 -- file. Scores as integers 1-5 (null when not a whole number from 1 to 5), the wanted
 -- financial / non-financial support split from '; ' lists into arrays of option codes.
+-- Incremental by batch: a build stages only new, re-delivered or re-fingerprinted batches
+-- (macros/staged_batches.sql).
+
+{{ staged_by_batch('questionnaires_rows') }}
 
 with
 
 -- read where it is used: the distinct-cell CTEs below scan only their own column
 source as not materialized (
-    select * from {{ source('raw', 'questionnaires_rows') }}
+    {{ rows_to_stage('questionnaires_rows') }}
 ),
 
 lookups as (
@@ -264,4 +268,4 @@ final as (
     left join service_subtypes on service_subtypes.subtype_code = derived.subtype_code
 )
 
-select * from final
+{{ with_staging_fingerprint('final') }}

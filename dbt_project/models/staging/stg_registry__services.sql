@@ -2,12 +2,16 @@
 -- typed, trimmed and normalised. Personal data stops here: IIN/BIN, names, birth dates,
 -- phones, e-mails and disability are read to derive keyed hashes and the facts the
 -- validation rules need, and are not carried into the table.
+-- Incremental by batch: a build stages only new, re-delivered or re-fingerprinted batches
+-- (macros/staged_batches.sql).
+
+{{ staged_by_batch('registry_rows') }}
 
 with
 
 -- read where it is used: the distinct-cell CTEs below scan only their own column
 source as not materialized (
-    select * from {{ source('raw', 'registry_rows') }}
+    {{ rows_to_stage('registry_rows') }}
 ),
 
 lookups as (
@@ -488,4 +492,4 @@ final as (
     left join providers on providers.provider_code = looked_up.provider_code
 )
 
-select * from final
+{{ with_staging_fingerprint('final') }}
