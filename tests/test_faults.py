@@ -56,9 +56,14 @@ def _child_env(data_dir: Path, home: Path) -> dict[str, str]:
 
 
 def _instance_home(folder: Path) -> Path:
+    """A Dagster instance with the project's dagster.yaml, its storage created here first, as a
+    deployment's exists before any run: children started at once on a fresh home would race
+    to create the SQLite schema (a Dagster start-up race, not the pipeline's)."""
     home = folder / "dagster_home"
     home.mkdir(parents=True)
     shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        instance.get_runs(limit=1)  # creates the run, event and schedule storage
     return home
 
 
