@@ -18,7 +18,7 @@ ingest_job = dg.define_asset_job(
     description="Load a reporting month's landing files into the raw layer.",
 )
 
-# Rebuild the dbt models over all history and publish analytics.duckdb.
+# Build the dbt models (staging by new batch, the rest over all history) and publish analytics.duckdb.
 build_job = dg.define_asset_job(
     "build_warehouse",
     selection=dg.AssetSelection.all() - RAW - ALERTS - REPORTS,

@@ -1,8 +1,10 @@
 """The dbt project as Dagster assets: staging → validated layer → marts, one dbt build per run.
 
-Models rebuild over the whole history (a quarter or year-to-date figure needs all its
-months), so the dbt assets are not partitioned; they depend on every month of the raw
-layer. dbt tests surface as asset checks on their models.
+The big staging models are incremental by batch (macros/staged_batches.sql: a build stages
+only new or re-delivered files, or everything when the SQL, the reference data or the key
+changed); the validated layer and the marts rebuild over the whole history (a quarter or
+year-to-date figure needs all its months), so the dbt assets are not partitioned. dbt's
+rule-level tests surface as asset checks on their models; column tests run in the same build.
 """
 
 
