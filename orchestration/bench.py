@@ -203,6 +203,7 @@ class StageRun:
     name: str
     wall_s: float
     steps: dict[str, float]
+    run_id: str
 
 
 def run_pipeline(stages: list, instance) -> list[StageRun]:  # noqa: ANN001 - Dagster objects
@@ -217,15 +218,17 @@ def run_pipeline(stages: list, instance) -> list[StageRun]:  # noqa: ANN001 - Da
         wall = run_stages([stage], instance=instance, definitions=defs)[stage.name]
         run = instance.get_runs(limit=1)[0]
         steps = {s.step_key: (s.end_time or 0) - (s.start_time or 0) for s in instance.get_run_step_stats(run.run_id)}
-        runs.append(StageRun(stage.name if not stage.partition_key else f"report {stage.partition_key}", wall, steps))
+        runs.append(StageRun(stage.name if not stage.partition_key else f"report {stage.partition_key}", wall, steps,
+                             run.run_id))
     return runs
 
 
-def dbt_invocation(since: float) -> dict[str, object]:
-    """The main dbt build of this run (its run_results.json, in the invocation's own target
-    folder): dbt's elapsed seconds, seconds by node type, and the slowest nodes."""
-    candidates = [p for p in (DBT_PROJECT_DIR / "target").glob("warehouse_models-*/run_results.json")
-                  if p.stat().st_mtime >= since]
+def dbt_invocation(run_ids: list[str]) -> dict[str, object]:
+    """The main dbt build of these runs (its run_results.json, in the invocation's own target
+    folder, which dagster-dbt names after the run: warehouse_models-<run id[:7]>-…): dbt's
+    elapsed seconds, seconds by node type, and the slowest nodes."""
+    candidates = [p for run_id in run_ids
+                  for p in (DBT_PROJECT_DIR / "target").glob(f"warehouse_models-{run_id[:7]}-*/run_results.json")]
     if not candidates:
         return {}
     data = json.loads(max(candidates, key=lambda p: p.stat().st_mtime).read_text())
@@ -374,13 +377,13 @@ def run_once(landing: Path, run_dir: Path, stages: list) -> dict[str, object]:  
     if not (data / "landing").exists():
         (data / "landing").symlink_to(landing, target_is_directory=True)
     instance = dg.DagsterInstance.get()
-    started, wall_clock = time.perf_counter(), time.time()
+    started = time.perf_counter()
     with PeakRss() as rss:
         runs = run_pipeline(stages, instance)
     total = time.perf_counter() - started
     stages, dagster_s = summarise(runs)
     return {"total_s": total, "stages": stages, "dagster_s": dagster_s, "peak_rss": rss.peak,
-            "runs": {r.name: round(r.wall_s, 2) for r in runs}, "dbt": dbt_invocation(wall_clock)}
+            "runs": {r.name: round(r.wall_s, 2) for r in runs}, "dbt": dbt_invocation([r.run_id for r in runs])}
 
 
 def main(argv: list[str] | None = None) -> int:
