@@ -8,20 +8,35 @@ the in-memory frames.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from python_calamine import CalamineWorkbook
 
 from orchestration import identifiers
+from orchestration.readers import read_input
 from orchestration.reference import input_columns, seed_rows
-from orchestration.sample_data import GeneratorConfig, generate_month, generate_year, schedule
+from orchestration.sample_data import (
+    GeneratorConfig,
+    csvtext,
+    generate_month,
+    generate_year,
+    people,
+    registry,
+    schedule,
+    truth,
+)
 from orchestration.sample_data.__main__ import main
+from orchestration.sample_data.catalogue import load_catalogue
+from orchestration.sample_data.frames import Table
 
 ROWS = 200
 RATE = 0.05
@@ -397,3 +412,129 @@ def test_cli_writes_cp1251_csv_and_keeps_truth_outside(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "sample_truth" / "defects.csv").is_file()
     with pytest.raises(SystemExit):
         main(["--months", "1", "--out", str(out), "--truth-dir", str(out / "truth")])
+
+
+# --- the fast paths match the plain ones they replaced ------------------------------------
+
+
+def csv_module_bytes(titles: list[str], rows: list[list[object]], encoding: str) -> bytes:
+    """What the generator wrote before ``csvtext``: Python's csv module, ';' and CRLF."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(titles)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1251"])
+def test_csv_text_is_what_the_csv_module_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str
+) -> None:
+    monkeypatch.setattr(csvtext, "BLOCK_ROWS", 7)  # several blocks, one of them short
+    tricky = ["plain", "", 'ТОО "Ромашка"', "a;b", "line\nbreak", "cr\rhere", '"', " spaced ", "Ёлка; ель", None]
+    n = 40
+    text_column = np.array([tricky[i % len(tricky)] for i in range(n)], dtype=object)
+    few = np.array(['ИП "Альфа"; филиал' if i % 3 else "Бета" for i in range(n)], dtype=object)  # few distinct
+    numbers = np.arange(n) * 7 - 3
+    days = date(2019, 1, 1).toordinal() + np.arange(n) * 37
+    mixed = np.array([i if i % 2 else f"x{i}" for i in range(n)], dtype=object)
+    path = tmp_path / "out.csv"
+    csvtext.write_table(
+        path,
+        ["Текст", "Мало; значений", 'Число "n"', "Дата", "Смесь"],
+        [text_column, few, numbers, days, mixed],
+        [False, False, False, True, False],
+        encoding=encoding,
+    )
+    expected_rows = [
+        [t, f, int(k), date.fromordinal(int(d)).strftime("%d.%m.%Y"), m]
+        for t, f, k, d, m in zip(text_column, few, numbers, days, mixed, strict=True)
+    ]
+    titles = ["Текст", "Мало; значений", 'Число "n"', "Дата", "Смесь"]
+    assert path.read_bytes() == csv_module_bytes(titles, expected_rows, encoding)
+
+
+def test_arrow_name_normalisation_matches_python() -> None:
+    names = ["Ёлкин  Пётр\tИванович", " Әлия Нұрлан ", "ИВАНОВ\u00a0иван", "Ли\u2003Вэй", "a\u2028b\x1fc"]
+    month = generate_month(GeneratorConfig(year=2019, rows_per_month=300, seed=2), 1)
+    names += month.versions[0].rows["t_person_name"].tolist()
+    assert truth.normalise_names(pa.array(names)).to_pylist() == [truth.normalise_name(n) for n in names]
+
+
+def test_serial_completion_matches_the_plain_loop() -> None:
+    """``people._complete`` re-checks only crowded heads; the plain loop re-checks everything."""
+
+    def plain(heads: np.ndarray, serials: np.ndarray, lo: int, hi: int) -> np.ndarray:
+        serials = serials.copy()
+        while True:
+            numbers = heads + serials
+            cd = people.check_digits(numbers)
+            numbers = numbers * 10 + cd
+            _, first = np.unique(numbers, return_index=True)
+            bad = np.ones(len(numbers), dtype=bool)
+            bad[first] = False
+            bad |= cd < 0
+            if not bad.any():
+                return numbers
+            serials[bad] = lo + (serials[bad] - lo + 1 + serials[bad] % 7) % (hi - lo)
+
+    rng = np.random.default_rng(3)
+    heads = rng.integers(100, 140, 30_000) * 10**5  # 40 heads, ~750 numbers each in 2000 serials
+    serials = rng.integers(1000, 3000, len(heads))
+    assert np.array_equal(people._complete(heads, serials, 1000, 3000), plain(heads, serials, 1000, 3000))
+
+
+def test_make_unique_can_change_the_service_when_nothing_else_helps() -> None:
+    """Same-day visits of one client whose start dates cannot move (a region renamed that day)."""
+    cat = load_catalogue()
+    n = 15  # more than the service's sub-types (3), fewer than all sub-types (19)
+    day = date(2019, 3, 23).toordinal()
+    subtype = np.zeros(n, dtype=np.int64)  # all the first sub-type of the first service
+    frame = Table(
+        {
+            "x_client": np.zeros(n, dtype=np.int64),
+            "x_subtype": subtype,
+            "start_date": np.full(n, day),
+            "end_date": np.full(n, day),
+            "x_since": np.full(n, day),
+            "service": np.full(n, cat.service_names[cat.subtype_service[0]], dtype=object),
+            "t_service": np.full(n, cat.service_codes[cat.subtype_service[0]], dtype=object),
+            "service_subtype": np.full(n, cat.subtype_names[0], dtype=object),
+            "t_service_subtype": np.full(n, cat.subtype_codes[0], dtype=object),
+        }
+    )
+    registry._make_unique(np.random.default_rng(0), cat, frame)
+    assert not registry.duplicate_mask(frame).any()
+    for i in range(n):
+        s = int(frame["x_subtype"][i])
+        assert frame["t_service_subtype"][i] == cat.subtype_codes[s]
+        assert frame["service_subtype"][i] == cat.subtype_names[s]
+        assert frame["t_service"][i] == cat.service_codes[cat.subtype_service[s]]
+        assert frame["service"][i] == cat.service_names[cat.subtype_service[s]]
+    assert len(set(frame["t_service"].tolist())) > 1
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1251"])
+def test_generated_csv_reads_back_as_written(tmp_path: Path, encoding: str) -> None:
+    """The pipeline's reader gets every value the generator meant (quotes, ';' and all)."""
+    config = GeneratorConfig(year=2019, rows_per_month=300, seed=4, file_format="csv", encoding=encoding)
+    result = generate_year(config, out=tmp_path / "landing", months=[1])
+    month = result.months[0]
+    frames = {
+        "registry": (month.versions[0].rows, "registry/2019-01/v1.csv", ("birth_date", "start_date", "end_date")),
+        "acts": (month.acts, "acts/2019-01.csv", ("act_date", "service_date")),
+        "questionnaires": (month.questionnaires, "questionnaires/2019-01.csv", ("fill_date", "service_date")),
+    }
+    for name, (frame, rel, dates) in frames.items():
+        read = read_input(tmp_path / "landing" / rel, name)
+        assert read.encoding.replace("-", "") == encoding.replace("-", "")
+        assert read.rows.num_rows == len(frame)
+        for spec in input_columns(name):
+            values = np.asarray(frame[spec.name])
+            if spec.name in dates:
+                wanted = [date.fromordinal(int(d)).strftime("%d.%m.%Y") for d in values]
+            else:
+                wanted = [str(v) if v != "" else None for v in values.tolist()]
+            assert read.rows[spec.name].to_pylist() == wanted, (name, spec.name)
+    assert any('"' in v for v in month.versions[0].rows["enterprise_name"].tolist())
+    assert any(";" in v for v in month.questionnaires["financial_support_wanted"].tolist())

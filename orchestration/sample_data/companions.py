@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from orchestration.sample_data import vocab
+from orchestration.sample_data import text, vocab
 from orchestration.sample_data.catalogue import Catalogue
 from orchestration.sample_data.dates import format_days
 from orchestration.sample_data.frames import Table, object_frame
@@ -20,6 +20,19 @@ SCORE_P = np.array([0.02, 0.03, 0.10, 0.30, 0.55])  # 1..5, skewed positive
 QUESTIONNAIRE_SHARE = {"online": 0.30, "offline": 0.04}
 CALL_SHARE = 0.02
 MIN_CALLS_PER_MONTH = 10
+CALL_COLUMNS = (  # the registry columns a call is made from
+    "x_subtype",
+    "end_date",
+    "t_channel",
+    "t_place_short",
+    "settlement",
+    "t_region",
+    "t_client_id",
+    "t_person_name",
+    "t_mobile_phone",
+    "t_work_phone",
+    "t_manager",
+)
 OUTCOME_P = {"answered": 0.70, "no_answer": 0.15, "refused": 0.07, "wrong_number": 0.08}
 
 
@@ -50,8 +63,11 @@ def make_acts(
     # one act per (client, sub-type, service date): group rows on an integer key
     key = (registry["x_client"].astype(np.int64) * 64 + subtype_no) * 1024 + service_date % 1024
     _, group = np.unique(key, return_inverse=True)
-    eligible_groups = np.unique(group[eligible])
-    first_row = np.full(group.max() + 1 if len(group) else 0, -1, dtype=np.int64)
+    n_groups = group.max() + 1 if len(group) else 0
+    present = np.zeros(n_groups, dtype=bool)
+    present[group[eligible]] = True  # group ids are dense: a mask, not another unique (1 s at 1M)
+    eligible_groups = np.flatnonzero(present)
+    first_row = np.full(n_groups, -1, dtype=np.int64)
     rows_e = np.flatnonzero(eligible)
     first_row[group[rows_e][::-1]] = rows_e[::-1]  # the first eligible row of each group
     first_row = first_row[eligible_groups]
@@ -61,19 +77,16 @@ def make_acts(
         np.minimum(day + np.where(rng.random(n) < 0.7, 0, rng.integers(1, 3, n)), last_day), day
     )
     online = registry["t_channel"][first_row] == "online"
-    method = np.where(
-        ~online,
-        cat.confirmation_names["eds"],
-        np.where(
-            rng.random(n) < 0.7, cat.confirmation_names["two_factor"], cat.confirmation_names["three_factor"]
-        ),
+    method = text.pick(
+        [cat.confirmation_names[m] for m in ("eds", "two_factor", "three_factor")],
+        np.where(~online, 0, np.where(rng.random(n) < 0.7, 1, 2)),
     )
     services, subtypes = _names(cat, subtype_no[first_row])
     client = registry["t_client_id"][first_row]
     order = np.lexsort((registry["x_client"][first_row], act_date))
     acts = object_frame(
         {
-            "act_number": np.array([f"АВР-{period}-{i:06d}" for i in range(1, n + 1)], dtype=object),
+            "act_number": text.objects(text.join(f"АВР-{period}-", text.digits(np.arange(1, n + 1), 6))),
             "act_date": act_date[order],
             "iin_bin": client[order],
             "service": services[order],
@@ -111,10 +124,13 @@ def make_questionnaires(
     rng: np.random.Generator, cat: Catalogue, registry: Table, period: str, last_day: int
 ) -> pd.DataFrame:
     """Online quality questionnaires (Appendix 2) for a share of the month's services."""
-    real = registry.take(registry["x_defect"] != "duplicate_row")
-    online = real["t_channel"] == "online"
+    real = np.flatnonzero(registry["x_defect"] != "duplicate_row")
+    online = registry["t_channel"][real] == "online"
     share = np.where(online, QUESTIONNAIRE_SHARE["online"], QUESTIONNAIRE_SHARE["offline"])
-    rows = real.take(rng.random(len(real)) < share)
+    rows = registry.take(
+        real[rng.random(len(real)) < share],
+        ["x_subtype", "end_date", "t_person_name", "t_client_id", "t_manager"],
+    )
     n = len(rows)
     services, subtypes = _names(cat, rows["x_subtype"])
     end = rows["end_date"]
@@ -150,9 +166,12 @@ def make_calls(
     rng: np.random.Generator, cat: Catalogue, registry: Table, quarter_end: int, error_kinds: frozenset[str]
 ) -> pd.DataFrame:
     """This month's share of the quarter's phone survey (Appendix 4), drawn from counted rows."""
-    counted = registry.take(~np.isin(registry["x_defect"], list(error_kinds)))
+    counted = np.flatnonzero(~np.isin(registry["x_defect"], list(error_kinds)))
     k = min(len(counted), max(MIN_CALLS_PER_MONTH, round(len(counted) * CALL_SHARE)))
-    rows = counted.take(np.sort(rng.choice(len(counted), k, replace=False)))
+    rows = registry.take(
+        counted[np.sort(rng.choice(len(counted), k, replace=False))],
+        CALL_COLUMNS,
+    )
     services, subtypes = _names(cat, rows["x_subtype"])
     end = rows["end_date"]
     online = rows["t_channel"] == "online"

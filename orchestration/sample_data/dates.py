@@ -7,6 +7,7 @@ integers are not. Formatting goes through the few thousand distinct days, not ev
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 import numpy as np
 
@@ -40,11 +41,17 @@ def age_at(birth: np.ndarray, on: np.ndarray) -> np.ndarray:
 
 
 def format_days(ordinals: np.ndarray, pattern: str = "%d.%m.%Y") -> np.ndarray:
-    """Object array of formatted dates, computed once per distinct day."""
+    """Object array of formatted dates, computed once per distinct day (and kept for the run)."""
     ords = np.asarray(ordinals, dtype="int64")
     unique, inverse = np.unique(ords, return_inverse=True)
-    table = np.array([date.fromordinal(int(o)).strftime(pattern) for o in unique], dtype=object)
+    table = np.array([_day_text(o, pattern) for o in unique.tolist()], dtype=object)
     return table[inverse]
+
+
+@cache
+def _day_text(ordinal: int, pattern: str) -> str:
+    """Birth dates span ~30,000 days, formatted again for every block and version otherwise."""
+    return date.fromordinal(ordinal).strftime(pattern)
 
 
 def month_bounds(year: int, month: int) -> tuple[int, int]:

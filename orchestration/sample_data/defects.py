@@ -234,7 +234,7 @@ def inject(
 
 
 def _with_duplicates(rng: np.random.Generator, frame: Table, originals: np.ndarray) -> Table:
-    """Insert exact copies of ``originals``, each a little after its original (one row take)."""
+    """Insert exact copies of ``originals``, each a little after its original (one reorder in place)."""
     n = len(frame)
     position = np.concatenate(
         [
@@ -245,10 +245,10 @@ def _with_duplicates(rng: np.random.Generator, frame: Table, originals: np.ndarr
     order = np.argsort(position, kind="stable")
     source = np.concatenate([np.arange(n), originals])[order]
     is_copy = order >= n
-    out = frame.take(source)
+    frame.reorder(source)
     new_index = np.empty(len(order), dtype=np.int64)
     new_index[order] = np.arange(len(order))
     copies = np.flatnonzero(is_copy)
-    out["x_defect"][copies] = "duplicate_row"
-    out["x_related"][copies] = new_index[originals[order[copies] - n]]
-    return out
+    frame["x_defect"][copies] = "duplicate_row"
+    frame["x_related"][copies] = new_index[originals[order[copies] - n]]
+    return frame

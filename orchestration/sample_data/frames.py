@@ -9,7 +9,7 @@ callers that want a frame.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -58,11 +58,23 @@ class Table:
             raise ValueError(f"column {name!r} has {len(array)} values, the table {self._n}")
         self.columns[name] = array
 
-    def take(self, index: np.ndarray) -> Table:
-        """Rows by position or boolean mask, as a new table."""
+    def take(self, index: np.ndarray, columns: Sequence[str] | None = None) -> Table:
+        """Rows by position or boolean mask, as a new table (only ``columns``, if given).
+
+        Copying an object column touches every string it points to, so a caller that needs
+        a few columns of a million-row table names them.
+        """
         index = np.asarray(index)
         n = int(index.sum()) if index.dtype == bool else len(index)
-        return Table({k: v[index] for k, v in self.columns.items()}, n=n)
+        names = self.columns if columns is None else columns
+        return Table({k: self.columns[k][index] for k in names}, n=n)
+
+    def reorder(self, index: np.ndarray) -> None:
+        """``take`` in place, column by column: the old and the new table never coexist whole."""
+        index = np.asarray(index)
+        for name in list(self.columns):
+            self.columns[name] = self.columns[name][index]
+        self._n = int(index.sum()) if index.dtype == bool else len(index)
 
     def to_pandas(self, columns: list[str] | None = None) -> pd.DataFrame:
         return object_frame({k: self.columns[k] for k in (columns or list(self.columns))})

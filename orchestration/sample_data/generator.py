@@ -7,6 +7,7 @@ the same seed gives the same files.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -18,6 +19,7 @@ import pyarrow.parquet as pq
 
 from orchestration.sample_data import companions, defects, schedule
 from orchestration.sample_data.catalogue import Catalogue, load_catalogue
+from orchestration.sample_data.csvtext import release_arrow_memory
 from orchestration.sample_data.dates import month_bounds
 from orchestration.sample_data.frames import Table
 from orchestration.sample_data.people import ClientTable, Words, fresh_clients, load_words, regular_pool
@@ -28,7 +30,12 @@ from orchestration.sample_data.registry import (
     build_month,
     make_managers,
 )
-from orchestration.sample_data.truth import defects_manifest, services_truth, submissions_truth
+from orchestration.sample_data.truth import (
+    SERVICES_SCHEMA,
+    defects_manifest,
+    services_blocks,
+    submissions_truth,
+)
 from orchestration.sample_data.writers import registry_title, write_csv, write_sidecar, write_xlsx
 
 FORMATS = ("xlsx", "csv")
@@ -74,11 +81,21 @@ class MonthData:
     questionnaires: pd.DataFrame
     calls: pd.DataFrame  # this month's part of the quarter's phone survey
     defects: pd.DataFrame  # the manifest rows of every version
-    services: pa.Table  # the truth row of every registry row written, every version
 
     @property
     def period(self) -> str:
         return f"{self.year}-{self.month:02d}"
+
+    def services_blocks(self) -> Iterator[pa.Table]:
+        """The truth row of every registry row written, every version, a block at a time."""
+        used = self.used_version
+        for v in self.versions:
+            yield from services_blocks(load_catalogue(), self.period, v, v.version == used)
+
+    @property
+    def services(self) -> pa.Table:
+        """All of ``services_blocks`` (built on demand: ~0.5 GB per million rows as Arrow)."""
+        return pa.concat_tables(self.services_blocks())
 
     @property
     def used_version(self) -> int | None:
@@ -150,7 +167,6 @@ class Generator:
             for k, sev in ((k, self.cat.rule_severity[defects.EXPECTED_RULE[k]]) for k in defects.KINDS)
             if sev == "error"
         )
-        used = used_version(versions)
         return MonthData(
             year=c.year,
             month=month,
@@ -163,9 +179,6 @@ class Generator:
             defects=pd.concat(
                 [defects_manifest(self.cat, period, v, f"acts/{period}.{suffix}") for v in versions],
                 ignore_index=True,
-            ),
-            services=pa.concat_tables(
-                [services_truth(self.cat, period, v, v.version == used) for v in versions]
             ),
         )
 
@@ -324,7 +337,15 @@ def write_truth(result: YearResult, truth_dir: Path) -> list[Path]:
         truth_dir / "files.csv",
     ]
     result.defects.to_csv(paths[0], index=False, encoding="utf-8", lineterminator="\n")
-    pq.write_table(result.services, paths[1])
+    # Dictionary pages only where values repeat: for identifiers and names they are wasted work.
+    unique_per_row = {"client_id", "person_key", "person_name", "source_row", "act_row"}
+    dictionary = [f.name for f in SERVICES_SCHEMA if f.name not in unique_per_row]
+    with pq.ParquetWriter(paths[1], SERVICES_SCHEMA, use_dictionary=dictionary) as writer:
+        for m in result.months:
+            for block in m.services_blocks():
+                writer.write_table(block)
+                del block
+                release_arrow_memory()
     result.submissions.to_csv(paths[2], index=False, encoding="utf-8", lineterminator="\n")
     files_table(result).to_csv(paths[3], index=False, encoding="utf-8", lineterminator="\n")
     return paths

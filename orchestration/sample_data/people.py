@@ -17,8 +17,10 @@ from dataclasses import dataclass, fields
 from datetime import date
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from orchestration.sample_data import vocab
+from orchestration.sample_data import text, vocab
 from orchestration.sample_data.catalogue import Catalogue
 from orchestration.sample_data.dates import ymd
 
@@ -48,24 +50,40 @@ def check_digits(heads: np.ndarray) -> np.ndarray:
 
 
 def _complete(heads_without_serial: np.ndarray, serials: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """12-digit numbers, unique, moving a serial on inside [lo, hi) when it is unissuable or taken."""
+    """12-digit numbers, unique, moving a serial on inside [lo, hi) when it is unissuable or taken.
+
+    A pass moves every unissuable number and every repeat of an earlier one. Serials are
+    smaller than the step between heads, so numbers can only clash within one head: after
+    the first pass only the heads whose rows just moved are checked again (a month's fresh
+    BINs need ~25 passes, mostly over a handful of crowded heads).
+    """
     serials = serials.copy()
+    heads = heads_without_serial
+    _, head_id = np.unique(heads, return_inverse=True)
+    numbers = np.empty(len(heads), dtype=np.int64)
+    unissuable = np.zeros(len(heads), dtype=bool)  # no valid check digit with this serial
+    moved = np.arange(len(heads))
+    scope = moved  # rows whose status may have changed, ascending
     while True:
-        numbers = heads_without_serial + serials
-        cd = check_digits(numbers)
-        numbers = numbers * 10 + cd
-        bad = cd < 0
-        _, first_index = np.unique(numbers, return_index=True)
-        dup = np.ones(len(numbers), dtype=bool)
-        dup[first_index] = False
-        bad |= dup
-        if not bad.any():
+        candidate = heads[moved] + serials[moved]
+        cd = check_digits(candidate)
+        numbers[moved] = candidate * 10 + cd
+        unissuable[moved] = cd < 0
+        if len(scope) < len(heads):
+            scope = np.flatnonzero(np.isin(head_id, head_id[moved]))
+        _, first_index = np.unique(numbers[scope], return_index=True)
+        bad = unissuable[scope]
+        repeat = np.ones(len(scope), dtype=bool)
+        repeat[first_index] = False
+        moved = scope[bad | repeat]
+        if not len(moved):
             return numbers
-        serials[bad] = lo + (serials[bad] - lo + 1 + serials[bad] % 7) % (hi - lo)
+        serials[moved] = lo + (serials[moved] - lo + 1 + serials[moved] % 7) % (hi - lo)
+        scope = moved
 
 
 def to_text(numbers: np.ndarray) -> np.ndarray:
-    return np.array([f"{n:012d}" for n in numbers.tolist()], dtype=object)
+    return text.objects(text.digits(numbers, 12))
 
 
 def make_iins(birth: np.ndarray, male: np.ndarray, serials: np.ndarray, lo: int, hi: int) -> np.ndarray:
@@ -180,21 +198,32 @@ class ClientTable:
         )
 
 
-def _choice(rng: np.random.Generator, options: np.ndarray, n: int) -> np.ndarray:
-    return options[rng.integers(0, len(options), n)]
+TWO_DIGITS = text.arrow([f"{i:02d}" for i in range(100)])
+THREE_DIGITS = text.arrow([f"{i:03d}" for i in range(1000)])
 
 
 def _phones(rng: np.random.Generator, prefixes: tuple[str, ...], n: int) -> np.ndarray:
-    """'+7 777 123 45 67' or '8 7172 12 34 56': 11 digits with the country/trunk prefix."""
-    codes = np.array(prefixes, dtype=object)[rng.integers(0, len(prefixes), n)]
+    """'+7 777 123 45 67' or '8 7172 12 34 56': 11 digits with the country/trunk prefix.
+
+    The local number fills the 10 digits after the code (7 after a 3-digit code, 6 after
+    a 4-digit one), grouped as 3-2-2 or 2-2-2; the groups come from digit tables.
+    """
+    index = rng.integers(0, len(prefixes), n)
     numbers = rng.integers(0, 10**7, n)
-    lead = np.where(rng.random(n) < 0.6, "+7", "8")
-    out = []
-    for lead_, code, num in zip(lead.tolist(), codes.tolist(), numbers.tolist(), strict=True):
-        width = 10 - len(code)
-        local = f"{num % 10**width:0{width}d}"
-        out.append(f"{lead_} {code} {local[:-4]} {local[-4:-2]} {local[-2:]}")
-    return np.array(out, dtype=object)
+    lead = rng.random(n) < 0.6
+    width = 10 - np.array([len(p) for p in prefixes])[index]
+    local = numbers % 10**width
+    head = local // 10_000
+    return text.objects(
+        text.join(
+            text.choose(lead, "+7", "8"),
+            text.take(prefixes, index),
+            text.choose(width == 7, THREE_DIGITS.take(pa.array(head % 1000)), TWO_DIGITS.take(pa.array(head % 100))),
+            TWO_DIGITS.take(pa.array(local // 100 % 100)),
+            TWO_DIGITS.take(pa.array(local % 100)),
+            sep=" ",
+        )
+    )
 
 
 def _birth_dates(rng: np.random.Generator, year: int, n: int) -> np.ndarray:
@@ -221,38 +250,38 @@ def make_persons(
     fi_m = rng.integers(0, len(words.names_m), n)
     fi_f = rng.integers(0, len(words.names_f), n)
     pi = rng.integers(0, len(words.patr_m), n)
-    surname = np.where(male, words.surnames_m[si], words.surnames_f[si])
-    first = np.where(male, words.names_m[fi_m], words.names_f[fi_f])
-    patr = np.where(male, words.patr_m[pi], words.patr_f[pi])
+
+    def gendered(masculine: np.ndarray, feminine: np.ndarray, index_m: np.ndarray, index_f: np.ndarray) -> pa.Array:
+        return text.choose(male, text.take(masculine, index_m), text.take(feminine, index_f))
+
+    surname = gendered(words.surnames_m, words.surnames_f, si, si)
+    first = gendered(words.names_m, words.names_f, fi_m, fi_f)
+    patr = gendered(words.patr_m, words.patr_f, pi, pi)
     no_patr = rng.random(n) < 0.04  # "отчество (при наличии)": some have none
-    full = surname + " " + first + np.where(no_patr, "", " " + patr)
+    full = text.choose(no_patr, text.join(surname, first, sep=" "), text.join(surname, first, patr, sep=" "))
     birth = _birth_dates(rng, year, n)
     lo, hi = serials
     iin = make_iins(birth, male, rng.integers(lo, hi, n), lo, hi)
-    first_latin = np.where(male, words.translit_names_m[fi_m], words.translit_names_f[fi_f])
-    surname_latin = np.where(male, words.translit_surnames_m[si], words.translit_surnames_f[si])
-    email_local = surname_latin + "." + first_latin
+    first_latin = gendered(words.translit_names_m, words.translit_names_f, fi_m, fi_f)
+    surname_latin = gendered(words.translit_surnames_m, words.translit_surnames_f, si, si)
+    email_local = text.join(surname_latin, first_latin, sep=".")
     with_digits = rng.random(n) < 0.5
-    email_local = np.where(with_digits, email_local + (birth % 100).astype(str).astype(object), email_local)
-    domain = _choice(rng, np.array(vocab.EMAIL_DOMAINS, dtype=object), n)
-    disability = np.array(vocab.DISABILITY_VALUES, dtype=object)[
-        rng.choice(len(vocab.DISABILITY_VALUES), n, p=np.array(vocab.DISABILITY_WEIGHTS))
-    ]
-    surname_initials = (
-        surname
-        + " "
-        + np.array([s[:1] for s in first.tolist()], dtype=object)
-        + "."
-        + np.where(no_patr, "", np.array([p[:1] + "." for p in patr.tolist()], dtype=object))
+    email_local = text.choose(with_digits, text.join(email_local, text.digits(birth % 100, 1)), email_local)
+    domain = text.take(vocab.EMAIL_DOMAINS, rng.integers(0, len(vocab.EMAIL_DOMAINS), n))
+    disability = text.pick(
+        vocab.DISABILITY_VALUES,
+        rng.choice(len(vocab.DISABILITY_VALUES), n, p=np.array(vocab.DISABILITY_WEIGHTS)),
     )
+    initials = text.join(pc.utf8_slice_codeunits(first, 0, 1), ".")
+    patr_initial = text.choose(no_patr, "", text.join(pc.utf8_slice_codeunits(patr, 0, 1), "."))
     return {
-        "name": full,
-        "short": surname_initials,
+        "name": text.objects(full),
+        "short": text.join(surname, " ", initials, patr_initial),  # Arrow: only joined further
         "birth": birth,
         "male": male,
         "iin": iin,
         "mobile": _phones(rng, vocab.MOBILE_PREFIXES, n),
-        "email": email_local + "@" + domain,
+        "email": text.objects(text.join(email_local, "@", domain)),
         "disability": disability,
     }
 
@@ -302,13 +331,15 @@ def make_clients(
     p_iin = persons["iin"][person_of]
     ident = np.where(is_iin, p_iin, bins)
 
-    brand = (
-        _choice(rng, words.brands_first, n)
-        + np.where(rng.random(n) < 0.8, " ", "-")
-        + _choice(rng, words.brands_second, n)
+    brand_first = text.take(words.brands_first, rng.integers(0, len(words.brands_first), n))
+    hyphen = rng.random(n) >= 0.8
+    brand_second = text.take(words.brands_second, rng.integers(0, len(words.brands_second), n))
+    brand = text.join(brand_first, brand_second, sep=text.choose(hyphen, "-", " "))
+    enterprise = text.choose(
+        is_iin,
+        text.join("ИП ", persons["short"].take(pa.array(person_of))),
+        text.join(text.take(cat.legal_short, legal), ' "', brand, '"'),
     )
-    short = np.array(cat.legal_short, dtype=object)[legal]
-    enterprise = np.where(is_iin, "ИП " + persons["short"][person_of], short + ' "' + brand + '"')
 
     section = rng.choice(len(cat.section_codes), n, p=cat.section_p)
     counts = np.bincount(cat.division_section, minlength=len(cat.section_codes))
@@ -338,7 +369,7 @@ def make_clients(
     return ClientTable(
         ident=ident.astype(object),
         legal=legal,
-        enterprise_name=enterprise.astype(object),
+        enterprise_name=text.objects(enterprise),
         sme=rng.choice(len(cat.sme_codes), n, p=cat.sme_p),
         division=division,
         region=region,

@@ -20,7 +20,7 @@ from datetime import date
 import holidays
 import numpy as np
 
-from orchestration.sample_data import vocab
+from orchestration.sample_data import text, vocab
 from orchestration.sample_data.catalogue import Catalogue
 from orchestration.sample_data.dates import age_at, month_bounds
 from orchestration.sample_data.frames import Table
@@ -160,8 +160,8 @@ def build_month(
         pool = managers.names[cat.current_regions[r]]
         manager[rows] = pool[rng.integers(0, len(pool), len(rows))]
 
-    provider_code = np.where(rng.random(n_rows) < SERVICE_COMPANY_SHARE, "service_company", "operator")
-    gender_code = np.where(clients.person_male, "male", "female")
+    provider_code = text.where(rng.random(n_rows) < SERVICE_COMPANY_SHARE, "service_company", "operator")
+    gender_code = text.where(clients.person_male, "male", "female")
     section = cat.division_section[clients.division]
 
     frame = Table(
@@ -172,7 +172,7 @@ def build_month(
             "enterprise_name": clients.enterprise_name,
             "client_full_name": clients.person_name,
             "iin_bin": clients.ident,
-            "gender": np.where(clients.person_male, cat.gender_names["male"], cat.gender_names["female"]),
+            "gender": text.where(clients.person_male, cat.gender_names["male"], cat.gender_names["female"]),
             "birth_date": clients.person_birth,
             "age": age_at(clients.person_birth, end),
             "disability": clients.disability,
@@ -188,19 +188,19 @@ def build_month(
             "work_phone": clients.work_phone,
             "mobile_phone": clients.mobile_phone,
             "email": clients.email,
-            "provider": np.where(
+            "provider": text.where(
                 provider_code == "operator",
                 cat.provider_names["operator"],
                 cat.provider_names["service_company"],
             ),
-            "channel": np.where(
+            "channel": text.where(
                 channel_code == "online", cat.channel_names["online"], cat.channel_names["offline"]
             ),
             # truth: canonical values
             "t_kato": kato,
             "t_region": region_name,
             "t_client_id": clients.ident,
-            "t_identifier_kind": np.where(cat.legal_is_iin[clients.legal], "iin", "bin"),
+            "t_identifier_kind": text.where(cat.legal_is_iin[clients.legal], "iin", "bin"),
             "t_legal_form": np.array(cat.legal_codes, dtype=object)[clients.legal],
             "t_sme_category": np.array(cat.sme_codes, dtype=object)[clients.sme],
             "t_oked_section": np.array(cat.section_codes, dtype=object)[section],
@@ -290,15 +290,24 @@ def _encodable(text: str, encoding: str) -> bool:
 DUPLICATE_KEY = ("x_client", "x_subtype", "start_date", "end_date")
 
 
-def duplicate_mask(frame: Table) -> np.ndarray:
-    """Rows repeating an earlier row's duplicate key, found on integers (fast at a million rows)."""
-    key = frame["x_client"].astype(np.int64) * 64 + frame["x_subtype"]
-    key = (key * 4096 + (frame["end_date"] - frame["start_date"]) % 4096) * 64
-    key += frame["end_date"] % 64
+def duplicate_mask(frame: Table, rows: np.ndarray | None = None) -> np.ndarray:
+    """Rows repeating an earlier row's duplicate key, found on integers (fast at a million rows).
+
+    With ``rows`` (ascending positions), only those rows are compared and the mask is theirs.
+    """
+    rows = np.arange(len(frame)) if rows is None else rows
+    key = frame["x_client"][rows].astype(np.int64) * 64 + frame["x_subtype"][rows]
+    end = frame["end_date"][rows]
+    key = (key * 4096 + (end - frame["start_date"][rows]) % 4096) * 64
+    key += end % 64
     _, first_index = np.unique(key, return_index=True)
     dup = np.ones(len(key), dtype=bool)
     dup[first_index] = False
     return dup
+
+
+SAME_SERVICE_PASSES = 40  # then a clash may also take a sub-type of another service
+UNIQUE_PASSES = 400
 
 
 def _make_unique(rng: np.random.Generator, cat: Catalogue, frame: Table) -> None:
@@ -306,19 +315,39 @@ def _make_unique(rng: np.random.Generator, cat: Catalogue, frame: Table) -> None
 
     A clash gets another sub-type of the same service, or (every other pass) a start date a
     few days earlier — never before the region name's validity, so no other rule is touched.
+    Where neither can help (a busy client's many same-day visits right after a region was
+    renamed: in late March 2019 the capital's start dates cannot move back past the 23rd),
+    later passes also allow a sub-type of another service.
+
+    Why only the clashing clients' rows after the first pass: the key starts with the client,
+    so a change can only clash with the same client's rows. A million-row month then needs
+    one sort of a million keys, not one per pass.
     """
-    for attempt in range(400):  # a million-row month with a busy regular pool needs more than 60
-        dup = duplicate_mask(frame)
-        if not dup.any():
+    dup = duplicate_mask(frame)
+    if not dup.any():
+        return
+    rows = np.flatnonzero(np.isin(frame["x_client"], np.unique(frame["x_client"][dup])))
+    codes = np.array(cat.subtype_codes, dtype=object)
+    names = np.array(cat.subtype_names, dtype=object)
+    service_codes = np.array(cat.service_codes, dtype=object)
+    service_names = np.array(cat.service_names, dtype=object)
+    for attempt in range(UNIQUE_PASSES):
+        hit = rows[duplicate_mask(frame, rows)]
+        if not len(hit):
             return
-        rows = np.flatnonzero(dup)
-        if attempt % 2 == 0:
-            new = _subtypes_of(rng, cat, cat.subtype_service[frame["x_subtype"][rows]])
-            frame["x_subtype"][rows] = new
-            frame["t_service_subtype"][rows] = np.array(cat.subtype_codes, dtype=object)[new]
-            frame["service_subtype"][rows] = np.array(cat.subtype_names, dtype=object)[new]
+        if attempt % 2 == 1:
+            start = frame["start_date"][hit] - rng.integers(1, 6, len(hit))
+            ok = start >= frame["x_since"][hit]
+            frame["start_date"][hit[ok]] = start[ok]
+            continue
+        if attempt < SAME_SERVICE_PASSES:
+            new = _subtypes_of(rng, cat, cat.subtype_service[frame["x_subtype"][hit]])
         else:
-            start = frame["start_date"][rows] - rng.integers(1, 6, len(rows))
-            ok = start >= frame["x_since"][rows]
-            frame["start_date"][rows[ok]] = start[ok]
+            new = rng.integers(0, len(codes), len(hit))
+            service = cat.subtype_service[new]
+            frame["service"][hit] = service_names[service]
+            frame["t_service"][hit] = service_codes[service]
+        frame["x_subtype"][hit] = new
+        frame["t_service_subtype"][hit] = codes[new]
+        frame["service_subtype"][hit] = names[new]
     raise RuntimeError("could not make registry rows unique")

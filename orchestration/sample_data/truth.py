@@ -7,15 +7,17 @@ warehouse) need the generator's own answer, kept outside the landing folder.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration.sample_data import defects, schedule
 from orchestration.sample_data.catalogue import Catalogue
-from orchestration.sample_data.dates import EPOCH_1970
+from orchestration.sample_data.dates import EPOCH_1970, format_days
 from orchestration.sample_data.frames import object_frame
 
 if TYPE_CHECKING:
@@ -39,20 +41,94 @@ DEFECT_COLUMNS = (
 ACTS_FIRST_DATA_ROW = 2  # acts files carry the header only
 
 
-def _dates(ordinals: np.ndarray) -> np.ndarray:
-    return (np.asarray(ordinals, dtype=np.int64) - EPOCH_1970).astype("datetime64[D]")
+SERVICES_BLOCK_ROWS = 250_000  # truth rows built at a time (a row group of services.parquet)
+# services.parquet: its columns and types, fixed so that every block (and month) agrees.
+SERVICES_SCHEMA = pa.schema(
+    [
+        ("period", pa.string()),
+        ("version", pa.int32()),
+        ("source_file", pa.string()),
+        ("source_row", pa.int64()),
+        ("defect_kind", pa.string()),
+        ("expected_rule_id", pa.string()),
+        ("severity", pa.string()),
+        ("row_ok", pa.bool_()),
+        ("version_used", pa.bool_()),
+        ("in_report", pa.bool_()),
+        ("kato_code", pa.string()),
+        ("region", pa.string()),
+        ("client_id", pa.string()),
+        ("identifier_kind", pa.string()),
+        ("person_key", pa.string()),
+        ("person_name", pa.string()),
+        ("birth_date", pa.date32()),
+        ("gender_code", pa.string()),
+        ("age", pa.int64()),
+        ("legal_form_code", pa.string()),
+        ("sme_category_code", pa.string()),
+        ("oked_section_code", pa.string()),
+        ("oked_division_code", pa.string()),
+        ("service_code", pa.string()),
+        ("service_subtype_code", pa.string()),
+        ("place_code", pa.string()),
+        ("channel_code", pa.string()),
+        ("provider_code", pa.string()),
+        ("start_date", pa.date32()),
+        ("end_date", pa.date32()),
+        ("regular_client", pa.bool_()),
+        ("act_row", pa.int64()),
+    ]
+)
+TRUTH_OF = {  # services column -> the registry Table column holding its canonical value
+    "kato_code": "t_kato",
+    "region": "t_region",
+    "client_id": "t_client_id",
+    "identifier_kind": "t_identifier_kind",
+    "gender_code": "t_gender",
+    "age": "t_age",
+    "legal_form_code": "t_legal_form",
+    "sme_category_code": "t_sme_category",
+    "oked_section_code": "t_oked_section",
+    "oked_division_code": "t_oked_division",
+    "service_code": "t_service",
+    "service_subtype_code": "t_service_subtype",
+    "place_code": "t_place",
+    "channel_code": "t_channel",
+    "provider_code": "t_provider",
+    "regular_client": "t_regular_client",
+}
 
 
-def _strings(values: np.ndarray) -> pa.Array:
-    """Object strings to Arrow through their distinct values (several times faster than pa.array)."""
+def _dates(ordinals: np.ndarray) -> pa.Array:
+    return pa.array((np.asarray(ordinals, dtype=np.int64) - EPOCH_1970).astype(np.int32), pa.date32())
+
+
+def _iso_days(ordinals: np.ndarray) -> pa.Array:
+    """'YYYY-MM-DD' per row, formatted once per distinct day."""
+    days, inverse = np.unique(np.asarray(ordinals, dtype=np.int64), return_inverse=True)
+    return pa.array(format_days(days, "%Y-%m-%d"), pa.string()).take(pa.array(inverse.astype(np.int32)))
+
+
+def _by_value(values: np.ndarray, table: dict[str, str]) -> pa.Array:
+    """``table[value]`` per row (missing: ''), looked up once per distinct value."""
     codes, uniques = pd.factorize(values)
-    dictionary = pa.array(np.asarray(uniques, dtype=object), type=pa.string())
-    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), dictionary).cast(pa.string())
+    looked_up = pa.array([table.get(u, "") for u in uniques.tolist()], pa.string())
+    return looked_up.take(pa.array(codes.astype(np.int32)))
 
 
 def normalise_name(name: str) -> str:
     """The person-key name (issue 3): lower case, ё→е, single spaces."""
     return " ".join(name.lower().replace("ё", "е").split())
+
+
+# What str.split() splits on (str.isspace): ASCII controls, NEL and the Unicode separators.
+_WHITESPACE_RUN = r"[\t\n\x{0b}\x{0c}\r\x{1c}-\x{1f}\x{85}\p{Zs}\p{Zl}\p{Zp}]+"
+
+
+def normalise_names(names: pa.Array) -> pa.Array:
+    """``normalise_name`` with Arrow kernels, for a million names at once."""
+    lowered = pc.replace_substring(pc.utf8_lower(names), "ё", "е")
+    return pc.utf8_trim(pc.replace_substring_regex(lowered, _WHITESPACE_RUN, " "), " ")
 
 
 def defects_manifest(cat: Catalogue, period: str, v: RegistryVersion, acts_file: str) -> pd.DataFrame:
@@ -89,58 +165,52 @@ def defects_manifest(cat: Catalogue, period: str, v: RegistryVersion, acts_file:
     return out[list(DEFECT_COLUMNS)]
 
 
+def services_blocks(cat: Catalogue, period: str, v: RegistryVersion, version_used: bool) -> Iterator[pa.Table]:
+    """The truth of a version's rows, ``SERVICES_BLOCK_ROWS`` at a time (see the package docstring).
+
+    Why blocks: a million-row version's truth is ~0.5 GB as Arrow; ``write_truth`` streams the
+    blocks into services.parquet, so that never exists at once. Text columns go to Arrow with
+    ``pa.array`` and derived text (person key, rule, severity) is built by Arrow kernels or
+    looked up once per distinct value.
+    """
+    rows = v.rows
+    rule_of = {k: defects.EXPECTED_RULE.get(k, "") for k in (*defects.KINDS, "")}
+    severity_of = {k: cat.rule_severity.get(r, "") for k, r in rule_of.items()}
+    for lo in range(0, max(len(rows), 1), SERVICES_BLOCK_ROWS):
+        hi = min(lo + SERVICES_BLOCK_ROWS, len(rows))
+        n = hi - lo
+        kind = rows["x_defect"][lo:hi]
+        severity = _by_value(kind, severity_of)
+        row_ok = pc.not_equal(severity, "error")
+        names = normalise_names(pa.array(rows["t_person_name"][lo:hi], pa.string()))
+        birth = rows["t_birth_date"][lo:hi]
+        act_row = rows["x_act_row"][lo:hi]
+        columns: dict[str, pa.Array] = {
+            "period": pa.repeat(pa.scalar(period, pa.string()), n),
+            "version": pa.array(np.full(n, v.version, dtype=np.int32)),
+            "source_file": pa.repeat(pa.scalar(v.relative_path, pa.string()), n),
+            "source_row": pa.array(np.arange(lo, hi, dtype=np.int64) + v.first_data_row),
+            "defect_kind": pa.array(kind, pa.string()),
+            "expected_rule_id": _by_value(kind, rule_of),
+            "severity": severity,
+            "row_ok": row_ok,
+            "version_used": pa.repeat(pa.scalar(version_used), n),
+            "in_report": pc.and_(row_ok, pa.scalar(version_used)),
+            "person_key": pc.binary_join_element_wise(names, _iso_days(birth), "|"),
+            "person_name": names,
+            "birth_date": _dates(birth),
+            "start_date": _dates(rows["t_start_date"][lo:hi]),
+            "end_date": _dates(rows["t_end_date"][lo:hi]),
+            "act_row": pa.array(act_row + ACTS_FIRST_DATA_ROW, mask=act_row < 0, type=pa.int64()),
+        }
+        for name, source in TRUTH_OF.items():
+            columns[name] = pa.array(rows[source][lo:hi], SERVICES_SCHEMA.field(name).type)
+        yield pa.table([columns[f.name] for f in SERVICES_SCHEMA], schema=SERVICES_SCHEMA)
+
+
 def services_truth(cat: Catalogue, period: str, v: RegistryVersion, version_used: bool) -> pa.Table:
     """One row per registry row of a version (see the package docstring for the columns)."""
-    rows = v.rows
-    n = len(rows)
-    kind = rows["x_defect"]
-    kind_codes, kinds = pd.factorize(kind)
-    kinds = np.asarray(kinds, dtype=object)
-    rule = np.array([defects.EXPECTED_RULE.get(k, "") for k in kinds.tolist()], dtype=object)[kind_codes]
-    severity = np.array(
-        [cat.rule_severity.get(defects.EXPECTED_RULE.get(k, ""), "") for k in kinds.tolist()], dtype=object
-    )[kind_codes]
-    row_ok = severity != "error"
-    codes, uniques = pd.factorize(rows["t_person_name"])
-    names = np.array([normalise_name(n) for n in uniques.tolist()], dtype=object)[codes]
-    birth = _dates(rows["t_birth_date"])
-    act_row = rows["x_act_row"]
-    columns = {
-        "period": np.full(n, period, dtype=object),
-        "version": np.full(n, v.version, dtype=np.int32),
-        "source_file": np.full(n, v.relative_path, dtype=object),
-        "source_row": np.arange(n, dtype=np.int64) + v.first_data_row,
-        "defect_kind": kind,
-        "expected_rule_id": rule,
-        "severity": severity,
-        "row_ok": row_ok,
-        "version_used": np.full(n, version_used),
-        "in_report": row_ok & version_used,
-        "kato_code": rows["t_kato"],
-        "region": rows["t_region"],
-        "client_id": rows["t_client_id"],
-        "identifier_kind": rows["t_identifier_kind"],
-        "person_key": names + "|" + birth.astype(str).astype(object),
-        "person_name": names,
-        "birth_date": birth,
-        "gender_code": rows["t_gender"],
-        "age": rows["t_age"],
-        "legal_form_code": rows["t_legal_form"],
-        "sme_category_code": rows["t_sme_category"],
-        "oked_section_code": rows["t_oked_section"],
-        "oked_division_code": rows["t_oked_division"],
-        "service_code": rows["t_service"],
-        "service_subtype_code": rows["t_service_subtype"],
-        "place_code": rows["t_place"],
-        "channel_code": rows["t_channel"],
-        "provider_code": rows["t_provider"],
-        "start_date": _dates(rows["t_start_date"]),
-        "end_date": _dates(rows["t_end_date"]),
-        "regular_client": rows["t_regular_client"],
-    }
-    arrays = {k: _strings(v) if v.dtype == object else pa.array(v) for k, v in columns.items()}
-    arrays["act_row"] = pa.array(act_row + ACTS_FIRST_DATA_ROW, mask=act_row < 0, type=pa.int64())
-    return pa.table(arrays)
+    return pa.concat_tables(services_blocks(cat, period, v, version_used))
 
 
 def submissions_truth(m: MonthData) -> pd.DataFrame:

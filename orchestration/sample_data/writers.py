@@ -1,4 +1,4 @@
-"""Writing frames as the operator's and the agency's files (xlsx via xlsxwriter, or CSV).
+"""Writing frames as the operator's and the agency's files (xlsx via xlsxwriter, or CSV via ``csvtext``).
 
 Why xlsxwriter in constant_memory mode: rows are streamed to disk in order, so a 20k-row
 registry is written in a second or two and memory stays flat. IIN/BIN go into text cells
@@ -8,7 +8,6 @@ cells unless the row's ``x_text_<column>`` hint says the operator typed them as 
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +17,7 @@ import pandas as pd
 import xlsxwriter
 
 from orchestration.reference import input_columns
+from orchestration.sample_data import csvtext
 from orchestration.sample_data.dates import EXCEL_EPOCH, format_days
 from orchestration.sample_data.frames import Table
 
@@ -143,20 +143,17 @@ def write_csv(
     delimiter: str = ";",
     date_columns: Sequence[str],
 ) -> int:
-    """A CSV with the form's header row; every value as text, dates 'dd.mm.yyyy'."""
-    names = [s.name for s in input_columns(input_name)]
+    """A CSV with the form's header row; every value as text, dates 'dd.mm.yyyy' (``csvtext``)."""
+    specs = input_columns(input_name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    columns = _prepared(frame, names, date_columns, text_dates=True)
-    columns = [
-        [str(v) for v in col]
-        if np.asarray(frame[name]).dtype.kind in "iuf" and name not in date_columns
-        else col
-        for name, col in zip(names, columns, strict=True)
-    ]
-    with path.open("w", encoding=encoding, newline="") as fh:
-        writer = csv.writer(fh, delimiter=delimiter, lineterminator="\r\n")
-        writer.writerow([s.title_ru for s in input_columns(input_name)])
-        writer.writerows(zip(*columns, strict=True))
+    csvtext.write_table(
+        path,
+        [s.title_ru for s in specs],
+        [np.asarray(frame[s.name]) for s in specs],
+        [s.name in date_columns for s in specs],
+        encoding=encoding,
+        delimiter=delimiter,
+    )
     return 2
 
 
