@@ -184,7 +184,8 @@ def inject(
     frame["region"][rows] = names
 
     # exactly one leading zero, so the number Excel keeps has 11 digits (born 2001-2009)
-    zero = np.array([s[0] == "0" and s[1] != "0" for s in iin.tolist()])
+    first_two = iin.astype("U2")
+    zero = (first_two >= "01") & (first_two <= "09")
     wanted = counts["iin_bin_leading_zero_restored"]
     rows = _pick(rng, zero & is_iin, taken, wanted)  # the classic case: born 2000-2009
     rows = np.concatenate([rows, _pick(rng, zero, taken, wanted - len(rows))]).astype(int)

@@ -39,6 +39,7 @@ from orchestration.sample_data.truth import (
 from orchestration.sample_data.writers import registry_title, write_csv, write_sidecar, write_xlsx
 
 FORMATS = ("xlsx", "csv")
+ROW_GROUP_ROWS = 250_000  # services.parquet row groups (blocks of the truth gathered)
 SCORE_COLUMNS = ("score_usefulness", "score_organisation", "score_expectations", "score_satisfaction")
 ENCODINGS = ("utf-8", "cp1251")
 
@@ -341,11 +342,16 @@ def write_truth(result: YearResult, truth_dir: Path) -> list[Path]:
     unique_per_row = {"client_id", "person_key", "person_name", "source_row", "act_row"}
     dictionary = [f.name for f in SERVICES_SCHEMA if f.name not in unique_per_row]
     with pq.ParquetWriter(paths[1], SERVICES_SCHEMA, use_dictionary=dictionary) as writer:
+        group: list[pa.Table] = []
         for m in result.months:
             for block in m.services_blocks():
-                writer.write_table(block)
-                del block
-                release_arrow_memory()
+                group.append(block)
+                if sum(len(b) for b in group) >= ROW_GROUP_ROWS:
+                    writer.write_table(pa.concat_tables(group))
+                    group = []
+        if group:
+            writer.write_table(pa.concat_tables(group))
+    release_arrow_memory()
     result.submissions.to_csv(paths[2], index=False, encoding="utf-8", lineterminator="\n")
     files_table(result).to_csv(paths[3], index=False, encoding="utf-8", lineterminator="\n")
     return paths

@@ -82,11 +82,11 @@ def _complete(heads_without_serial: np.ndarray, serials: np.ndarray, lo: int, hi
         scope = moved
 
 
-def to_text(numbers: np.ndarray) -> np.ndarray:
-    return text.objects(text.digits(numbers, 12))
+def to_text(numbers: np.ndarray) -> pa.Array:
+    return text.digits(numbers, 12)
 
 
-def make_iins(birth: np.ndarray, male: np.ndarray, serials: np.ndarray, lo: int, hi: int) -> np.ndarray:
+def make_iins(birth: np.ndarray, male: np.ndarray, serials: np.ndarray, lo: int, hi: int) -> pa.Array:
     y, m, d = ymd(birth)
     century = np.where(y >= 2000, 5, np.where(y >= 1900, 3, 1)) + (~male).astype(np.int64)
     base = ((y % 100) * 10000 + m * 100 + d).astype(np.int64) * 100000 + century * 10000
@@ -101,7 +101,7 @@ def make_bins(
     serials: np.ndarray,
     lo: int,
     hi: int,
-) -> np.ndarray:
+) -> pa.Array:
     base = ((reg_year % 100) * 100 + reg_month).astype(np.int64) * 10**7
     base += kind.astype(np.int64) * 10**6 + attribute.astype(np.int64) * 10**5
     return to_text(_complete(base, serials.astype(np.int64), lo, hi))
@@ -165,44 +165,56 @@ class ClientTable:
     ``region`` indexes ``Catalogue.current_regions``; ``second_region`` is -1 unless the
     client is also served in another region. ``weight`` is the client's share of the
     regular pool's visits (fresh clients: 0, they are used once).
+
+    Text that is the client's own (identifier, names, phones, e-mail) stays Arrow: the
+    registry turns it into Python strings only once the rows are in file order, so each
+    column's strings lie in memory in the order every later pass reads them (writing,
+    copying, the truth), which makes those passes several times faster than over strings
+    scattered in client order.
     """
 
-    ident: np.ndarray  # IIN (ИП acting alone) or BIN, 12-digit text
+    ident: pa.Array  # IIN (ИП acting alone) or BIN, 12-digit text
     legal: np.ndarray
-    enterprise_name: np.ndarray
+    enterprise_name: pa.Array
     sme: np.ndarray
     division: np.ndarray
     region: np.ndarray
-    settlement: np.ndarray
+    settlement: np.ndarray  # vocabulary strings (shared objects)
     second_region: np.ndarray
-    work_phone: np.ndarray
-    email: np.ndarray
-    person_name: np.ndarray
+    work_phone: pa.Array
+    email: pa.Array
+    person_name: pa.Array
     person_birth: np.ndarray
     person_male: np.ndarray
-    person_iin: np.ndarray
-    mobile_phone: np.ndarray
-    disability: np.ndarray
+    mobile_phone: pa.Array
+    disability: np.ndarray  # vocabulary strings (shared objects)
     weight: np.ndarray
 
     def __len__(self) -> int:
         return len(self.ident)
 
     def take(self, index: np.ndarray) -> ClientTable:
-        return ClientTable(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+        index = np.asarray(index)
+        return ClientTable(**{f.name: _take(getattr(self, f.name), index) for f in fields(self)})
 
     @staticmethod
     def concat(a: ClientTable, b: ClientTable) -> ClientTable:
-        return ClientTable(
-            **{f.name: np.concatenate([getattr(a, f.name), getattr(b, f.name)]) for f in fields(ClientTable)}
-        )
+        return ClientTable(**{f.name: _concat(getattr(a, f.name), getattr(b, f.name)) for f in fields(ClientTable)})
+
+
+def _take(values: np.ndarray | pa.Array, index: np.ndarray) -> np.ndarray | pa.Array:
+    return values.take(pa.array(index)) if isinstance(values, pa.Array) else values[index]
+
+
+def _concat(a: np.ndarray | pa.Array, b: np.ndarray | pa.Array) -> np.ndarray | pa.Array:
+    return pa.concat_arrays([a, b]) if isinstance(a, pa.Array) else np.concatenate([a, b])
 
 
 TWO_DIGITS = text.arrow([f"{i:02d}" for i in range(100)])
 THREE_DIGITS = text.arrow([f"{i:03d}" for i in range(1000)])
 
 
-def _phones(rng: np.random.Generator, prefixes: tuple[str, ...], n: int) -> np.ndarray:
+def _phones(rng: np.random.Generator, prefixes: tuple[str, ...], n: int) -> pa.Array:
     """'+7 777 123 45 67' or '8 7172 12 34 56': 11 digits with the country/trunk prefix.
 
     The local number fills the 10 digits after the code (7 after a 3-digit code, 6 after
@@ -214,15 +226,13 @@ def _phones(rng: np.random.Generator, prefixes: tuple[str, ...], n: int) -> np.n
     width = 10 - np.array([len(p) for p in prefixes])[index]
     local = numbers % 10**width
     head = local // 10_000
-    return text.objects(
-        text.join(
-            text.choose(lead, "+7", "8"),
-            text.take(prefixes, index),
-            text.choose(width == 7, THREE_DIGITS.take(pa.array(head % 1000)), TWO_DIGITS.take(pa.array(head % 100))),
-            TWO_DIGITS.take(pa.array(local // 100 % 100)),
-            TWO_DIGITS.take(pa.array(local % 100)),
-            sep=" ",
-        )
+    return text.join(
+        text.choose(lead, "+7", "8"),
+        text.take(prefixes, index),
+        text.choose(width == 7, THREE_DIGITS.take(pa.array(head % 1000)), TWO_DIGITS.take(pa.array(head % 100))),
+        TWO_DIGITS.take(pa.array(local // 100 % 100)),
+        TWO_DIGITS.take(pa.array(local % 100)),
+        sep=" ",
     )
 
 
@@ -244,7 +254,8 @@ def _birth_dates(rng: np.random.Generator, year: int, n: int) -> np.ndarray:
 
 def make_persons(
     rng: np.random.Generator, words: Words, year: int, n: int, serials: tuple[int, int]
-) -> dict[str, np.ndarray]:
+) -> dict[str, np.ndarray | pa.Array]:
+    """``n`` persons: text (name, short name, IIN, mobile, e-mail) as Arrow, the rest NumPy."""
     male = rng.random(n) < 0.56
     si = rng.integers(0, len(words.surnames_m), n)
     fi_m = rng.integers(0, len(words.names_m), n)
@@ -275,13 +286,13 @@ def make_persons(
     initials = text.join(pc.utf8_slice_codeunits(first, 0, 1), ".")
     patr_initial = text.choose(no_patr, "", text.join(pc.utf8_slice_codeunits(patr, 0, 1), "."))
     return {
-        "name": text.objects(full),
-        "short": text.join(surname, " ", initials, patr_initial),  # Arrow: only joined further
+        "name": full,
+        "short": text.join(surname, " ", initials, patr_initial),
         "birth": birth,
         "male": male,
         "iin": iin,
         "mobile": _phones(rng, vocab.MOBILE_PREFIXES, n),
-        "email": text.objects(text.join(email_local, "@", domain)),
+        "email": text.join(email_local, "@", domain),
         "disability": disability,
     }
 
@@ -328,8 +339,8 @@ def make_clients(
         rng.integers(bin_serials[0], bin_serials[1], n),
         *bin_serials,
     )
-    p_iin = persons["iin"][person_of]
-    ident = np.where(is_iin, p_iin, bins)
+    p_iin = persons["iin"].take(pa.array(person_of))
+    ident = text.choose(is_iin, p_iin, bins)
 
     brand_first = text.take(words.brands_first, rng.integers(0, len(words.brands_first), n))
     hyphen = rng.random(n) >= 0.8
@@ -364,24 +375,25 @@ def make_clients(
         others = (region + rng.integers(1, len(cat.current_regions), n)) % len(cat.current_regions)
         second = np.where(two, others, -1)
 
-    work_phone = np.where(rng.random(n) < 0.45, _phones(rng, vocab.CITY_AREA_CODES, n), "")
-    email = np.where(rng.random(n) < 0.8, persons["email"][person_of], "")
+    has_work_phone = rng.random(n) < 0.45
+    work_phone = text.choose(has_work_phone, _phones(rng, vocab.CITY_AREA_CODES, n), "")
+    has_email = rng.random(n) < 0.8
+    person_of_arrow = pa.array(person_of)
     return ClientTable(
-        ident=ident.astype(object),
+        ident=ident,
         legal=legal,
-        enterprise_name=text.objects(enterprise),
+        enterprise_name=enterprise,
         sme=rng.choice(len(cat.sme_codes), n, p=cat.sme_p),
         division=division,
         region=region,
         settlement=settlement,
         second_region=second,
-        work_phone=work_phone.astype(object),
-        email=email.astype(object),
-        person_name=persons["name"][person_of],
+        work_phone=work_phone,
+        email=text.choose(has_email, persons["email"].take(person_of_arrow), ""),
+        person_name=persons["name"].take(person_of_arrow),
         person_birth=persons["birth"][person_of],
         person_male=persons["male"][person_of],
-        person_iin=p_iin,
-        mobile_phone=persons["mobile"][person_of],
+        mobile_phone=persons["mobile"].take(person_of_arrow),
         disability=persons["disability"][person_of],
         weight=weight,
     )

@@ -48,7 +48,7 @@ def make_managers(seed: int, cat: Catalogue, words: Words) -> Managers:
     names = {}
     for code in cat.current_regions:
         k = max(3, round(vocab.REGION_WEIGHTS[code] * 1.5))
-        names[code] = make_persons(rng, words, 2019, k, (0, 9000))["name"]
+        names[code] = text.objects(make_persons(rng, words, 2019, k, (0, 9000))["name"])
     return Managers(names)
 
 
@@ -117,8 +117,14 @@ def build_month(
     # File order: by end date (as the IS exports), clients shuffled within a day.
     order = np.lexsort((rng.random(n_rows), end))
     which, end = which[order], end[order]
-    clients = ClientTable.concat(regular, fresh.take(np.arange(n_fresh))).take(which)
+    clients = ClientTable.concat(regular, fresh).take(which)
     is_regular = which < len(regular)
+    # The clients' own text as Python strings, made now that the rows are in file order
+    # (see ClientTable): written and truth columns share these objects.
+    ident = text.objects(clients.ident)
+    person_name = text.objects(clients.person_name)
+    mobile_phone = text.objects(clients.mobile_phone)
+    work_phone = text.objects(clients.work_phone)
 
     duration = np.where(rng.random(n_rows) < 0.55, 0, np.minimum(rng.geometric(0.15, n_rows), 45))
     start = end - duration
@@ -169,9 +175,9 @@ def build_month(
             "region": region_name,
             "settlement": settlement,
             "place_of_service": place_written,
-            "enterprise_name": clients.enterprise_name,
-            "client_full_name": clients.person_name,
-            "iin_bin": clients.ident,
+            "enterprise_name": text.objects(clients.enterprise_name),
+            "client_full_name": person_name,
+            "iin_bin": ident,
             "gender": text.where(clients.person_male, cat.gender_names["male"], cat.gender_names["female"]),
             "birth_date": clients.person_birth,
             "age": age_at(clients.person_birth, end),
@@ -185,9 +191,9 @@ def build_month(
             "manager_full_name": manager,
             "start_date": start,
             "end_date": end,
-            "work_phone": clients.work_phone,
-            "mobile_phone": clients.mobile_phone,
-            "email": clients.email,
+            "work_phone": work_phone,
+            "mobile_phone": mobile_phone,
+            "email": text.objects(clients.email),
             "provider": text.where(
                 provider_code == "operator",
                 cat.provider_names["operator"],
@@ -199,7 +205,7 @@ def build_month(
             # truth: canonical values
             "t_kato": kato,
             "t_region": region_name,
-            "t_client_id": clients.ident,
+            "t_client_id": ident,
             "t_identifier_kind": text.where(cat.legal_is_iin[clients.legal], "iin", "bin"),
             "t_legal_form": np.array(cat.legal_codes, dtype=object)[clients.legal],
             "t_sme_category": np.array(cat.sme_codes, dtype=object)[clients.sme],
@@ -211,13 +217,13 @@ def build_month(
             "t_channel": channel_code,
             "t_provider": provider_code,
             "t_gender": gender_code,
-            "t_person_name": clients.person_name,
+            "t_person_name": person_name,
             "t_birth_date": clients.person_birth,
             "t_regular_client": is_regular,
             "x_client": which,
             "x_subtype": subtype,
-            "t_mobile_phone": clients.mobile_phone,
-            "t_work_phone": clients.work_phone,
+            "t_mobile_phone": mobile_phone,
+            "t_work_phone": work_phone,
             "t_manager": manager,
             "t_place_short": np.array(cat.place_short, dtype=object)[place],
             "x_since": since_t[served, k],
