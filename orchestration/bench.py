@@ -119,7 +119,7 @@ def ensure_inputs(spec: InputSpec, bench_dir: Path) -> tuple[Path, bool, float]:
             return folder / "landing", True, float(done.get("seconds", 0.0))
     log(f"generating {spec.name} into {folder} …")
     started = time.perf_counter()
-    # The generator holds the months of one invocation in memory (~3.5 KB a row): from
+    # The generator holds the months of one invocation in memory (~2 KB a row: 1.8 GB for a 1M-row month): from
     # CSV_FROM_ROWS up, one month per invocation (two at a time, each with its own truth
     # folder; a quarter's phone survey then holds the calls of its last month only). A month
     # whose truth is complete is kept, so an interrupted generation resumes.
