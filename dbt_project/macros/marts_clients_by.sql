@@ -90,26 +90,8 @@ clients_counted as (
     group by all
 ),
 
-official_regions as (
-    {{ marts_official_regions() }}
-),
-
 clients_named as (
-    select
-        clients_counted.period_type,
-        clients_counted.period_start,
-        clients_counted.period_end,
-        clients_counted.region_code,
-        official_regions.region,
-        official_regions.region_sort_order,
-        {%- for column in dimensions %}
-        clients_counted.{{ column }},
-        {%- endfor %}
-        clients_counted.clients
-    from clients_counted
-    left join official_regions
-        on clients_counted.region_code = official_regions.region_code
-        and clients_counted.period_end between official_regions.valid_from and official_regions.valid_to
+    {{ marts_region_named('clients_counted', dimensions + ['clients']) }}
 )
 
 select

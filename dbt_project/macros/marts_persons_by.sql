@@ -143,26 +143,8 @@ persons_counted as (
     group by all
 ),
 
-official_regions as (
-    {{ marts_official_regions() }}
-),
-
 persons_named as (
-    select
-        persons_counted.period_type,
-        persons_counted.period_start,
-        persons_counted.period_end,
-        persons_counted.region_code,
-        official_regions.region,
-        official_regions.region_sort_order,
-        {%- for column in dimensions %}
-        persons_counted.{{ column }},
-        {%- endfor %}
-        persons_counted.persons
-    from persons_counted
-    left join official_regions
-        on persons_counted.region_code = official_regions.region_code
-        and persons_counted.period_end between official_regions.valid_from and official_regions.valid_to
+    {{ marts_region_named('persons_counted', dimensions + ['persons']) }}
 )
 
 select

@@ -79,27 +79,10 @@ services_ordered as (
     from services_counted
 ),
 
-official_regions as (
-    {{ marts_official_regions() }}
-),
-
 services_by_type as (
-    select
-        services_ordered.period_type,
-        services_ordered.period_start,
-        services_ordered.period_end,
-        services_ordered.region_code,
-        official_regions.region,
-        official_regions.region_sort_order,
-        services_ordered.service,
-        services_ordered.service_sort_order,
-        services_ordered.service_subtype,
-        services_ordered.service_subtype_sort_order,
-        services_ordered.services
-    from services_ordered
-    left join official_regions
-        on services_ordered.region_code = official_regions.region_code
-        and services_ordered.period_end between official_regions.valid_from and official_regions.valid_to
+    {{ marts_region_named('services_ordered', [
+        'service', 'service_sort_order', 'service_subtype', 'service_subtype_sort_order', 'services',
+    ]) }}
 )
 
 select

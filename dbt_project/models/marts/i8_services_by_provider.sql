@@ -47,24 +47,8 @@ services_counted as (
     group by all
 ),
 
-official_regions as (
-    {{ marts_official_regions() }}
-),
-
 services_by_provider as (
-    select
-        services_counted.period_type,
-        services_counted.period_start,
-        services_counted.period_end,
-        services_counted.region_code,
-        official_regions.region,
-        official_regions.region_sort_order,
-        services_counted.provider,
-        services_counted.services
-    from services_counted
-    left join official_regions
-        on services_counted.region_code = official_regions.region_code
-        and services_counted.period_end between official_regions.valid_from and official_regions.valid_to
+    {{ marts_region_named('services_counted', ['provider', 'services']) }}
 )
 
 select
