@@ -50,6 +50,7 @@ from orchestration.headers import (
     minimum_score,
 )
 from orchestration.reference import INPUTS, input_columns
+from orchestration.sheet_columns import MergedRange, fill_merged_down, head_rows, read_worksheets
 
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
@@ -303,24 +304,36 @@ def _describe_text(path: Path) -> str:
 class _SheetCandidate:
     name: str
     visible: bool
-    sheet: python_calamine.CalamineSheet
     head: list[list[str | None]]
-    match: HeaderMatch | None
+    match: HeaderMatch | None = None
+    # Read cell by cell (python-calamine) or, when that gives the same text, whole as
+    # Arrow text columns from column A (sheet_columns); exactly one of the two is set.
+    sheet: python_calamine.CalamineSheet | None = None
+    columns: list[pa.Array] | None = None
+    merges: list[MergedRange] = field(default_factory=list)
+
+
+def _worksheets(workbook: python_calamine.CalamineWorkbook) -> list[tuple[str, bool]]:
+    """Name and visibility of each worksheet (chart sheets hold no data)."""
+    return [(meta.name, meta.visible == python_calamine.SheetVisibleEnum.Visible)
+            for meta in workbook.sheets_metadata if meta.typ == python_calamine.SheetTypeEnum.WorkSheet]
 
 
 def _sheet_candidates(path: Path, workbook: python_calamine.CalamineWorkbook) -> list[_SheetCandidate]:
+    worksheets = _worksheets(workbook)
+    whole = read_worksheets(path, [name for name, _ in worksheets])
+    if whole is not None:
+        return [_SheetCandidate(name, visible, head_rows(columns, SCAN_ROWS), columns=columns, merges=merges)
+                for (name, visible), (columns, merges) in zip(worksheets, whole, strict=True)]
     candidates = []
-    for meta in workbook.sheets_metadata:
-        if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
-            continue
+    for name, visible in worksheets:
         try:
-            sheet = workbook.get_sheet_by_name(meta.name)
+            sheet = workbook.get_sheet_by_name(name)
             raw_head = sheet.to_python(skip_empty_area=False, nrows=SCAN_ROWS)
         except Exception as exc:
-            raise InputFileError(path, f"sheet '{meta.name}' cannot be read ({type(exc).__name__})") from None
+            raise InputFileError(path, f"sheet '{name}' cannot be read ({type(exc).__name__})") from None
         head = [[cell_to_text(value) for value in row] for row in raw_head]
-        visible = meta.visible == python_calamine.SheetVisibleEnum.Visible
-        candidates.append(_SheetCandidate(meta.name, visible, sheet, head, None))
+        candidates.append(_SheetCandidate(name, visible, head, sheet=sheet))
     return candidates
 
 
@@ -369,27 +382,11 @@ def _choose_sheet(path: Path, input_name: str,
                     f"sheets ignored: {', '.join(reasons)}")
 
 
-def _fill_merged_down(sheet: python_calamine.CalamineSheet, rows: list[list[object]], first_data: int) -> int:
-    """Give every row of a vertically merged data cell the merged value, as Excel shows it.
-
-    Operators merge e.g. the region over the rows of one client; only the top cell holds
-    the value in the file. Merges across columns are left alone (the value belongs to
-    one column). Returns the number of cells filled (reported in the notes).
-    """
-    filled = 0
+def _calamine_merges(sheet: python_calamine.CalamineSheet) -> list[MergedRange]:
     try:
-        ranges = sheet.merged_cell_ranges or []
+        return list(sheet.merged_cell_ranges or [])
     except Exception:  # not every format exposes merges
-        return 0
-    for (top, left), (bottom, right) in ranges:
-        if left != right or bottom <= top or top < first_data:
-            continue
-        value = rows[top][left] if top < len(rows) and left < len(rows[top]) else ""
-        for index in range(top + 1, min(bottom, len(rows) - 1) + 1):
-            if left < len(rows[index]) and rows[index][left] == "":
-                rows[index][left] = value
-                filled += 1
-    return filled
+        return []
 
 
 @contextmanager
@@ -427,40 +424,49 @@ def _read_xlsx_sheet(path: Path, input_name: str) -> ReadResult:
             raise InputFileError(path, f"sheet '{chosen.name}': {exc.message}", exc.row, exc.column) from None
         header_row = match.row_index + 1
         notes = [sheet_note, *_header_notes(match, input_name, header_row)]
-        try:
-            raw_rows = chosen.sheet.to_python(skip_empty_area=False)
-        except Exception as exc:
-            raise InputFileError(path, f"sheet '{chosen.name}' cannot be read ({type(exc).__name__})") \
-                from None
+        first_data = _first_data_index(chosen.head, match.row_index, notes)
+        counts = _header_counts(match, first_data)
+        if chosen.columns is not None:
+            columns, merges = chosen.columns, chosen.merges
+        else:
+            columns, merges = _cell_by_cell_columns(path, chosen), _calamine_merges(chosen.sheet)
     finally:
         workbook.close()
-    first_data = _first_data_index(chosen.head, match.row_index, notes)
-    counts = _header_counts(match, first_data)
-    filled = _fill_merged_down(chosen.sheet, raw_rows, first_data)
+    columns, filled = fill_merged_down(columns, merges, first_data)
     if filled:
         notes.append(f"{filled} cell(s) of vertically merged data cells filled with the merged value")
         counts["merged_cells_filled"] = filled
-    body_rows = raw_rows[first_data:]
-    del raw_rows
-    table, extra_keys, body_notes = _xlsx_body(body_rows, first_data + 1, input_name, match, counts)
+    body = [column.slice(first_data) for column in columns]
+    del columns
+    table, extra_keys, body_notes = _xlsx_body(body, first_data + 1, input_name, match, counts)
     return _assemble(table, match, input_name, header_row, notes + body_notes, extra_keys,
                      sheet_name=chosen.name, encoding=None, delimiter=None, counts=counts)
 
 
-def _xlsx_body(body_rows: list[list[object]], first_row: int, input_name: str, match: HeaderMatch,
+def _cell_by_cell_columns(path: Path, chosen: _SheetCandidate) -> list[pa.Array]:
+    """The whole sheet read by python-calamine, as text columns from column A."""
+    assert chosen.sheet is not None
+    try:
+        rows = chosen.sheet.to_python(skip_empty_area=False)
+    except Exception as exc:
+        raise InputFileError(path, f"sheet '{chosen.name}' cannot be read ({type(exc).__name__})") \
+            from None
+    width = max(map(len, rows), default=0)
+    if any(len(row) != width for row in rows):  # calamine's rows are rectangular; be sure
+        rows = [list(row) + [""] * (width - len(row)) for row in rows]
+    return [column_to_text(values) for values in zip(*rows, strict=True)] if width else []
+
+
+def _xlsx_body(body: list[pa.Array], first_row: int, input_name: str, match: HeaderMatch,
                counts: dict[str, int]) -> tuple[pa.Table, list[str], list[str]]:
-    """The data rows of a sheet as the raw table, built column by column.
+    """The data rows of a sheet (text columns from column A) as the raw table.
 
     The same result as ``_TableBuilder`` fed row by row (row numbers as Excel shows them,
     fully empty rows counted and dropped, untitled values kept as '(column X)', extras as
-    JSON), but each column is converted to text in one pass (``column_to_text``).
+    JSON), built column by column.
     """
-    count = len(body_rows)
-    width = max(map(len, body_rows), default=0)
-    if any(len(row) != width for row in body_rows):  # calamine's rows are rectangular; be sure
-        body_rows = [list(row) + [""] * (width - len(row)) for row in body_rows]
-    body = [column_to_text(values) for values in zip(*body_rows, strict=True)] if width else []
-    del body_rows
+    count = len(body[0]) if body else 0
+    width = len(body)
     numbers = pa.array(np.arange(first_row, first_row + count, dtype=np.int32))
     filled = pa.array(np.zeros(count, dtype=bool))
     for array in body:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
@@ -132,6 +132,44 @@ def test_xlsx_date_cells_become_iso_text(tmp_path):
     assert column(result, "birth_date") == ["1990-01-02"]
     assert column(result, "start_date") == ["2019-03-01"]
     assert column(result, "end_date") == ["2019-03-05 14:30:00"]
+
+
+def test_xlsx_cells_whose_type_decides_their_text_read_as_excel_shows_them(tmp_path):
+    # Booleans, times of day, durations, fractions of a second and tiny numbers: the
+    # Arrow reader (sheet_columns) renders them differently, so the sheet is read cell by cell.
+    row = data_row()
+    row[9], row[16], row[17], row[18], row[19] = (True, time(10, 30), timedelta(hours=30, minutes=5),
+                                                  datetime(2019, 3, 5, 14, 30, 5, 250000), 0.00001)
+    path = write_xlsx(landing(tmp_path, "v1.xlsx"), form_rows([row]))
+    result = read_input(path, "registry")
+    assert [column(result, name)[0] for name in ("disability", "manager_full_name", "start_date", "end_date",
+                                                 "work_phone")] == \
+        ["TRUE", "10:30:00", "30:05:00", "2019-03-05 14:30:05.250000", "1e-05"]
+
+
+def test_xlsx_text_that_reads_as_a_midnight_date_time_keeps_the_date(tmp_path):
+    # The one place the Arrow reader's raw text differs from the cell-by-cell reader's: a
+    # *text* cell '2019-03-01 00:00:00' is stored as the date it names, like a date cell.
+    row = data_row()
+    row[17], row[18] = "2019-03-01 00:00:00", datetime(2019, 3, 5)
+    path = write_xlsx(landing(tmp_path, "v1.xlsx"), form_rows([row]))
+    result = read_input(path, "registry")
+    assert (column(result, "start_date"), column(result, "end_date")) == (["2019-03-01"], ["2019-03-05"])
+
+
+def test_xlsx_table_placed_away_from_a1_keeps_excel_rows_and_column_letters(tmp_path):
+    path = landing(tmp_path, "v1.xlsx")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for offset, row in enumerate(form_rows([data_row(1) + [None, "лишнее"]], title=False)):
+        for index, value in enumerate(row):
+            sheet.cell(row=5 + offset, column=3 + index, value=value)
+    workbook.save(path)
+    result = read_input(path, "registry")
+    assert result.header_row == 5
+    assert column(result, "source_row") == [7]  # header on row 5, column numbers on row 6
+    assert column(result, "enterprise_name") == ["ТОО «Ромашка 1»"]
+    assert column(result, "extra_columns") == ['{"(column Z)": "лишнее"}']  # C + 23 columns = Z
 
 
 def test_xlsx_numbers_and_text_dates_keep_their_text(tmp_path):
