@@ -17,7 +17,7 @@
 4. The floor: one DuckDB query over the same raw registry files that computes I1–I9 for the
    year with plain distinct counts and no validation (CSV: ``read_csv`` directly; xlsx:
    DuckDB cannot read .xlsx without an extension, so the floor is the fastest read of the
-   sheets — python-calamine into Arrow — plus the same query over that Arrow table).
+   sheets — fastexcel into Arrow, as the pipeline's reader — plus the same query over that Arrow table).
 5. ``--incremental``: after the 11-month year, month 12 is ingested and built again,
    against a fresh run of month 12 alone; ``incremental_ratio`` = the first / the second.
 
@@ -337,18 +337,19 @@ def measure_floor(landing: Path, threads: int, memory_limit: str, temp_dir: Path
                   f"from read_csv([{listed}], delim = ';', header = true, all_varchar = true, quote = '\"', "
                   f"names = [{names}], filename = true) where filename in ({keep}))")
     else:
+        import fastexcel
         import pyarrow as pa
-        import python_calamine
 
         tables = []
         for path in files:  # every file is read, as the pipeline must; the used ones are kept
-            rows = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+            sheet = fastexcel.read_excel(str(path)).load_sheet(
+                0, header_row=None, skip_rows=3, dtypes="string",  # title, header, column numbers
+                use_columns=list(range(len(REGISTRY_COLUMNS))))
+            body = sheet.to_arrow()
             if path not in used:
                 continue
-            body = rows[3:]  # title, header, column numbers
-            columns = {name: pa.array([str(r[i]) if r[i] != "" else None for r in body], pa.string())
-                       for i, name in enumerate(REGISTRY_COLUMNS)}
-            columns["month"] = pa.array([int(path.parent.name[5:7])] * len(body), pa.int32())
+            columns = dict(zip(REGISTRY_COLUMNS, body.columns, strict=True))
+            columns["month"] = pa.array([int(path.parent.name[5:7])] * body.num_rows, pa.int32())
             tables.append(pa.table(columns))
         registry_arrow = pa.concat_tables(tables)  # noqa: F841 - read by DuckDB's replacement scan
         con.register("registry_arrow", registry_arrow)
