@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -107,9 +108,9 @@ def display_path(path: Path) -> str:
 
 @dataclass
 class ReadResult:
-    # canonical columns (string) + source_row (int32) + extra_columns (JSON string); the
-    # ingestion swaps in a file (orchestration/spool.py) to hand the rows to another process
-    rows: pa.Table
+    # canonical columns (string) + source_row (int32) + extra_columns (JSON string), or what
+    # the RowsSink given to read_input returned for them (spool.SpooledRows: a file)
+    rows: pa.Table | object
     file_rows: int  # data rows read (empty rows are not data)
     header_row: int  # 1-based, as Excel shows it
     sheet_name: str | None
@@ -124,9 +125,31 @@ class ReadResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def read_input(path: Path, input_name: str) -> ReadResult:
-    """Read one landing file of ``input_name`` ('registry', 'questionnaires', …)."""
-    path = Path(path)
+class RowsSink(Protocol):
+    """Where the rows go when the caller does not want them held in memory (spool.SpoolWriter)."""
+
+    def write(self, rows: pa.Table) -> None: ...
+
+    def close(self) -> object: ...
+
+    def discard(self) -> None: ...
+
+
+def read_input(path: Path, input_name: str, rows_to: RowsSink | None = None) -> ReadResult:
+    """Read one landing file of ``input_name`` ('registry', 'questionnaires', …).
+
+    With ``rows_to`` the rows are written there and ``ReadResult.rows`` is what its
+    ``close()`` returns; a CSV file streams there block by block as it is parsed, so
+    its rows are never all in memory at once (a million-row registry held 1.3 GB).
+    """
+    result = _read_input(Path(path), input_name, rows_to)
+    if rows_to is not None and isinstance(result.rows, pa.Table):
+        rows_to.write(result.rows)
+        result.rows = rows_to.close()
+    return result
+
+
+def _read_input(path: Path, input_name: str, rows_to: RowsSink | None) -> ReadResult:
     if input_name not in INPUTS:
         raise ValueError(f"unknown input {input_name!r}; expected one of {INPUTS}")
     if not path.is_file():
@@ -137,7 +160,7 @@ def read_input(path: Path, input_name: str) -> ReadResult:
     if suffix in XLSX_SUFFIXES:
         return _read_xlsx(path, input_name)
     if suffix in CSV_SUFFIXES:
-        return _read_csv(path, input_name)
+        return _read_csv(path, input_name, rows_to)
     raise InputFileError(path, f"unsupported file type {suffix!r}: deliver .xlsx or .csv")
 
 
@@ -439,7 +462,7 @@ def _read_xlsx_sheet(path: Path, input_name: str) -> ReadResult:
     body = [column.slice(first_data) for column in columns]
     del columns
     table, extra_keys, body_notes = _xlsx_body(body, first_data + 1, input_name, match, counts)
-    return _assemble(table, match, input_name, header_row, notes + body_notes, extra_keys,
+    return _assemble(table, table.num_rows, match, header_row, notes + body_notes, extra_keys,
                      sheet_name=chosen.name, encoding=None, delimiter=None, counts=counts)
 
 
@@ -466,53 +489,17 @@ def _xlsx_body(body: list[pa.Array], first_row: int, input_name: str, match: Hea
     JSON), built column by column.
     """
     count = len(body[0]) if body else 0
-    width = len(body)
     numbers = pa.array(np.arange(first_row, first_row + count, dtype=np.int32))
     filled = pa.array(np.zeros(count, dtype=bool))
     for array in body:
         filled = pc.or_(filled, array.is_valid())
     kept = pc.sum(filled).as_py() or 0
-    empty = count - kept
-    if empty:
+    if kept < count:
         body = [pc.filter(array, filled) for array in body]
         numbers = pc.filter(numbers, filled)
-    notes = [f"{empty} empty row(s) skipped"] if empty else []
-    if empty:
-        counts["empty_rows"] = empty
-    extra = _extra_keys(match)
-    known = set(match.columns.values()) | set(extra)
-    untitled = {i: _untitled_key(i) for i, array in enumerate(body)
-                if i not in known and array.null_count < len(array)}
-    untitled_keys = sorted(untitled.values())
-    if untitled_keys:
-        notes.append(f"values found under columns without a title, kept as {', '.join(untitled_keys)}")
-        counts["untitled_columns"] = len(untitled_keys)
-    columns: dict[str, pa.Array] = {}
-    for spec in input_columns(input_name):
-        index = match.columns.get(spec.name)
-        columns[spec.name] = (body[index] if index is not None and index < width
-                              else pa.nulls(kept, pa.string()))
-    columns["source_row"] = numbers
-    pairs = [(key, body[i]) for i, key in extra.items() if i < width] + \
-            [(key, body[i]) for i, key in untitled.items()]
-    columns["extra_columns"] = _extra_json_pairs(pairs, kept)
-    return pa.table(columns), list(extra.values()) + untitled_keys, notes
-
-
-def _extra_json_pairs(pairs: list[tuple[str, pa.Array]], rows: int) -> pa.Array:
-    """Per row, a JSON object of its non-empty extra values in the order given (null when none)."""
-    if not pairs:
-        return pa.nulls(rows, pa.string())
-    keys = [key for key, _ in pairs]
-    values = [array.to_pylist() for _, array in pairs]
-    out = []
-    for row in zip(*values, strict=True):
-        extra: dict[str, str] = {}
-        for key, value in zip(keys, row, strict=True):
-            if value is not None:
-                extra[key] = value
-        out.append(json.dumps(extra, ensure_ascii=False) if extra else None)
-    return pa.array(out, pa.string())
+    with_values = {i for i, array in enumerate(body) if array.null_count < len(array)}
+    extra_keys, notes = _body_notes(with_values, count - kept, match, counts)
+    return _raw_rows(body, numbers, input_name, match), extra_keys, notes
 
 
 def _header_counts(match: HeaderMatch, first_data: int) -> dict[str, int]:
@@ -548,16 +535,16 @@ def _builder_output(builder: _TableBuilder, match: HeaderMatch,
     return builder.finish(), list(_extra_keys(match).values()) + untitled, notes
 
 
-def _assemble(table: pa.Table, match: HeaderMatch, input_name: str, header_row: int, notes: list[str],
+def _assemble(rows: pa.Table | object, file_rows: int, match: HeaderMatch, header_row: int, notes: list[str],
               extra_keys: list[str], *, sheet_name: str | None, encoding: str | None,
               delimiter: str | None, counts: dict[str, int]) -> ReadResult:
     if extra_keys:
         notes.append(f"extra columns kept in extra_columns: {', '.join(f'«{k}»' for k in extra_keys)}")
         counts["extra_columns"] = len(extra_keys)
-    if table.num_rows == 0:
+    if file_rows == 0:
         notes.append("the file has a header but no data rows")
     return ReadResult(
-        rows=table, file_rows=table.num_rows, header_row=header_row, sheet_name=sheet_name,
+        rows=rows, file_rows=file_rows, header_row=header_row, sheet_name=sheet_name,
         encoding=encoding, delimiter=delimiter, column_map=dict(match.titles),
         extra_columns=extra_keys, notes=notes, counts=counts)
 
@@ -650,7 +637,7 @@ def _csv_layout(path: Path, input_name: str, text: str, complete: bool) -> _CsvL
     return _CsvLayout(delimiter, records, match, width, len(records[match.row_index][0]))
 
 
-def _read_csv(path: Path, input_name: str) -> ReadResult:
+def _read_csv(path: Path, input_name: str, rows_to: RowsSink | None) -> ReadResult:
     size = path.stat().st_size
     with path.open("rb") as fh:
         head = fh.read(HEAD_BYTES)
@@ -673,13 +660,20 @@ def _read_csv(path: Path, input_name: str) -> ReadResult:
     chars = layout.records[first_data - 1][1]
     offset = encoding.bom + len(text[:chars].encode(encoding.codec))
     try:
-        table, extra_keys, body_notes = _read_csv_body_fast(path, input_name, encoding, layout, offset,
-                                                            first_data + 1, counts)
+        rows, file_rows, extra_keys, body_notes = _read_csv_body_fast(
+            path, input_name, encoding, layout, offset, first_data + 1, counts, rows_to)
     except _NeedsExactParser:
+        if rows_to is not None:
+            rows_to.discard()
         table, extra_keys, body_notes = _read_csv_body_exact(path, input_name, encoding, layout, offset,
                                                              first_data + 1, counts)
+        rows, file_rows = table, table.num_rows
+    except BaseException:
+        if rows_to is not None:
+            rows_to.discard()
+        raise
     notes += body_notes
-    return _assemble(table, match, input_name, header_row, notes, extra_keys, sheet_name=None,
+    return _assemble(rows, file_rows, match, header_row, notes, extra_keys, sheet_name=None,
                      encoding=encoding.label, delimiter=layout.delimiter, counts=counts)
 
 
@@ -700,13 +694,16 @@ def _trimmed(column: pa.Array) -> pa.Array:
 
 
 def _read_csv_body_fast(path: Path, input_name: str, encoding: _Encoding, layout: _CsvLayout, offset: int,
-                        first_row: int, counts: dict[str, int]) -> tuple[pa.Table, list[str], list[str]]:
-    """Arrow's CSV reader from the first data byte on, every field as text, batch by batch.
+                        first_row: int, counts: dict[str, int], rows_to: RowsSink | None,
+                        ) -> tuple[pa.Table | object, int, list[str], list[str]]:
+    """Arrow's CSV reader from the first data byte on, every field as text, block by block.
 
-    Streaming keeps memory near the size of the result (one block in flight, each block's
-    untrimmed text freed once trimmed). Blank lines are kept as rows while numbering (so
-    row numbers stay those Excel shows) and dropped afterwards. Any record with another
-    field count sends the file to the exact parser, which can name its row.
+    Each block is trimmed and put in the raw layer's shape as it comes, then goes to
+    ``rows_to`` (so memory holds one block, whatever the file's size) or is kept. Blank
+    lines are kept as rows while numbering (so row numbers stay those Excel shows) and
+    dropped afterwards. Any record with another field count sends the file to the exact
+    parser, which can name its row. Returns the rows (or what ``rows_to`` returned), their
+    number, the extra column keys and the notes.
     """
     names = [f"f{i}" for i in range(layout.width)]
     invalid: list[int] = []
@@ -723,9 +720,20 @@ def _read_csv_body_fast(path: Path, input_name: str, encoding: _Encoding, layout
     convert_options = pacsv.ConvertOptions(column_types={name: pa.string() for name in names},
                                            strings_can_be_null=True, quoted_strings_can_be_null=True,
                                            null_values=[""])
-    columns: list[list[pa.Array]] = [[] for _ in names]
-    source_rows: list[pa.Array] = []
-    next_row, empty = first_row, 0
+    kept: list[pa.Table] = []
+    with_values: set[int] = set()  # positions holding a value somewhere in the file
+    next_row, empty, file_rows = first_row, 0, 0
+
+    def deliver(cleaned: list[pa.Array], numbers: pa.Array) -> None:
+        nonlocal file_rows
+        with_values.update(i for i, array in enumerate(cleaned) if array.null_count < len(array))
+        part = _raw_rows(cleaned, numbers, input_name, layout.match)
+        file_rows += part.num_rows
+        if rows_to is not None:
+            rows_to.write(part)
+        else:
+            kept.append(part)
+
     if offset < path.stat().st_size:
         source = pa.OSFile(str(path))
         source.seek(offset)
@@ -739,14 +747,12 @@ def _read_csv_body_fast(path: Path, input_name: str, encoding: _Encoding, layout
                 filled = cleaned[0].is_valid()
                 for array in cleaned[1:]:
                     filled = pc.or_(filled, array.is_valid())
-                kept = pc.sum(filled).as_py() or 0
-                if kept < len(numbers):
-                    empty += len(numbers) - kept
+                filled_rows = pc.sum(filled).as_py() or 0
+                if filled_rows < len(numbers):
+                    empty += len(numbers) - filled_rows
                     cleaned = [pc.filter(array, filled) for array in cleaned]
                     numbers = pc.filter(numbers, filled)
-                for store, array in zip(columns, cleaned, strict=True):
-                    store.append(array)
-                source_rows.append(numbers)
+                deliver(cleaned, numbers)
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             # ``from None`` here and below: Arrow's messages may quote the offending row.
             if isinstance(exc, UnicodeDecodeError) or "UTF8" in str(exc):
@@ -757,32 +763,44 @@ def _read_csv_body_fast(path: Path, input_name: str, encoding: _Encoding, layout
             source.close()
     if invalid:
         raise _NeedsExactParser()
-    body = [pa.chunked_array(store, pa.string()) for store in columns]
-    numbers = pa.chunked_array(source_rows, pa.int32())
-    return _body_to_rows(body, numbers, empty, input_name, layout, counts)
+    if not file_rows and not kept:  # no data at all: an empty table still carries the shape
+        deliver([pa.array([], pa.string())] * layout.width, pa.array([], pa.int32()))
+    rows = rows_to.close() if rows_to is not None else pa.concat_tables(kept)
+    extra_keys, notes = _body_notes(with_values, empty, layout.match, counts)
+    return rows, file_rows, extra_keys, notes
 
 
-def _body_to_rows(body: list[pa.ChunkedArray], source_row: pa.ChunkedArray, empty: int, input_name: str,
-                  layout: _CsvLayout, counts: dict[str, int]) -> tuple[pa.Table, list[str], list[str]]:
-    match = layout.match
+def _raw_rows(body: list[pa.Array], source_row: pa.Array, input_name: str, match: HeaderMatch) -> pa.Table:
+    """Text columns of (part of) a file in the raw layer's shape: the form's columns by name,
+    ``source_row``, and every other non-empty value in ``extra_columns`` (JSON per row)."""
+    extra = _extra_keys(match)
+    known = set(match.columns.values()) | set(extra)
+    extra.update({i: _untitled_key(i) for i in range(len(body)) if i not in known})
+    columns: dict[str, pa.Array] = {}
+    for spec in input_columns(input_name):
+        index = match.columns.get(spec.name)
+        columns[spec.name] = (body[index] if index is not None and index < len(body)
+                              else pa.nulls(len(source_row), pa.string()))
+    columns["source_row"] = source_row
+    columns["extra_columns"] = _extra_json({key: body[i] for i, key in extra.items()
+                                            if i < len(body) and body[i].null_count < len(body[i])},
+                                           len(source_row))
+    return pa.table(columns)
+
+
+def _body_notes(with_values: set[int], empty: int, match: HeaderMatch,
+                counts: dict[str, int]) -> tuple[list[str], list[str]]:
+    """The extra column keys (titled extras, then untitled columns holding values) and the notes."""
     notes = [f"{empty} empty row(s) skipped"] if empty else []
     if empty:
         counts["empty_rows"] = empty
     extra = _extra_keys(match)
     known = set(match.columns.values()) | set(extra)
-    untitled = {i: _untitled_key(i) for i, column in enumerate(body)
-                if i not in known and column.null_count < len(column)}
+    untitled = [_untitled_key(i) for i in sorted(with_values - known)]
     if untitled:
-        notes.append(f"values found under columns without a title, kept as {', '.join(untitled.values())}")
+        notes.append(f"values found under columns without a title, kept as {', '.join(untitled)}")
         counts["untitled_columns"] = len(untitled)
-    extra.update(untitled)
-    columns: dict[str, pa.ChunkedArray | pa.Array] = {}
-    for spec in input_columns(input_name):
-        index = match.columns.get(spec.name)
-        columns[spec.name] = body[index] if index is not None else pa.nulls(len(source_row), pa.string())
-    columns["source_row"] = source_row
-    columns["extra_columns"] = _extra_json({key: body[i] for i, key in extra.items()}, len(source_row))
-    return pa.table(columns), list(extra.values()), notes
+    return list(extra.values()) + untitled, notes
 
 
 def _extra_json(columns: dict[str, pa.Array | pa.ChunkedArray], rows: int) -> pa.Array:

@@ -35,16 +35,58 @@ class SpooledRows:
         self.path.unlink(missing_ok=True)
 
 
+class SpoolWriter:
+    """Rows written batch by batch to a new file in ``folder`` (created owner-only).
+
+    A reader streams a large file's rows here as it parses them, so it never holds the
+    whole file; ``discard`` drops what was written (the file turned out unusable).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        os.chmod(folder, FOLDER_MODE)
+        fd, name = tempfile.mkstemp(prefix="rows-", suffix=".arrows", dir=folder)
+        os.close(fd)
+        self.path = Path(name)
+        self.num_rows = 0
+        self._sink: pa.OSFile | None = None
+        self._writer: ipc.RecordBatchStreamWriter | None = None
+
+    def write(self, rows: pa.RecordBatch | pa.Table) -> None:
+        if self._writer is None:
+            self._sink = pa.OSFile(str(self.path), "wb")
+            self._writer = ipc.new_stream(self._sink, rows.schema)
+        batches = rows.to_batches(max_chunksize=BATCH_ROWS) if isinstance(rows, pa.Table) else [rows]
+        for batch in batches:
+            self._writer.write_batch(batch)
+        self.num_rows += rows.num_rows
+
+    def close(self) -> SpooledRows:
+        """The rows written; at least one table (perhaps empty) must have been, for its schema."""
+        if self._writer is None:
+            raise ValueError("nothing was written: the stream would have no schema")
+        self._close()
+        return SpooledRows(self.path, self.num_rows)
+
+    def discard(self) -> None:
+        self._close()
+        self.path.unlink(missing_ok=True)
+        self.num_rows = 0
+
+    def _close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
+
+
 def spool(table: pa.Table, folder: Path) -> SpooledRows:
     """Write ``table`` to a new file in ``folder`` (created owner-only)."""
-    folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
-    os.chmod(folder, FOLDER_MODE)
-    fd, name = tempfile.mkstemp(prefix="rows-", suffix=".arrows", dir=folder)
-    os.close(fd)
-    with pa.OSFile(name, "wb") as sink, ipc.new_stream(sink, table.schema) as writer:
-        for batch in table.to_batches(max_chunksize=BATCH_ROWS):
-            writer.write_batch(batch)
-    return SpooledRows(Path(name), table.num_rows)
+    writer = SpoolWriter(folder)
+    writer.write(table)
+    return writer.close()
 
 
 def clear(folder: Path) -> None:

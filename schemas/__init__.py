@@ -14,9 +14,9 @@ import pandera.pandas as pa
 import pyarrow
 
 from orchestration.reference import INPUTS
-from schemas.contract import ContractViolation, Failure, validate_rows
+from schemas.contract import ContractViolation, Failure, PartwiseCheck, validate_rows
 
-__all__ = ["ContractViolation", "Failure", "schema_for", "validate"]
+__all__ = ["ContractViolation", "Failure", "PartwiseCheck", "partwise_check", "schema_for", "validate"]
 
 
 def schema_for(input_name: str) -> pa.DataFrameSchema:
@@ -33,3 +33,8 @@ def validate(input_name: str, rows: pyarrow.Table, source: Path | str | None = N
     'registry/2019-03/v1.xlsx'); it names the file in the message.
     """
     validate_rows(input_name, schema_for(input_name), rows, source)
+
+
+def partwise_check(input_name: str, source: Path | str | None = None) -> PartwiseCheck:
+    """The contract of ``input_name`` checked part by part (``PartwiseCheck``), for streamed rows."""
+    return PartwiseCheck(input_name, schema_for(input_name), source)

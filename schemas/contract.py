@@ -142,23 +142,51 @@ def validate_rows(input_name: str, schema: pa.DataFrameSchema, rows: pyarrow.Tab
     """Check ``rows`` against ``schema``; raise ``ContractViolation`` listing every failure.
 
     ``source`` (the landing file, absolute or relative to the landing folder) names the
-    file in the message. The structure (columns, types) is checked on no rows at all, the
-    values only in the columns that have checks: a registry has none, and turning a million
-    rows of 26 text columns into Python objects to find that out cost seconds and gigabytes.
+    file in the message.
     """
-    checked = [name for name, column in schema.columns.items()
-               if (column.checks or column.unique) and name in rows.column_names]
-    failures: list[Failure] = []
-    for part, frame in ((schema, rows.slice(0, 0).to_pandas()),
-                        (schema.select_columns(checked), rows.select(checked).to_pandas())):
-        try:
-            part.validate(frame, lazy=True)
-        except pa.errors.SchemaErrors as errors:
-            failures += _failures(errors.failure_cases, frame, input_columns(input_name))
-        except pa.errors.SchemaError as error:  # raised eagerly for some frame-level problems
-            failures.append(Failure(None, None, _plain(str(error))))  # pandera's text quotes cell values
-    if failures:
-        raise ContractViolation(source, _ordered(failures, input_columns(input_name))) from None
+    check = PartwiseCheck(input_name, schema, source)
+    check.add(rows)
+    check.finish()
+
+
+class PartwiseCheck:
+    """The contract checked on a file's rows part by part, as a reader streams them.
+
+    The structure (columns, types) is checked on no rows at all, once; the values only in
+    the columns that have checks (a registry has none: turning a million rows of 26 text
+    columns into Python objects to find that out cost seconds and gigabytes), part by part.
+    Row numbers are unique within a part here and across parts by the reader's
+    construction (they only grow). ``finish`` raises ``ContractViolation`` with every failure.
+    """
+
+    def __init__(self, input_name: str, schema: pa.DataFrameSchema, source: Path | str | None) -> None:
+        self.input_name, self.schema, self.source = input_name, schema, source
+        self.failures: list[Failure] = []
+        self._structure_checked = False
+
+    def add(self, rows: pyarrow.Table) -> None:
+        checked = [name for name, column in self.schema.columns.items()
+                   if (column.checks or column.unique) and name in rows.column_names]
+        parts = [] if self._structure_checked else [(self.schema, rows.slice(0, 0).to_pandas())]
+        parts.append((self.schema.select_columns(checked), rows.select(checked).to_pandas()))
+        self._structure_checked = True
+        for part, frame in parts:
+            try:
+                part.validate(frame, lazy=True)
+            except pa.errors.SchemaErrors as errors:
+                self.failures += _failures(errors.failure_cases, frame, input_columns(self.input_name))
+            except pa.errors.SchemaError as error:  # raised eagerly for some frame-level problems
+                self.failures.append(Failure(None, None, _plain(str(error))))  # pandera's text quotes values
+
+    def reset(self) -> None:
+        """Forget the parts seen (the reader starts the file again another way)."""
+        self.failures = []
+        self._structure_checked = False
+
+    def finish(self) -> None:
+        if self.failures:
+            raise ContractViolation(self.source, _ordered(self.failures, input_columns(self.input_name))) \
+                from None
 
 
 def _failures(cases: pd.DataFrame, frame: pd.DataFrame, specs: tuple[ColumnSpec, ...]) -> list[Failure]:

@@ -183,3 +183,25 @@ def test_no_metadata_value_is_shaped_like_an_identifier_after_a_whole_month(fold
     for event in run.result.get_asset_materialization_events():
         for value in event.materialization.metadata.values():
             assert not re.search(r"\d{9,}|@", repr(value.value)), (event.asset_key, value)
+
+
+def test_a_contract_failure_in_a_late_block_rejects_the_streamed_file_and_leaves_no_rows(tmp_path, monkeypatch):
+    # Large CSVs are checked and spooled block by block: a bad score far into the file must
+    # still reject the whole file (naming its row), and the blocks already written must go.
+    from orchestration import readers
+    monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 2048)
+    rows = questionnaire_rows(n=60)
+    rows[50][8] = "9"  # score_usefulness on row 51 of the file (the header is row 1)
+    path = write_csv(tmp_path / "2019-03.csv", rows)
+    spool = tmp_path / "spool"
+    status, message = ingest._read_checked(path, "questionnaires", "questionnaires/2019-03.csv", spool)
+    assert status == "rejected"
+    assert "row 51" in message and "not a score 1-5" in message
+    assert list(spool.iterdir()) == []
+    rows[50][8] = "5"
+    status, result = ingest._read_checked(write_csv(tmp_path / "2019-03.csv", rows), "questionnaires",
+                                          "questionnaires/2019-03.csv", spool)
+    assert status == "read" and result.file_rows == 60
+    with result.rows.open() as reader:
+        assert reader.read_all().column("score_usefulness").to_pylist() == ["5"] * 60
+    result.rows.remove()

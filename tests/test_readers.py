@@ -18,6 +18,7 @@ from orchestration import readers
 from orchestration.cells import cell_to_text, column_letter, mask
 from orchestration.readers import InputFileError, read_input
 from orchestration.reference import input_columns
+from orchestration.spool import SpoolWriter
 from orchestration.warehouse import Batch, load_batch, rows_table
 
 REGISTRY = input_columns("registry")
@@ -684,3 +685,38 @@ def test_partly_kazakh_header_names_the_missing_columns_with_a_hint(tmp_path):
         "registry/2019-03/v1.xlsx, row 2, column «ИИН ИП /БИН субъектов МСБ»: required column missing "
         "from the header: «ИИН ИП /БИН субъектов МСБ» (some header cells appear to be in Kazakh; "
         "the titles are recognised in Russian)")
+
+
+# ------------------------------------------------------------------- streamed to a file
+
+
+def spooled_table(result: readers.ReadResult) -> pa.Table:
+    with result.rows.open() as reader:
+        return reader.read_all()
+
+
+@pytest.mark.parametrize("ragged", [False, True], ids=["streamed", "restarted-exactly"])
+def test_csv_streamed_block_by_block_to_a_file_equals_the_file_read_whole(tmp_path, monkeypatch, ragged):
+    # A large CSV goes to the spool block by block (never whole in memory); with small blocks
+    # a blank row, and a value under an untitled column, fall in different blocks. A short
+    # row near the end sends the file to the exact parser after blocks were written.
+    monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 2048)  # a few rows a block
+    rows = [data_row(n) + [None, None] for n in range(60)]
+    rows[20] = [None] * 24
+    rows[45][23] = "лишнее"
+    if ragged:
+        rows[55] = data_row(55)[:20]
+    path = write_csv(landing(tmp_path, "v1.csv"), form_rows(rows))
+    whole = read_input(path, "registry")
+    streamed = read_input(path, "registry", rows_to=SpoolWriter(tmp_path / "spool"))
+    assert spooled_table(streamed).equals(whole.rows)
+    assert (streamed.file_rows, streamed.notes, streamed.counts, streamed.extra_columns) == \
+        (whole.file_rows, whole.notes, whole.counts, whole.extra_columns)
+    assert streamed.file_rows == 59
+    table = spooled_table(streamed)
+    untitled = [(row, extra) for row, extra in zip(table.column("source_row").to_pylist(),
+                                                   table.column("extra_columns").to_pylist(), strict=True)
+                if extra]
+    assert untitled == [(49, '{"(column X)": "лишнее"}')]  # title, header, numbers, then data row 45
+    assert streamed.extra_columns == ["(column X)"]
+    assert list((tmp_path / "spool").iterdir()) == [streamed.rows.path]  # one file, nothing left over

@@ -18,6 +18,7 @@ from itertools import islice
 from pathlib import Path
 
 import dagster as dg
+import pyarrow as pa
 from dagster_duckdb import DuckDBResource
 
 from orchestration.cells import mask_personal
@@ -35,7 +36,7 @@ from orchestration.readers import InputFileError, ReadResult, read_input
 from orchestration.reference import INPUTS
 from orchestration.resources import WAREHOUSE_POOL, MonitoringSettings
 from orchestration.settings import PROGRAMME_START
-from orchestration.spool import SpooledRows, spool
+from orchestration.spool import SpooledRows, SpoolWriter
 from orchestration.spool import clear as clear_spool
 from orchestration.warehouse import (
     RAW_SCHEMA,
@@ -45,7 +46,7 @@ from orchestration.warehouse import (
     record_rejection,
     relative_to_landing,
 )
-from schemas import validate
+from schemas import partwise_check, validate
 
 RAW_KEYS = {name: dg.AssetKey(["raw", f"{name}_rows"]) for name in INPUTS}
 BATCHES_KEY = dg.AssetKey(["raw", "batches"])
@@ -73,18 +74,49 @@ def _read_checked(path, input_name: str, source: str, spool_dir: Path | None = N
 
     Pure: the outcome comes back as data, so the loading (or the recording of the
     rejection) happens in the asset's process exactly as if the file had been read there.
-    With ``spool_dir`` the rows come back as a file there (``SpooledRows``), not pickled.
+    With ``spool_dir`` the rows come back as a file there (``SpooledRows``), not pickled,
+    checked and written part by part as the reader streams them.
     """
     try:
-        result = read_input(path, input_name)
-        validate(input_name, result.rows, source=source)
-        if spool_dir is not None:
-            result.rows = spool(result.rows, spool_dir)
+        if spool_dir is None:
+            result = read_input(path, input_name)
+            validate(input_name, result.rows, source=source)
+        else:
+            spooled = _CheckedSpool(input_name, source, spool_dir)
+            try:
+                result = read_input(path, input_name, rows_to=spooled)
+            except BaseException:
+                spooled.discard()
+                raise
     except InputFileError as exc:
         return "rejected", str(exc)
     except Exception as exc:  # a reader bug must not load half a file nor show a cell value
         return "failed", type(exc).__name__
     return "read", result
+
+
+class _CheckedSpool:
+    """A file's rows checked against its contract on their way into a spool file (a RowsSink)."""
+
+    def __init__(self, input_name: str, source: str, folder: Path) -> None:
+        self.contract = partwise_check(input_name, source)
+        self.writer = SpoolWriter(folder)
+
+    def write(self, rows: pa.Table) -> None:
+        self.contract.add(rows)
+        self.writer.write(rows)
+
+    def close(self) -> SpooledRows:
+        try:
+            self.contract.finish()
+        except BaseException:
+            self.writer.discard()
+            raise
+        return self.writer.close()
+
+    def discard(self) -> None:
+        self.contract.reset()
+        self.writer.discard()
 
 
 @contextmanager
