@@ -190,6 +190,7 @@ def test_a_contract_failure_in_a_late_block_rejects_the_streamed_file_and_leaves
     # still reject the whole file (naming its row), and the blocks already written must go.
     from orchestration import readers
     monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 2048)
+    monkeypatch.setattr(readers, "CSV_PART_BYTES", 1)
     rows = questionnaire_rows(n=60)
     rows[50][8] = "9"  # score_usefulness on row 51 of the file (the header is row 1)
     path = write_csv(tmp_path / "2019-03.csv", rows)

@@ -700,7 +700,8 @@ def test_csv_streamed_block_by_block_to_a_file_equals_the_file_read_whole(tmp_pa
     # A large CSV goes to the spool block by block (never whole in memory); with small blocks
     # a blank row, and a value under an untitled column, fall in different blocks. A short
     # row near the end sends the file to the exact parser after blocks were written.
-    monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 2048)  # a few rows a block
+    monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 2048)  # a few rows a block, one block a part
+    monkeypatch.setattr(readers, "CSV_PART_BYTES", 1)
     rows = [data_row(n) + [None, None] for n in range(60)]
     rows[20] = [None] * 24
     rows[45][23] = "лишнее"
