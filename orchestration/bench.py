@@ -12,7 +12,7 @@
    minus its steps) and dbt's share of its step (step time minus dbt's own node timings).
 3. The pipeline exactly as production: ``run_year.year_stages`` executed on a fresh Dagster
    instance and data folder (ingest, build — deadlines, dbt build, letters, call lists,
-   publish — then one report run per reporting period). Peak resident memory is the sum
+   publish — then one run for the year's reports). Peak resident memory is the sum
    over the whole process tree (this process, dbt, anything they start), sampled by a thread.
 4. The floor: one DuckDB query over the same raw registry files that computes I1–I9 for the
    year with plain distinct counts and no validation (CSV: ``read_csv`` directly; xlsx:
@@ -67,11 +67,14 @@ class InputSpec:
 
 
 class PeakRss:
-    """Samples the resident memory of a process and all its descendants, keeps the peak."""
+    """Samples the resident memory of a process and all its descendants, keeps the peak,
+    overall and per ``label`` (set by the caller to the run under way)."""
 
     def __init__(self, interval: float = 0.25) -> None:  # a scan of /proc per sample: not too often
         self.interval = interval
         self.peak = 0
+        self.label = ""
+        self.peaks: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._root = psutil.Process()
@@ -87,8 +90,12 @@ class PeakRss:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._sample())
+            self._record(self._sample())
             self._stop.wait(self.interval)
+
+    def _record(self, rss: int) -> None:
+        self.peak = max(self.peak, rss)
+        self.peaks[self.label] = max(self.peaks.get(self.label, 0), rss)
 
     def __enter__(self) -> "PeakRss":
         self._thread.start()
@@ -97,7 +104,7 @@ class PeakRss:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, self._sample())
+        self._record(self._sample())
 
 
 def log(message: str) -> None:
@@ -206,7 +213,7 @@ class StageRun:
     run_id: str
 
 
-def run_pipeline(stages: list, instance) -> list[StageRun]:  # noqa: ANN001 - Dagster objects
+def run_pipeline(stages: list, instance, rss: PeakRss) -> list[StageRun]:  # noqa: ANN001 - Dagster objects
     from orchestration.definitions import build_definitions
     from orchestration.run_year import run_stages
     from orchestration.settings import load_settings
@@ -215,11 +222,12 @@ def run_pipeline(stages: list, instance) -> list[StageRun]:  # noqa: ANN001 - Da
 
     runs = []
     for stage in stages:
+        name = stage.name if not stage.partition_key else f"{stage.name} {stage.partition_key}"
+        rss.label = name
         wall = run_stages([stage], instance=instance, definitions=defs)[stage.name]
         run = instance.get_runs(limit=1)[0]
         steps = {s.step_key: (s.end_time or 0) - (s.start_time or 0) for s in instance.get_run_step_stats(run.run_id)}
-        runs.append(StageRun(stage.name if not stage.partition_key else f"report {stage.partition_key}", wall, steps,
-                             run.run_id))
+        runs.append(StageRun(name, wall, steps, run.run_id))
     return runs
 
 
@@ -394,10 +402,11 @@ def run_once(landing: Path, run_dir: Path, stages: list) -> dict[str, object]:  
     instance = dg.DagsterInstance.get()
     started = time.perf_counter()
     with PeakRss() as rss:
-        runs = run_pipeline(stages, instance)
+        runs = run_pipeline(stages, instance, rss)
     total = time.perf_counter() - started
     stages, dagster_s = summarise(runs)
     return {"total_s": total, "stages": stages, "dagster_s": dagster_s, "peak_rss": rss.peak,
+            "peak_rss_mb_by_run": {name: round(peak / 2**20) for name, peak in rss.peaks.items() if name},
             "runs": {r.name: round(r.wall_s, 2) for r in runs}, "dbt": dbt_invocation([r.run_id for r in runs])}
 
 
@@ -467,6 +476,7 @@ def main(argv: list[str] | None = None) -> int:
         "floor": floor_parts,
         "ratio": round(total / floor_s, 2) if floor_s else None,
         "peak_rss_mb": round(int(result["peak_rss"]) / 2**20),  # type: ignore[call-overload]
+        "peak_rss_mb_by_run": result["peak_rss_mb_by_run"],
         "rows_per_s": round(rows / total),
         "stages": stages,
         "runs": result["runs"],
