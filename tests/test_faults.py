@@ -216,13 +216,15 @@ def test_the_counted_plus_excluded_check_fails_when_a_row_is_lost(killed_chain, 
 
 
 def test_a_failing_column_test_fails_the_build(killed_chain, monkeypatch):
-    """Column tests are not Dagster checks (orchestration/assets/dbt.py), yet one that fails
-    still fails the dbt step and is named in the run's log."""
+    """Column tests (one column_rules test per model) are not Dagster checks
+    (orchestration/assets/dbt.py), yet one that fails still fails the dbt step, and the run's
+    log names the test and the rule it found broken, with the column and the rows that break it."""
     result, messages = _build_broken_copy(  # an input kind no reader produces
         killed_chain, monkeypatch, "broken_column",
         "insert into raw.batches select * replace ('bogus:1' as batch_id, 'bogus' as input) from raw.batches limit 1")
     assert not result.success
-    assert any("accepted_values_stg_raw__batches_input" in m and "fail" in m for m in messages), messages[-5:]
+    assert any("column_rules_stg_raw__batches: fail" in m and "accepted_values on input: 1 row" in m
+               for m in messages), messages[-5:]
 
 
 @pytest.fixture

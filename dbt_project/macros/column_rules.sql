@@ -10,9 +10,10 @@
       relationships    every non-null value is in `field` of relation `to` (a seed, a model).
     A column may be an expression (unique: "batch_id || ':' || source_row"). A rule may carry
     its own `where`, as a dbt test's `where` config does: the rule holds on the rows matching
-    it. Usage in a model's .yml:
+    it. Usage in a model's .yml (the name: dbt would otherwise spell every argument into it):
       data_tests:
         - column_rules:
+            name: column_rules_<model>
             arguments:
               not_null: [service_id, {column: region, where: "region_code is not null"}]
               unique: [service_id]
@@ -21,7 +22,8 @@
                 score: {values: [1, 2, 3, 4, 5], quote: false}
               relationships:
                 region_code: {to: ref('regions'), field: kato_code}
-    A second column_rules with `config: {severity: warn}` holds the rules that only warn. -#}
+    A second one, column_rules_<model>_warn with `config: {severity: warn}`, holds the rules
+    that only warn. -#}
 {% test column_rules(model, not_null=[], unique=[], accepted_values={}, relationships={}) %}
     {%- set rules = [] -%}
     {%- for entry in not_null -%}
