@@ -500,6 +500,23 @@ def test_q1_q2_q3_and_final_exist_as_docx_and_xlsx(reports):
         assert (folder / period / f"report_{period}.xlsx").stat().st_size > 0
 
 
+def test_the_year_s_reports_are_one_run_and_each_period_its_own_materialisation(pipeline_run):
+    """run_year writes the four reports in one run (a single-run backfill); the due-date check and
+    the report_deadlines sensor still find each period's partition materialised, with its files."""
+    import dagster as dg
+
+    instance, folder = pipeline_run.instance, pipeline_run.settings.reports_dir
+    records = instance.fetch_materializations(dg.AssetKey(["reports", "monitoring_report"]), limit=100).records
+    assert sorted(r.partition_key for r in records) == sorted(PERIODS)  # each period once
+    (run_id,) = {r.run_id for r in records}
+    assert instance.get_run_by_id(run_id).job_name == "write_report"
+    for record in records:
+        period, metadata = record.partition_key, record.asset_materialization.metadata
+        docx = folder / period / f"report_{period}.docx"
+        assert metadata["docx"].value == str(docx) and docx.stat().st_size > 0
+        assert metadata["tables"].value == len(read_docx(docx))  # the numbered tables, read back
+
+
 @pytest.mark.parametrize("period", PERIODS)
 def test_every_figure_of_every_table_equals_the_analytics_database(reports, period):
     con, folder = reports

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from docx.oxml.ns import nsdecls
 from lxml import etree
 from python_calamine import CalamineWorkbook
 
-from orchestration.reports import parse_period, write_report
+from orchestration.reports import build, parse_period, write_report, write_reports
 from orchestration.reports.docx_grid import cell_text_xml
 from orchestration.reports.pdf import PdfConverter, convert_to_pdf, find_office
 
@@ -903,6 +904,45 @@ def test_libreoffice_started_early_but_never_asked_is_stopped(tmp_path):
     assert profile is not None and not profile.exists()
 
 
+def _pdf_without_its_date_and_id(path: Path) -> bytes:
+    """A PDF's bytes but for what LibreOffice writes differently every time: the creation date
+    and the document id (and the checksum over them)."""
+    data = path.read_bytes()
+    data = re.sub(rb"/(CreationDate|ModDate)\(D:[^)]*\)", b"", data)
+    data = re.sub(rb"/ID \[ <[0-9A-F]+>\s*<[0-9A-F]+> \]", b"", data)
+    return re.sub(rb"/DocChecksum /[0-9A-F]+", b"", data)
+
+
+@pytest.mark.skipif(find_office() is None, reason="LibreOffice is not installed")
+def test_one_libreoffice_converts_several_documents_as_the_plain_command_does(report, tmp_path):
+    """The early instance stays up between documents, converts each one, and is gone after close;
+    its PDFs are those of a LibreOffice started for the one document."""
+    files, _ = report
+    plain_dir, kept_dir = tmp_path / "plain", tmp_path / "kept"
+    plain_dir.mkdir()
+    kept_dir.mkdir()
+    names = ["first.docx", "second.docx"]
+    for name in names:
+        (plain_dir / name).write_bytes(files.docx.read_bytes())
+        (kept_dir / name).write_bytes(files.docx.read_bytes())
+    with PdfConverter(documents=len(names)) as converter:
+        early, profile = converter.early, converter.folder
+        assert early is not None  # `timeout` is part of coreutils wherever LibreOffice runs here
+        results = []
+        for name in names:
+            results.append(converter.convert(kept_dir / name))
+            assert converter.ready and early.poll() is None  # handed over, and still up for the next
+        pipe = converter._pipe_path()
+        assert pipe.exists()  # the instance's single-instance pipe, named as computed
+    assert early.poll() is not None and profile is not None and not profile.exists()
+    assert not pipe.exists()
+    for name, result in zip(names, results, strict=True):
+        plain = convert_to_pdf(plain_dir / name)
+        assert result.path == kept_dir / name.replace(".docx", ".pdf")
+        assert plain.path is not None and result.path.read_bytes()[:4] == b"%PDF"
+        assert _pdf_without_its_date_and_id(result.path) == _pdf_without_its_date_and_id(plain.path)
+
+
 def test_pdf_without_timeout_starts_nothing_early(tmp_path, monkeypatch):
     """Without coreutils' timeout an early instance could outlive a killed run: none is started."""
     real_which = shutil.which
@@ -911,6 +951,93 @@ def test_pdf_without_timeout_starts_nothing_early(tmp_path, monkeypatch):
     )
     with PdfConverter() as converter:
         assert converter.early is None
+
+
+def _zip_parts(path: Path) -> dict[str, bytes]:
+    """A .docx or .xlsx part by part, but for the workbook's creation time (docProps/core.xml)."""
+    with zipfile.ZipFile(path) as archive:
+        return {name: re.sub(rb"<dcterms:(created|modified)[^<]*</dcterms:\1>", b"", archive.read(name))
+                for name in archive.namelist()}
+
+
+def test_several_periods_in_one_call_are_the_reports_written_one_by_one(tmp_path):
+    build_analytics(tmp_path / "a.duckdb")
+    together = write_reports(tmp_path / "a.duckdb", ["2019-Q1", "2019-Q2"], tmp_path / "together",
+                             make_pdf=False, generated=date(2019, 7, 10))
+    assert [f.period for f in together] == ["2019-Q1", "2019-Q2"]
+    for files in together:
+        alone = write_report(tmp_path / "a.duckdb", files.period, tmp_path / "alone", make_pdf=False,
+                             generated=date(2019, 7, 10))
+        assert files.folder == tmp_path / "together" / files.period
+        assert sorted(p.name for p in files.folder.iterdir()) == sorted(p.name for p in alone.folder.iterdir())
+        assert _zip_parts(files.docx) == _zip_parts(alone.docx)
+        assert _zip_parts(files.xlsx) == _zip_parts(alone.xlsx)
+        assert (files.tables, files.charts, files.missing_tables) == (alone.tables, alone.charts,
+                                                                      alone.missing_tables)
+    assert sorted(p.name for p in (tmp_path / "together").iterdir()) == ["2019-Q1", "2019-Q2"]
+
+
+def test_a_period_failing_leaves_every_folder_as_it_was(tmp_path, monkeypatch):
+    """The folders are swapped in only once every period is written: a failure in the second
+    period leaves the first one's old folder in place and no temporary folder behind."""
+    build_analytics(tmp_path / "a.duckdb")
+    out = tmp_path / "reports"
+    old = write_report(tmp_path / "a.duckdb", "2019-Q1", out, make_pdf=False)
+    before = _zip_parts(old.docx)
+    (old.folder / "from-the-old-run.txt").write_text("kept")
+    real = build.read_figures
+
+    def failing(path, period):
+        if period.name == "2019-Q2":
+            raise RuntimeError("the second period fails")
+        return real(path, period)
+
+    monkeypatch.setattr(build, "read_figures", failing)
+    with pytest.raises(RuntimeError, match="second period"):
+        write_reports(tmp_path / "a.duckdb", ["2019-Q1", "2019-Q2"], out, make_pdf=False)
+    assert [p.name for p in out.iterdir()] == ["2019-Q1"]
+    assert (out / "2019-Q1" / "from-the-old-run.txt").read_text() == "kept"
+    assert _zip_parts(out / "2019-Q1" / "report_2019-Q1.docx") == before
+
+
+def test_one_run_materialises_each_period_with_its_own_files(tmp_path, monkeypatch):
+    """A single-run backfill of two report partitions (as run_year asks for a year): one run,
+    one materialisation per partition, each pointing at its own period's files."""
+    import dagster as dg
+
+    from orchestration.assets.reports import REPORT_KEY, first_productions
+    from orchestration.definitions import build_definitions
+    from orchestration.settings import Settings, load_settings
+
+    data = tmp_path / "data"
+    data.mkdir()
+    build_analytics(data / "analytics.duckdb")
+    monkeypatch.setenv("MONITORING_DATA_DIR", str(data))
+    periods = ["2019-Q1", "2019-Q2"]
+    defs = build_definitions(Settings(data_dir=data, hmac_key=load_settings().hmac_key))
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def("write_report").execute_in_process(
+            instance=instance, tags={"dagster/asset_partition_range_start": periods[0],
+                                     "dagster/asset_partition_range_end": periods[-1]})
+        assert result.success
+        records = instance.fetch_materializations(REPORT_KEY, limit=100).records
+        assert sorted(r.partition_key for r in records) == periods  # each once
+        assert {r.run_id for r in records} == {result.run_id}
+        assert len(instance.get_runs()) == 1
+        assert sorted(first_productions(instance, periods)) == periods  # what the due-date check reads
+        for record in records:
+            period, metadata = record.partition_key, record.asset_materialization.metadata
+            folder = data / "reports" / period
+            assert metadata["folder"].value == str(folder)
+            assert metadata["docx"].value == str(folder / f"report_{period}.docx")
+            assert metadata["xlsx"].value == str(folder / f"report_{period}.xlsx")
+            quarter = {"2019-Q1": f"за 1-й квартал 2019{NB}года", "2019-Q2": f"за 2-й квартал 2019{NB}года"}[period]
+            assert quarter in Document(metadata["docx"].value).core_properties.title
+            workbook = openpyxl.load_workbook(metadata["xlsx"].value, read_only=True)
+            assert metadata["tables"].value == len(workbook.sheetnames) - 1  # a sheet per table, and contents
+            if find_office() is not None:
+                assert metadata["pdf"].value == str(folder / f"report_{period}.pdf")
+                assert (folder / f"report_{period}.pdf").read_bytes()[:4] == b"%PDF"
 
 
 def test_docx_header_cells_are_shaded_once_in_schema_order(report):

@@ -4,6 +4,11 @@ the check that each report was produced by its due date (R11, clause 12).
 Reads the published analytics.duckdb only (never the warehouse), so it needs no slot in
 the warehouse pool, and the document, the workbook and the database always agree.
 
+A run writes one period (the quarterly schedule) or several: a backfill of report partitions
+is one run (``BackfillPolicy.single_run``), as `run_year` asks for a year's reports, so one
+LibreOffice converts all of them while the next period is built (reports/build.py). Each
+partition still gets its own materialisation with its own metadata (folder, files, tables).
+
 The due-date check (``produced_by_due_date``) looks at every period whose data is in the
 analytics database (``reporting_periods.report_period``) and at when the report asset's
 partition was first materialised: a report produced after its due day is a warning, one not
@@ -23,7 +28,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.partitions import report_partitions
-from orchestration.reports import write_report
+from orchestration.reports import ReportFiles, write_reports
 from orchestration.reports.deadline import OVERDUE, ReportDeadline, report_deadlines
 from orchestration.resources import MonitoringSettings
 from orchestration.timeliness import evaluation_time
@@ -36,6 +41,7 @@ DEADLINE_CHECK = "produced_by_due_date"
     key=REPORT_KEY,
     deps=[dg.AssetKey(["analytics", "database"])],
     partitions_def=report_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="reports",
     kinds={"docx", "xlsx"},
     description="Quarterly (Q1-Q3) and final annual report per Appendix 3: .docx, .xlsx and, "
@@ -43,20 +49,25 @@ DEADLINE_CHECK = "produced_by_due_date"
 )
 def monitoring_report(context: dg.AssetExecutionContext, monitoring: MonitoringSettings) -> dg.MaterializeResult:
     settings = monitoring.get()
-    period = context.partition_key
-    files = write_report(settings.analytics_path, period, settings.reports_dir)
-    context.log.info(f"report {period}: {files.folder}; {files.pdf_message or 'PDF written'}")
-    for warning in files.warnings:
-        context.log.warning(warning)
-    return dg.MaterializeResult(metadata={
+    for files in write_reports(settings.analytics_path, list(context.partition_keys), settings.reports_dir):
+        context.log.info(f"report {files.period}: {files.folder}; {files.pdf_message or 'PDF written'}")
+        for warning in files.warnings:
+            context.log.warning(warning)
+        context.add_asset_metadata(report_metadata(files), partition_key=files.period)
+    return dg.MaterializeResult()
+
+
+def report_metadata(files: ReportFiles) -> dict[str, dg.MetadataValue]:
+    """A period's materialisation metadata: where its files are, and what the report holds."""
+    return {
         "folder": dg.MetadataValue.path(str(files.folder)),
         "docx": dg.MetadataValue.path(str(files.docx)),
         "xlsx": dg.MetadataValue.path(str(files.xlsx)),
         "pdf": dg.MetadataValue.text(str(files.pdf) if files.pdf else (files.pdf_message or "")),
-        "tables": files.tables,
-        "charts": files.charts,
+        "tables": dg.MetadataValue.int(files.tables),
+        "charts": dg.MetadataValue.int(files.charts),
         "missing_tables": dg.MetadataValue.json(list(files.missing_tables)),
-    })
+    }
 
 
 # --- due dates ---------------------------------------------------------------------------

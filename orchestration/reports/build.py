@@ -1,9 +1,15 @@
-"""The one entry point: write a period's report folder atomically.
+"""The entry points: write reporting periods' folders atomically.
 
-`write_report` reads analytics.duckdb, lays the report out once, writes the .docx, the
-.xlsx and (where LibreOffice exists) the PDF into a temporary folder beside the target,
-then swaps it in. A re-run replaces the whole folder, and a reader never sees a half-written
-report: the old folder stays complete until the new one is complete.
+`write_reports` reads analytics.duckdb for each period, lays the report out once, writes the
+.docx, the .xlsx and (where LibreOffice exists) the PDF into a temporary folder beside the
+target, then swaps it in. A re-run replaces the whole folder, and a reader never sees a
+half-written report: the old folder stays complete until the new one is complete.
+
+One LibreOffice serves all the periods of a call (pdf.py): it starts first, and converts each
+period's .docx in a background thread while the next period's figures, charts and documents
+are built, so the two cores do the two kinds of work at once. The folders are swapped in
+once every period's files are written; a failure leaves every previous folder as it was.
+`write_report` is the same for one period.
 """
 
 from __future__ import annotations
@@ -12,15 +18,16 @@ import os
 import re
 import shutil
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 from orchestration.reports.docx_report import write_docx
 from orchestration.reports.figures import INDICATORS, QUALITY, read_figures
 from orchestration.reports.layout import Chart, Heading, Paragraph, TableBlock, build_layout
-from orchestration.reports.pdf import PdfConverter
+from orchestration.reports.pdf import PdfConverter, PdfResult
 from orchestration.reports.periods import parse_period
 from orchestration.reports.xlsx_report import write_xlsx
 
@@ -43,29 +50,78 @@ class ReportFiles:
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class _Draft:
+    """A period's .docx and .xlsx in its temporary folder, waiting for the PDF and the swap."""
+
+    files: ReportFiles  # as they will be once swapped in (pdf and pdf_message still to come)
+    staging: Path
+    docx: Path  # in the temporary folder, for LibreOffice
+
+
 def write_report(
     analytics_path: Path, period: str, out_dir: Path, *, make_pdf: bool = True, generated: date | None = None
 ) -> ReportFiles:
     """Write <out_dir>/<period>/ with report_<period>.docx, .xlsx and .pdf; replace it if present."""
-    reporting_period = parse_period(period)
-    # LibreOffice starts now and is up by the time the .docx is written (see pdf.py).
-    with PdfConverter() if make_pdf else nullcontext() as converter:
-        figures = read_figures(analytics_path, reporting_period)
-        layout = build_layout(figures)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        final = out_dir / period
-        staging = out_dir / f".{period}.tmp-{uuid.uuid4().hex}"
-        staging.mkdir()
+    return write_reports(analytics_path, [period], out_dir, make_pdf=make_pdf, generated=generated)[0]
+
+
+def write_reports(
+    analytics_path: Path, periods: list[str], out_dir: Path, *, make_pdf: bool = True,
+    generated: date | None = None,
+) -> list[ReportFiles]:
+    """Write <out_dir>/<period>/ for each period, in the given order, as `write_report` does."""
+    for period in periods:
+        parse_period(period)  # an unknown period fails before any work
+    if not periods:
+        return []
+    drafts: list[tuple[_Draft, Future[PdfResult] | None]] = []
+    # LibreOffice starts now and is up by the time the first .docx is written (see pdf.py).
+    with (
+        PdfConverter(documents=len(periods)) if make_pdf else nullcontext() as converter,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-pdf") as pdfs,
+    ):
         try:
-            docx_path = staging / f"report_{period}.docx"
-            xlsx_path = staging / f"report_{period}.xlsx"
-            write_docx(layout, docx_path, generated or date.today())
-            write_xlsx(layout, xlsx_path)
-            pdf = converter.convert(docx_path) if converter else None
-            _swap(staging, final)
+            for period in periods:
+                draft = _draft(analytics_path, period, out_dir, generated or date.today())
+                drafts.append((draft, pdfs.submit(converter.convert, draft.docx) if converter else None))
+            finished = [(draft, pdf.result() if pdf else None) for draft, pdf in drafts]
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            for _, pdf in drafts:
+                if pdf is not None:
+                    pdf.cancel()
+            pdfs.shutdown(wait=True)  # a conversion under way finishes before its folder goes
+            for draft, _ in drafts:
+                shutil.rmtree(draft.staging, ignore_errors=True)
             raise
+    files = []
+    try:
+        for draft, pdf in finished:
+            _swap(draft.staging, draft.files.folder)
+            files.append(_with_pdf(draft.files, pdf))
+    finally:
+        for draft, _ in finished[len(files):]:
+            shutil.rmtree(draft.staging, ignore_errors=True)
+    return files
+
+
+def _draft(analytics_path: Path, period: str, out_dir: Path, generated: date) -> _Draft:
+    """Read the period's figures, lay the report out and write the .docx and .xlsx into a new
+    temporary folder beside <out_dir>/<period>."""
+    figures = read_figures(analytics_path, parse_period(period))
+    layout = build_layout(figures)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final = out_dir / period
+    staging = out_dir / f".{period}.tmp-{uuid.uuid4().hex}"
+    staging.mkdir()
+    try:
+        docx_path = staging / f"report_{period}.docx"
+        xlsx_path = staging / f"report_{period}.xlsx"
+        write_docx(layout, docx_path, generated)
+        write_xlsx(layout, xlsx_path)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     missing = tuple(
         [s.table for s in INDICATORS if not figures.indicators[s.key].present]
         + [s.table for s in QUALITY if not figures.quality[s.key].present]
@@ -80,18 +136,25 @@ def write_report(
             if value is None
         ]
     )
-    return ReportFiles(
+    files = ReportFiles(
         period=period,
         folder=final,
         docx=final / docx_path.name,
         xlsx=final / xlsx_path.name,
-        pdf=(final / pdf.path.name) if pdf and pdf.path else None,
-        pdf_message=pdf.message if pdf else "PDF not requested",
+        pdf=None,
+        pdf_message="PDF not requested",
         tables=len(layout.tables),
         charts=sum(isinstance(b, Chart) for b in layout.blocks),
         missing_tables=missing,
         warnings=tuple(_latin_warnings(layout)),
     )
+    return _Draft(files=files, staging=staging, docx=docx_path)
+
+
+def _with_pdf(files: ReportFiles, pdf: PdfResult | None) -> ReportFiles:
+    if pdf is None:
+        return files
+    return replace(files, pdf=(files.folder / pdf.path.name) if pdf.path else None, pdf_message=pdf.message)
 
 
 def _swap(staging: Path, final: Path) -> None:
