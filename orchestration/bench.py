@@ -67,35 +67,55 @@ class InputSpec:
 
 
 class PeakRss:
-    """Samples the resident memory of a process and all its descendants, keeps the peak,
-    overall and per ``label`` (set by the caller to the run under way)."""
+    """Samples the memory of a process and all its descendants, keeps the peak, overall and per
+    ``label`` (set by the caller to the run under way), and which processes made the peak.
 
-    def __init__(self, interval: float = 0.25) -> None:  # a scan of /proc per sample: not too often
+    Two measures: the sum of each process's resident set (RSS, every 0.25 s: cheap, but a
+    page shared by a forked reader worker and its parent counts in both), and the sum of
+    proportional set sizes (PSS, every second: each shared page counted once across the
+    tree — the memory the tree really occupies).
+    """
+
+    def __init__(self, interval: float = 0.25, pss_every: int = 4) -> None:
         self.interval = interval
-        self.peak = 0
+        self.pss_every = pss_every
         self.label = ""
-        self.peaks: dict[str, int] = {}
+        self.peaks: dict[str, dict[str, int]] = {"rss": {}, "pss": {}}
+        self.at_peak: dict[str, list[tuple[str, int]]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._root = psutil.Process()
 
-    def _sample(self) -> int:
-        total = 0
+    @property
+    def peak(self) -> int:
+        return max(self.peaks["rss"].values(), default=0)
+
+    @property
+    def peak_pss(self) -> int:
+        return max(self.peaks["pss"].values(), default=0)
+
+    def _sample(self, kind: str) -> None:
+        parts = []
         for proc in [self._root, *self._root.children(recursive=True)]:
             try:
-                total += proc.memory_info().rss
+                size = proc.memory_info().rss if kind == "rss" else proc.memory_full_info().pss
+                parts.append((" ".join(proc.cmdline()[:3])[-60:], size))
             except psutil.Error:
                 pass
-        return total
+        total = sum(size for _, size in parts)
+        if total > max(self.peaks[kind].values(), default=0):
+            self.at_peak[kind] = parts
+        if total > self.peaks[kind].get(self.label, 0):
+            self.peaks[kind][self.label] = total
 
     def _run(self) -> None:
+        count = 0
         while not self._stop.is_set():
-            self._record(self._sample())
+            self._sample("rss")
+            if count % self.pss_every == 0:
+                self._sample("pss")
+            count += 1
             self._stop.wait(self.interval)
-
-    def _record(self, rss: int) -> None:
-        self.peak = max(self.peak, rss)
-        self.peaks[self.label] = max(self.peaks.get(self.label, 0), rss)
 
     def __enter__(self) -> "PeakRss":
         self._thread.start()
@@ -104,7 +124,20 @@ class PeakRss:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self._record(self._sample())
+        self._sample("rss")
+        self._sample("pss")
+
+    def summary(self) -> dict[str, object]:
+        mb = 2**20
+        return {
+            "peak_rss_mb": round(self.peak / mb),
+            "peak_pss_mb": round(self.peak_pss / mb),
+            "peak_mb_by_run": {label: {"rss": round(self.peaks["rss"].get(label, 0) / mb),
+                                       "pss": round(self.peaks["pss"].get(label, 0) / mb)}
+                               for label in self.peaks["rss"] if label},
+            "processes_at_peak_mb": {kind: [[name, round(size / mb)] for name, size in parts if size >= 50 * mb]
+                                     for kind, parts in self.at_peak.items()},
+        }
 
 
 def log(message: str) -> None:
@@ -405,8 +438,7 @@ def run_once(landing: Path, run_dir: Path, stages: list) -> dict[str, object]:  
         runs = run_pipeline(stages, instance, rss)
     total = time.perf_counter() - started
     stages, dagster_s = summarise(runs)
-    return {"total_s": total, "stages": stages, "dagster_s": dagster_s, "peak_rss": rss.peak,
-            "peak_rss_mb_by_run": {name: round(peak / 2**20) for name, peak in rss.peaks.items() if name},
+    return {"total_s": total, "stages": stages, "dagster_s": dagster_s, "memory": rss.summary(),
             "runs": {r.name: round(r.wall_s, 2) for r in runs}, "dbt": dbt_invocation([r.run_id for r in runs])}
 
 
@@ -475,8 +507,7 @@ def main(argv: list[str] | None = None) -> int:
         "floor_s": round(floor_s, 2),
         "floor": floor_parts,
         "ratio": round(total / floor_s, 2) if floor_s else None,
-        "peak_rss_mb": round(int(result["peak_rss"]) / 2**20),  # type: ignore[call-overload]
-        "peak_rss_mb_by_run": result["peak_rss_mb_by_run"],
+        **result["memory"],  # type: ignore[dict-item]
         "rows_per_s": round(rows / total),
         "stages": stages,
         "runs": result["runs"],
