@@ -69,11 +69,21 @@ service_subtypes as (
     select subtype_code, service_code, subtype_name_ru, sort_order from {{ ref('services') }}
 ),
 
+-- IIN/BIN stripped and restored row by row: half the cells of a year are distinct, and a
+-- distinct list joined back cost more than the arithmetic (checked, then pseudonymised below)
 source_rows as (
     select
         *,
-        {{ empty_columns(form_columns('registry')) }} as empty_columns
+        {{ empty_columns(form_columns('registry')) }} as empty_columns,
+        nullif({{ iin_bin_digits('iin_bin') }}, '') as iin_bin_digits
     from source
+),
+
+identified_rows as (
+    select
+        *,
+        {{ iin_bin_normalised('iin_bin_digits') }} as iin_bin_normalised
+    from source_rows
 ),
 
 -- the cells looked up in a reference list, one row per (domain, distinct cell as written):
@@ -142,68 +152,6 @@ coded_cells as (
         on lookups.domain = keyed_cells.domain and lookups.lookup_key = keyed_cells.cell_key
 ),
 
--- every IIN/BIN cell as written, once: stripped, restored, checked and pseudonymised
-iin_bin_cells as (
-    select distinct iin_bin from source
-),
-
-iin_bin_digits as (
-    select
-        iin_bin,
-        nullif({{ iin_bin_digits('iin_bin') }}, '') as iin_bin_digits
-    from iin_bin_cells
-),
-
-iin_bin_normalised as (
-    select
-        *,
-        {{ iin_bin_normalised('iin_bin_digits') }} as iin_bin_normalised
-    from iin_bin_digits
-),
-
-identifiers as (
-    select
-        iin_bin,
-        {{ iin_bin_status('iin_bin_digits', 'iin_bin_normalised') }} as iin_bin_status,
-        length(iin_bin_digits) as iin_bin_length,
-        {{ iin_bin_check_digit_ok('iin_bin_normalised') }} as iin_bin_check_digit_ok,
-        {{ iin_bin_kind('iin_bin_normalised') }} as identifier_kind,
-        {{ iin_birth_date('iin_bin_normalised') }} as iin_encoded_birth_date,
-        {{ iin_gender_code('iin_bin_normalised') }} as iin_encoded_gender_code,
-        case
-            when iin_bin_normalised is not null then pseudonymise(iin_bin_normalised)
-        end as client_key
-    from iin_bin_normalised
-),
-
--- every (client name, birth date) pair as written, once
-person_cells as (
-    select distinct client_full_name, birth_date from source
-),
-
-person_names as (
-    select
-        client_full_name,
-        birth_date as birth_date_cell,
-        {{ normalise_full_name('client_full_name') }} as client_name_normalised,
-        {{ clean_text('birth_date') }} is not null as has_birth_date,
-        {{ parse_date_text('birth_date') }} as birth_date
-    from person_cells
-),
-
-persons as (
-    select
-        client_full_name,
-        birth_date_cell,
-        has_birth_date,
-        birth_date,
-        case
-            when client_name_normalised is not null and birth_date is not null
-                then pseudonymise(client_name_normalised || '|' || strftime(birth_date, '%Y-%m-%d'))
-        end as person_key
-    from person_names
-),
-
 -- every manager name as written, once
 managers as (
     select
@@ -216,11 +164,13 @@ managers as (
     where manager_full_name is not null
 ),
 
--- every distinct date cell as written, parsed once
+-- every distinct date cell as written (service and birth dates), parsed once
 date_cells as (
     select distinct start_date as date_cell from source
     union
     select distinct end_date from source
+    union
+    select distinct birth_date from source
 ),
 
 dates as (
@@ -281,21 +231,32 @@ renamed as (
         end_dates.date_value as end_date,
 
         -- personal data: read here, never stored
-        identifiers.iin_bin_status,
-        identifiers.iin_bin_length,
-        identifiers.iin_bin_check_digit_ok,
-        identifiers.identifier_kind,
-        identifiers.iin_encoded_birth_date,
-        identifiers.iin_encoded_gender_code,
-        identifiers.client_key,
-        persons.person_key,
+        {{ iin_bin_status('source.iin_bin_digits', 'source.iin_bin_normalised') }} as iin_bin_status,
+        length(source.iin_bin_digits) as iin_bin_length,
+        {{ iin_bin_check_digit_ok('source.iin_bin_normalised') }} as iin_bin_check_digit_ok,
+        {{ iin_bin_kind('source.iin_bin_normalised') }} as identifier_kind,
+        {{ iin_birth_date('source.iin_bin_normalised') }} as iin_encoded_birth_date,
+        {{ iin_gender_code('source.iin_bin_normalised') }} as iin_encoded_gender_code,
+        case
+            when source.iin_bin_normalised is not null then pseudonymise(source.iin_bin_normalised)
+        end as client_key,
+        -- a person is a name and a birth date: nearly every pair is new, so hashed row by row
+        -- (a distinct list of pairs joined back cost a hash table the size of the registry)
+        case
+            when {{ normalise_full_name('source.client_full_name') }} is not null
+                and birth_dates.date_value is not null
+                then pseudonymise(
+                    {{ normalise_full_name('source.client_full_name') }}
+                    || '|' || strftime(birth_dates.date_value, '%Y-%m-%d')
+                )
+        end as person_key,
         managers.manager_key,
-        persons.has_birth_date,
-        persons.birth_date,
+        birth_dates.date_text is not null as has_birth_date,
+        birth_dates.date_value as birth_date,
         {{ phone_ok(clean_text('source.work_phone')) }} as work_phone_ok,
         {{ phone_ok(clean_text('source.mobile_phone')) }} as mobile_phone_ok,
         {{ email_ok(clean_text('source.email')) }} as email_ok
-    from source_rows as source
+    from identified_rows as source
     left join coded_cells as region_cell
         on region_cell.domain = 'region' and region_cell.cell = source.region
     left join coded_cells as place_cell
@@ -320,10 +281,7 @@ renamed as (
         on channel_cell.domain = 'channel' and channel_cell.cell = source.channel
     left join dates as start_dates on start_dates.date_cell = source.start_date
     left join dates as end_dates on end_dates.date_cell = source.end_date
-    left join identifiers on identifiers.iin_bin is not distinct from source.iin_bin
-    left join persons
-        on persons.client_full_name is not distinct from source.client_full_name
-        and persons.birth_date_cell is not distinct from source.birth_date
+    left join dates as birth_dates on birth_dates.date_cell = source.birth_date
     left join managers on managers.manager_full_name = source.manager_full_name
 ),
 
