@@ -6,7 +6,9 @@
 
 with
 
-services as (
+-- read where it is used (each reader scans only its columns; materialised, the whole
+-- registry was copied and spilled)
+services as not materialized (
     select * from {{ ref('stg_registry__services') }}
 ),
 
@@ -30,14 +32,15 @@ required_columns as (
     select list(column_name) as required_columns from form_columns where required
 ),
 
--- the first row of a batch with the same client, person, service, sub-type and dates counts
-duplicate_groups as (
+-- the first row of a batch with the same client, person, service, sub-type and dates counts.
+-- Rows are grouped by a 64-bit hash of those six values (a window over the values themselves
+-- held gigabytes at 14M rows), and a later row is a duplicate only when the first row of its
+-- group holds the very same values: a hash collision can never make a row a duplicate.
+keyed_rows as (
     select
         batch_id,
         source_row,
-        min(source_row) over (
-            partition by batch_id, client_key, person_key, service_code, subtype_code, start_date, end_date
-        ) as first_source_row
+        hash(client_key, person_key, service_code, subtype_code, start_date, end_date) as duplicate_key
     from services
     where client_key is not null
         and person_key is not null
@@ -47,17 +50,46 @@ duplicate_groups as (
         and end_date is not null
 ),
 
+group_firsts as (
+    select
+        batch_id,
+        source_row,
+        min(source_row) over (partition by batch_id, duplicate_key) as first_source_row
+    from keyed_rows
+),
+
+duplicate_rows as (
+    select
+        group_firsts.batch_id,
+        group_firsts.source_row,
+        group_firsts.first_source_row
+    from group_firsts
+    inner join services as later
+        on later.batch_id = group_firsts.batch_id
+        and later.source_row = group_firsts.source_row
+    inner join services as earlier
+        on earlier.batch_id = group_firsts.batch_id
+        and earlier.source_row = group_firsts.first_source_row
+    where group_firsts.first_source_row < group_firsts.source_row
+        and later.client_key = earlier.client_key
+        and later.person_key = earlier.person_key
+        and later.service_code = earlier.service_code
+        and later.subtype_code = earlier.subtype_code
+        and later.start_date = earlier.start_date
+        and later.end_date = earlier.end_date
+),
+
 checked as (
     select
         services.*,
         list_filter(services.empty_columns, lambda c: list_contains(required_columns.required_columns, c))
             as missing_required_columns,
-        duplicate_groups.first_source_row
+        duplicate_rows.first_source_row
     from services
     cross join required_columns
-    left join duplicate_groups
-        on duplicate_groups.batch_id = services.batch_id
-        and duplicate_groups.source_row = services.source_row
+    left join duplicate_rows
+        on duplicate_rows.batch_id = services.batch_id
+        and duplicate_rows.source_row = services.source_row
 ),
 
 violations as (
