@@ -1038,6 +1038,15 @@ def test_one_run_materialises_each_period_with_its_own_files(tmp_path, monkeypat
             if find_office() is not None:
                 assert metadata["pdf"].value == str(folder / f"report_{period}.pdf")
                 assert (folder / f"report_{period}.pdf").read_bytes()[:4] == b"%PDF"
+        # as the quarterly schedule asks: one partition, one period written, its first production kept
+        first = first_productions(instance, periods)
+        again = defs.resolve_job_def("write_report").execute_in_process(instance=instance, partition_key="2019-Q2")
+        assert again.success
+        (latest,) = instance.fetch_materializations(REPORT_KEY, limit=1).records
+        assert (latest.run_id, latest.partition_key) == (again.run_id, "2019-Q2")
+        assert latest.asset_materialization.metadata["docx"].value == str(data / "reports/2019-Q2/report_2019-Q2.docx")
+        assert len(instance.fetch_materializations(REPORT_KEY, limit=100).records) == 3
+        assert first_productions(instance, periods) == first
 
 
 def test_docx_header_cells_are_shaded_once_in_schema_order(report):
