@@ -496,8 +496,14 @@ def main(argv: list[str] | None = None) -> int:
     floor_s, floor_parts = (0.0, {})
     if not args.no_floor:
         log("measuring the floor …")
-        floor_s, floor_parts = measure_floor(landing, threads=os.cpu_count() or 2, memory_limit="3GB",
-                                             temp_dir=bench_dir / "floor_spill")
+        try:
+            floor_s, floor_parts = measure_floor(landing, threads=os.cpu_count() or 2, memory_limit="3GB",
+                                                 temp_dir=bench_dir / "floor_spill")
+        except Exception as exc:  # e.g. the disk filled with spill: the pipeline's figures still count
+            log(f"the floor failed: {exc}")
+            floor_parts = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+        finally:
+            shutil.rmtree(bench_dir / "floor_spill", ignore_errors=True)
 
     line: dict[str, object] = {
         "rows_per_month": spec.rows_per_month,

@@ -97,3 +97,32 @@
         else 'leading_zero_restored'
     end
 {%- endmacro %}
+
+
+{#-
+    A client's identifier facts, row by row, from the cell stripped (`digits`, iin_bin_digits)
+    and restored (`normalised`, iin_bin_normalised) in an earlier CTE: status, check digit,
+    kind and the pseudonym every input is joined on. Row by row, because half or more of a
+    year's IIN/BIN cells are distinct: a distinct list joined back cost more than the arithmetic.
+-#}
+{% macro client_identifier_columns(digits, normalised) -%}
+    {{ iin_bin_status(digits, normalised) }} as iin_bin_status,
+    {{ iin_bin_check_digit_ok(normalised) }} as iin_bin_check_digit_ok,
+    {{ iin_bin_kind(normalised) }} as identifier_kind,
+    case when {{ normalised }} is not null then pseudonymise({{ normalised }}) end as client_key
+{%- endmacro %}
+
+
+{#- The rows of `relation` with their IIN/BIN cell stripped (iin_bin_digits) and restored
+    (iin_bin_normalised), for client_identifier_columns. -#}
+{% macro identified_rows(relation) -%}
+    select
+        *,
+        {{ iin_bin_normalised('iin_bin_digits') }} as iin_bin_normalised
+    from (
+        select
+            *,
+            nullif({{ iin_bin_digits('iin_bin') }}, '') as iin_bin_digits
+        from {{ relation }}
+    )
+{%- endmacro %}

@@ -50,33 +50,9 @@ coded_cells as (
         on lookups.domain = cleaned_cells.domain and lookups.lookup_key = {{ lookup_key('cleaned_cells.cell_text') }}
 ),
 
--- every IIN/BIN cell as written, once: stripped, restored, checked and pseudonymised
-iin_bin_cells as (
-    select distinct iin_bin from source
-),
-
-iin_bin_digits as (
-    select
-        iin_bin,
-        nullif({{ iin_bin_digits('iin_bin') }}, '') as iin_bin_digits
-    from iin_bin_cells
-),
-
-iin_bin_normalised as (
-    select
-        *,
-        {{ iin_bin_normalised('iin_bin_digits') }} as iin_bin_normalised
-    from iin_bin_digits
-),
-
-identifiers as (
-    select
-        iin_bin,
-        {{ iin_bin_status('iin_bin_digits', 'iin_bin_normalised') }} as iin_bin_status,
-        {{ iin_bin_check_digit_ok('iin_bin_normalised') }} as iin_bin_check_digit_ok,
-        {{ iin_bin_kind('iin_bin_normalised') }} as identifier_kind,
-        case when iin_bin_normalised is not null then pseudonymise(iin_bin_normalised) end as client_key
-    from iin_bin_normalised
+-- IIN/BIN stripped and restored row by row (macro client_identifier_columns says why)
+identified as (
+    {{ identified_rows('source') }}
 ),
 
 -- every distinct date cell as written, parsed once
@@ -115,8 +91,9 @@ renamed as (
         confirmation_method,
         act_date,
         service_date,
-        iin_bin
-    from source
+        iin_bin_digits,
+        iin_bin_normalised
+    from identified
 ),
 
 derived as (
@@ -141,10 +118,7 @@ derived as (
         service_dates.date_value as service_date,
 
         -- personal data: read here, never stored
-        identifiers.iin_bin_status,
-        identifiers.iin_bin_check_digit_ok,
-        identifiers.identifier_kind,
-        identifiers.client_key
+        {{ client_identifier_columns('renamed.iin_bin_digits', 'renamed.iin_bin_normalised') }}
     from renamed
     left join coded_cells as service_cell
         on service_cell.domain = 'service' and service_cell.cell = renamed.service
@@ -154,7 +128,6 @@ derived as (
         on method_cell.domain = 'confirmation_method' and method_cell.cell = renamed.confirmation_method
     left join dates as act_dates on act_dates.date_cell = renamed.act_date
     left join dates as service_dates on service_dates.date_cell = renamed.service_date
-    left join identifiers on identifiers.iin_bin is not distinct from renamed.iin_bin
 ),
 
 final as (

@@ -74,9 +74,7 @@ identified as (
 derived as (
     select
         *,
-        {{ iin_bin_status('iin_bin_digits', 'iin_bin_normalised') }} as iin_bin_status,
-        {{ iin_bin_check_digit_ok('iin_bin_normalised') }} as iin_bin_check_digit_ok,
-        case when iin_bin_normalised is not null then pseudonymise(iin_bin_normalised) end as client_key,
+        {{ client_identifier_columns('iin_bin_digits', 'iin_bin_normalised') }},
         case when manager_name_normalised is not null then pseudonymise(manager_name_normalised) end as manager_key,
         coalesce(service_date, call_date) as reference_date,
         {{ lookup_key('region_text') }} as region_key,

@@ -49,32 +49,9 @@ coded_cells as (
         on lookups.domain = cleaned_cells.domain and lookups.lookup_key = {{ lookup_key('cleaned_cells.cell_text') }}
 ),
 
--- every IIN/BIN cell as written, once: stripped, restored, checked and pseudonymised
-iin_bin_cells as (
-    select distinct iin_bin from source
-),
-
-iin_bin_digits as (
-    select
-        iin_bin,
-        nullif({{ iin_bin_digits('iin_bin') }}, '') as iin_bin_digits
-    from iin_bin_cells
-),
-
-iin_bin_normalised as (
-    select
-        *,
-        {{ iin_bin_normalised('iin_bin_digits') }} as iin_bin_normalised
-    from iin_bin_digits
-),
-
-identifiers as (
-    select
-        iin_bin,
-        {{ iin_bin_status('iin_bin_digits', 'iin_bin_normalised') }} as iin_bin_status,
-        {{ iin_bin_check_digit_ok('iin_bin_normalised') }} as iin_bin_check_digit_ok,
-        case when iin_bin_normalised is not null then pseudonymise(iin_bin_normalised) end as client_key
-    from iin_bin_normalised
+-- IIN/BIN stripped and restored row by row (macro client_identifier_columns says why)
+identified as (
+    {{ identified_rows('source') }}
 ),
 
 -- every manager name as written, once
@@ -135,9 +112,10 @@ renamed as (
         service_subtype,
         fill_date as fill_date_cell,
         service_date as service_date_cell,
-        iin_bin,
+        iin_bin_digits,
+        iin_bin_normalised,
         manager_full_name
-    from source
+    from identified
 ),
 
 derived as (
@@ -153,9 +131,7 @@ derived as (
         service_dates.date_value as service_date,
 
         -- personal data: read here, never stored
-        identifiers.iin_bin_status,
-        identifiers.iin_bin_check_digit_ok,
-        identifiers.client_key,
+        {{ client_identifier_columns('renamed.iin_bin_digits', 'renamed.iin_bin_normalised') }},
         managers.manager_key
     from renamed
     left join coded_cells as service_cell
@@ -164,7 +140,6 @@ derived as (
         on subtype_cell.domain = 'service_subtype' and subtype_cell.cell = renamed.service_subtype
     left join dates as fill_dates on fill_dates.date_cell = renamed.fill_date_cell
     left join dates as service_dates on service_dates.date_cell = renamed.service_date_cell
-    left join identifiers on identifiers.iin_bin is not distinct from renamed.iin_bin
     left join managers on managers.manager_full_name = renamed.manager_full_name
 ),
 
@@ -194,19 +169,21 @@ chosen_options as (
     where nullif(trim(option_text), '') is not null
 ),
 
+-- the codes of the options a questionnaire chose, sorted (a distinct list has no order of
+-- its own: unsorted, a rebuild could list the same options in another order)
 options_per_questionnaire as (
     select
         chosen_options.batch_id,
         chosen_options.source_row,
-        list(distinct option_lookup.code) filter (
+        list_sort(list(distinct option_lookup.code) filter (
             where chosen_options.kind = 'financial_support_option' and option_lookup.code is not null
-        ) as financial_support_wanted,
+        )) as financial_support_wanted,
         list(chosen_options.option_text order by chosen_options.position) filter (
             where chosen_options.kind = 'financial_support_option' and option_lookup.code is null
         ) as financial_support_unknown,
-        list(distinct option_lookup.code) filter (
+        list_sort(list(distinct option_lookup.code) filter (
             where chosen_options.kind = 'non_financial_support_option' and option_lookup.code is not null
-        ) as non_financial_support_wanted,
+        )) as non_financial_support_wanted,
         list(chosen_options.option_text order by chosen_options.position) filter (
             where chosen_options.kind = 'non_financial_support_option' and option_lookup.code is null
         ) as non_financial_support_unknown

@@ -69,21 +69,16 @@ service_subtypes as (
     select subtype_code, service_code, subtype_name_ru, sort_order from {{ ref('services') }}
 ),
 
--- IIN/BIN stripped and restored row by row: half the cells of a year are distinct, and a
--- distinct list joined back cost more than the arithmetic (checked, then pseudonymised below)
 source_rows as (
     select
         *,
-        {{ empty_columns(form_columns('registry')) }} as empty_columns,
-        nullif({{ iin_bin_digits('iin_bin') }}, '') as iin_bin_digits
+        {{ empty_columns(form_columns('registry')) }} as empty_columns
     from source
 ),
 
-identified_rows as (
-    select
-        *,
-        {{ iin_bin_normalised('iin_bin_digits') }} as iin_bin_normalised
-    from source_rows
+-- IIN/BIN stripped and restored row by row (macro client_identifier_columns says why)
+identified as (
+    {{ identified_rows('source_rows') }}
 ),
 
 -- the cells looked up in a reference list, one row per (domain, distinct cell as written):
@@ -231,15 +226,10 @@ renamed as (
         end_dates.date_value as end_date,
 
         -- personal data: read here, never stored
-        {{ iin_bin_status('source.iin_bin_digits', 'source.iin_bin_normalised') }} as iin_bin_status,
+        {{ client_identifier_columns('source.iin_bin_digits', 'source.iin_bin_normalised') }},
         length(source.iin_bin_digits) as iin_bin_length,
-        {{ iin_bin_check_digit_ok('source.iin_bin_normalised') }} as iin_bin_check_digit_ok,
-        {{ iin_bin_kind('source.iin_bin_normalised') }} as identifier_kind,
         {{ iin_birth_date('source.iin_bin_normalised') }} as iin_encoded_birth_date,
         {{ iin_gender_code('source.iin_bin_normalised') }} as iin_encoded_gender_code,
-        case
-            when source.iin_bin_normalised is not null then pseudonymise(source.iin_bin_normalised)
-        end as client_key,
         -- a person is a name and a birth date: nearly every pair is new, so hashed row by row
         -- (a distinct list of pairs joined back cost a hash table the size of the registry)
         case
@@ -256,7 +246,7 @@ renamed as (
         {{ phone_ok(clean_text('source.work_phone')) }} as work_phone_ok,
         {{ phone_ok(clean_text('source.mobile_phone')) }} as mobile_phone_ok,
         {{ email_ok(clean_text('source.email')) }} as email_ok
-    from identified_rows as source
+    from identified as source
     left join coded_cells as region_cell
         on region_cell.domain = 'region' and region_cell.cell = source.region
     left join coded_cells as place_cell
