@@ -38,6 +38,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
@@ -107,21 +108,31 @@ def stratum_seed(period: str, stratum: tuple[str, ...], salt: str = "call-list")
 def draw_sample(clients: pd.DataFrame, period: str, settings: SamplingSettings) -> tuple[pd.DataFrame, list[Stratum]]:
     """The stratified sample of ``clients`` (one row per client: client_key, region_code,
     centre_kind, …) and the strata with their sizes. Reproducible for (period, settings, data)."""
-    keys = ["region_code", "centre_kind"] if settings.by_centre_kind else ["region_code"]
+    keys = stratum_keys(settings)
     picked: list[pd.DataFrame] = []
     strata: list[Stratum] = []
     for values, group in clients.groupby(keys, sort=True, dropna=False):
         values = values if isinstance(values, tuple) else (values,)
-        labels = tuple("" if pd.isna(v) else str(v) for v in values)
         population = group.sort_values("client_key", kind="stable").reset_index(drop=True)
-        target, calls = stratum_calls(len(population), settings)
-        rng = np.random.default_rng(stratum_seed(period, labels, settings.seed_salt))
-        chosen = np.sort(rng.choice(len(population), size=calls, replace=False))
+        stratum, chosen = draw_stratum(values, len(population), period, settings)
         picked.append(population.iloc[chosen])
-        strata.append(Stratum(labels[0], labels[1] if settings.by_centre_kind else None,
-                              len(population), target, calls))
+        strata.append(stratum)
     sample = pd.concat(picked, ignore_index=True) if picked else clients.iloc[0:0].copy()
     return sample, strata
+
+
+def stratum_keys(settings: SamplingSettings) -> list[str]:
+    return ["region_code", "centre_kind"] if settings.by_centre_kind else ["region_code"]
+
+
+def draw_stratum(values: Sequence[object], population: int, period: str,
+                 settings: SamplingSettings) -> tuple[Stratum, np.ndarray]:
+    """One stratum's size and the positions drawn in it (0-based, in client_key order)."""
+    labels = tuple("" if v is None or pd.isna(v) else str(v) for v in values)
+    target, calls = stratum_calls(population, settings)
+    rng = np.random.default_rng(stratum_seed(period, labels, settings.seed_salt))
+    chosen = np.sort(rng.choice(population, size=calls, replace=False))
+    return Stratum(labels[0], labels[1] if settings.by_centre_kind else None, population, target, calls), chosen
 
 
 def centre_phrase(centre_kind: str | None, short_name: str | None, settlement: str | None) -> str:
@@ -158,21 +169,65 @@ def closed_quarters(con: duckdb.DuckDBPyConnection) -> list[tuple[str, date, dat
     return [(str(label), start, end) for label, start, end in rows]
 
 
+# One row per client of the period ($start–$end): their latest counted service (then the
+# lowest service_id), with what sampling and the list need — no personal data yet.
+_PERIOD_CLIENTS = """
+    select
+        service_id, client_key, end_date, region_code, region, region_sort_order,
+        centre_kind, place_code, service, service_subtype, settlement, batch_id, source_row
+    from intermediate.int_services_counted
+    where end_date between $start and $end
+    qualify row_number() over (partition by client_key order by end_date desc, service_id) = 1
+"""
+
+
 def period_clients(con: duckdb.DuckDBPyConnection, start: date, end: date) -> pd.DataFrame:
-    """One row per client of the period: their latest counted service (then the lowest
-    service_id), with what sampling and the list need — no personal data yet (the draw looks
-    at every client, the list at a few hundred per region)."""
-    return con.execute(
-        """
-        select
-            service_id, client_key, end_date, region_code, region, region_sort_order,
-            centre_kind, place_code, service, service_subtype, settlement, batch_id, source_row
-        from intermediate.int_services_counted
-        where end_date between ? and ?
-        qualify row_number() over (partition by client_key order by end_date desc, service_id) = 1
-        """,
-        [start, end],
-    ).df()
+    """Every client of the period (see _PERIOD_CLIENTS), as a frame: for inspection and tests;
+    the lists are drawn in the warehouse (``sample_period``)."""
+    return con.execute(_PERIOD_CLIENTS, {"start": start, "end": end}).df()
+
+
+def sample_period(con: duckdb.DuckDBPyConnection, start: date, end: date, period: str,
+                  settings: SamplingSettings) -> tuple[pd.DataFrame, list[Stratum]]:
+    """``draw_sample`` over the period's clients without bringing them out of DuckDB.
+
+    The same draw (strata, sizes, seeds and positions in client_key order, so the same
+    sample): DuckDB counts each stratum and numbers its clients, Python draws the positions,
+    and only the drawn rows are fetched — at a million services a month a quarter's clients
+    as a frame were gigabytes and most of the call lists' time.
+    """
+    keys = stratum_keys(settings)
+    listed = ", ".join(keys)
+    ordered = ", ".join(f"{key} nulls last" for key in keys)
+    bounds = {"start": start, "end": end}
+    sizes = con.execute(f"select {listed}, count(*) from ({_PERIOD_CLIENTS}) group by all order by {ordered}",
+                        bounds).fetchall()
+    strata: list[Stratum] = []
+    drawn: dict[str, list[object]] = {key: [] for key in [*keys, "position"]}
+    for *values, population in sizes:
+        stratum, chosen = draw_stratum(values, population, period, settings)
+        strata.append(stratum)
+        for key, value in zip(keys, values, strict=True):
+            drawn[key] += [value] * len(chosen)
+        drawn["position"] += chosen.tolist()
+    chosen_rows = pa.table({key: pa.array(drawn[key], pa.string()) for key in keys}
+                           | {"position": pa.array(drawn["position"], pa.int64())})
+    matches = " and ".join(f"numbered.{key} is not distinct from chosen_rows.{key}" for key in keys)
+    con.register("chosen_rows", chosen_rows)
+    try:
+        sample = con.execute(
+            f"""
+            select numbered.* exclude (position)
+            from (
+                select *, row_number() over (partition by {listed} order by client_key) - 1 as position
+                from ({_PERIOD_CLIENTS})
+            ) as numbered
+            inner join chosen_rows on {matches} and numbered.position = chosen_rows.position
+            order by {", ".join(f"numbered.{key} nulls last" for key in keys)}, numbered.position
+            """, bounds).df()
+    finally:
+        con.unregister("chosen_rows")
+    return sample, strata
 
 
 def with_contacts(con: duckdb.DuckDBPyConnection, sample: pd.DataFrame) -> pd.DataFrame:
@@ -330,13 +385,13 @@ def produce_call_list(con: duckdb.DuckDBPyConnection, out_dir: Path, period: str
     """Draw and write one quarter's list; an existing file is kept unless ``overwrite``
     (the call centre may already be working from it)."""
     path = out_dir / f"{period}.xlsx"
-    clients = period_clients(con, start, end)
-    sample, strata = draw_sample(clients, period, settings)
+    sample, strata = sample_period(con, start, end, period, settings)
+    clients = sum(stratum.population for stratum in strata)
     if path.exists() and not overwrite:
-        return CallListResult(period, path, False, len(clients), len(sample), strata)
+        return CallListResult(period, path, False, clients, len(sample), strata)
     outcomes = [r[0] for r in con.execute(
         "select name_ru from reference.call_outcomes order by outcome_code <> 'answered', outcome_code").fetchall()]
     instruments = [r[0] for r in con.execute(
         "select name_ru from reference.financial_support_options order by sort_order").fetchall()]
     write_call_list(path, call_list_frame(with_contacts(con, sample)), period, outcomes, instruments)
-    return CallListResult(period, path, True, len(clients), len(sample), strata)
+    return CallListResult(period, path, True, clients, len(sample), strata)

@@ -14,6 +14,7 @@ from orchestration.call_lists import (
     draw_sample,
     period_clients,
     question_1,
+    sample_period,
     stratum_calls,
     write_call_list,
 )
@@ -166,3 +167,32 @@ def test_the_filled_call_list_is_read_back_by_the_phone_survey_ingestion(tmp_pat
     assert rows[1]["call_outcome"] == "Не отвечает" and rows[1]["q1_received"] is None
     assert rows[1]["iin_bin"] == "791028302728" and rows[1]["service_date"] == "2019-02-14"
     assert np.all([r["call_date"] is not None for r in rows])
+
+
+@pytest.mark.parametrize("by_centre_kind", [False, True])
+def test_the_warehouse_draw_is_the_frame_draw(by_centre_kind):
+    # Production draws in DuckDB (sample_period) and fetches only the drawn rows; it must pick
+    # exactly the clients draw_sample picks from the whole frame of the period's clients.
+    rng = np.random.default_rng(5)
+    n = 4000
+    services = pd.DataFrame({
+        "service_id": [f"b:{i}" for i in range(n)],
+        "client_key": [f"{rng.integers(0, 10**12):012x}" for _ in range(n)],
+        "end_date": pd.to_datetime("2019-01-01") + pd.to_timedelta(rng.integers(0, 120, n), unit="D"),
+        "region_code": rng.choice(["11", "15", "75", None], n, p=[0.5, 0.3, 0.15, 0.05]),
+        "centre_kind": rng.choice(["cop", "cpp", None], n),
+    })
+    for column in ("region", "region_sort_order", "place_code", "service", "service_subtype",
+                   "settlement", "batch_id", "source_row"):
+        services[column] = None
+    settings = SamplingSettings(by_centre_kind=by_centre_kind, margin=0.15)
+    with duckdb.connect() as con:
+        con.execute("create schema intermediate")
+        con.execute("create table intermediate.int_services_counted as select * from services")
+        expected, expected_strata = draw_sample(period_clients(con, date(2019, 1, 1), date(2019, 3, 31)),
+                                                "2019-Q1", settings)
+        sample, strata = sample_period(con, date(2019, 1, 1), date(2019, 3, 31), "2019-Q1", settings)
+    assert strata == expected_strata
+    assert len(strata) >= 4 and any(s.calls < s.population for s in strata)  # a real draw, not all
+    assert sample["service_id"].tolist() == expected["service_id"].tolist()
+    assert list(sample.columns) == list(expected.columns)
