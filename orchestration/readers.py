@@ -143,7 +143,8 @@ def read_input(path: Path, input_name: str, rows_to: RowsSink | None = None) -> 
 
     With ``rows_to`` the rows are written there and ``ReadResult.rows`` is what its
     ``close()`` returns; a CSV file streams there block by block as it is parsed, so
-    its rows are never all in memory at once (a million-row registry held 1.3 GB).
+    its rows are never all in memory at once (a million-row registry held 1.3 GB). When
+    this raises, the caller discards ``rows_to``.
     """
     result = _read_input(Path(path), input_name, rows_to)
     if rows_to is not None and isinstance(result.rows, pa.Table):
@@ -491,6 +492,15 @@ def _xlsx_body(body: list[pa.Array], first_row: int, input_name: str, match: Hea
     fully empty rows counted and dropped, untitled values kept as '(column X)', extras as
     JSON), built column by column.
     """
+    body, numbers, empty = _numbered_rows(body, first_row)
+    with_values = {i for i, array in enumerate(body) if array.null_count < len(array)}
+    extra_keys, notes = _body_notes(with_values, empty, match, counts)
+    return _raw_rows(body, numbers, input_name, match), extra_keys, notes
+
+
+def _numbered_rows(body: list[pa.Array], first_row: int) -> tuple[list[pa.Array], pa.Array, int]:
+    """Text columns numbered from ``first_row`` (as Excel shows the rows), fully empty rows
+    dropped: the columns and numbers kept, and how many rows were empty."""
     count = len(body[0]) if body else 0
     numbers = pa.array(np.arange(first_row, first_row + count, dtype=np.int32))
     filled = pa.array(np.zeros(count, dtype=bool))
@@ -500,9 +510,7 @@ def _xlsx_body(body: list[pa.Array], first_row: int, input_name: str, match: Hea
     if kept < count:
         body = [pc.filter(array, filled) for array in body]
         numbers = pc.filter(numbers, filled)
-    with_values = {i for i, array in enumerate(body) if array.null_count < len(array)}
-    extra_keys, notes = _body_notes(with_values, count - kept, match, counts)
-    return _raw_rows(body, numbers, input_name, match), extra_keys, notes
+    return body, numbers, count - kept
 
 
 def _header_counts(match: HeaderMatch, first_data: int) -> dict[str, int]:
@@ -671,10 +679,6 @@ def _read_csv(path: Path, input_name: str, rows_to: RowsSink | None) -> ReadResu
         table, extra_keys, body_notes = _read_csv_body_exact(path, input_name, encoding, layout, offset,
                                                              first_data + 1, counts)
         rows, file_rows = table, table.num_rows
-    except BaseException:
-        if rows_to is not None:
-            rows_to.discard()
-        raise
     notes += body_notes
     return _assemble(rows, file_rows, match, header_row, notes, extra_keys, sheet_name=None,
                      encoding=encoding.label, delimiter=layout.delimiter, counts=counts)
@@ -745,18 +749,10 @@ def _read_csv_body_fast(path: Path, input_name: str, encoding: _Encoding, layout
                                         convert_options=convert_options)):
                 cleaned = [_trimmed(pa.chunked_array(batch.column(i) for batch in part).combine_chunks())
                            for i in range(layout.width)]
-                rows = sum(batch.num_rows for batch in part)
-                numbers = pa.array(np.arange(next_row, next_row + rows, dtype=np.int32))
-                next_row += rows
+                next_row += sum(batch.num_rows for batch in part)
                 del part
-                filled = cleaned[0].is_valid()
-                for array in cleaned[1:]:
-                    filled = pc.or_(filled, array.is_valid())
-                filled_rows = pc.sum(filled).as_py() or 0
-                if filled_rows < len(numbers):
-                    empty += len(numbers) - filled_rows
-                    cleaned = [pc.filter(array, filled) for array in cleaned]
-                    numbers = pc.filter(numbers, filled)
+                cleaned, numbers, part_empty = _numbered_rows(cleaned, next_row - len(cleaned[0]))
+                empty += part_empty
                 deliver(cleaned, numbers)
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             # ``from None`` here and below: Arrow's messages may quote the offending row.

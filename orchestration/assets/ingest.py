@@ -107,11 +107,7 @@ class _CheckedSpool:
         self.writer.write(rows)
 
     def close(self) -> SpooledRows:
-        try:
-            self.contract.finish()
-        except BaseException:
-            self.writer.discard()
-            raise
+        self.contract.finish()  # raises with every failure; _read_checked then discards
         return self.writer.close()
 
     def discard(self) -> None:
