@@ -23,6 +23,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration import parse_state
 from orchestration.resources import WAREHOUSE_POOL, MonitoringDbtCliResource, open_warehouse
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -101,6 +102,8 @@ def build_events(context: dg.AssetExecutionContext, invocation: DbtCliInvocation
                 manifest=manifest, dagster_dbt_translator=invocation.dagster_dbt_translator, context=context,
                 target_path=invocation.target_path, project=invocation.project)
     finally:
+        if warehouse_path is not None:  # the next invocation on this warehouse starts from this parse
+            parse_state.save(invocation.target_path, warehouse_path)
         context.log.info("dbt column tests: "
                          + (", ".join(f"{n} {s}" for s, n in sorted(tally.items())) or "none run"))
         if not_passed:

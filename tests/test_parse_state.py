@@ -1,0 +1,56 @@
+"""dbt's partial-parse state per warehouse (orchestration/parse_state.py), with real dbt runs.
+
+dbt writes in its log whether it parsed the project again and why; these tests read that log
+from each invocation's own target folder. The project's own state (`make install`) is for
+./data's warehouse, so a run on a temporary warehouse starts without a matching state.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from orchestration import parse_state
+from orchestration.resources import build_resources
+from orchestration.settings import Settings, load_settings
+
+PARSED_AFRESH = "Unable to do partial parsing"
+NOTHING_CHANGED = "Nothing changed, skipping partial parsing"
+
+
+@pytest.fixture
+def dbt_on(tmp_path, monkeypatch):
+    """The code location's dbt resource on a fresh warehouse under tmp_path (the environment
+    variables it exports for dbt are restored afterwards)."""
+    settings = Settings(data_dir=(tmp_path / "data").resolve(), hmac_key=load_settings().hmac_key)
+    monkeypatch.setenv("MONITORING_WAREHOUSE_PATH", str(settings.warehouse_path))
+    monkeypatch.setenv("MONITORING_HMAC_KEY", settings.hmac_key)
+    dbt = build_resources(settings)["dbt"]
+    yield dbt, settings.warehouse_path
+    parse_state.state_file(settings.warehouse_path).unlink(missing_ok=True)
+
+
+def _dbt_log(dbt) -> str:
+    invocation = dbt.cli(["ls", "--select", "tag:selects_nothing", "--quiet"], raise_on_error=False)
+    invocation.wait()
+    return (Path(invocation.target_path) / "dbt.log").read_text(), invocation
+
+
+def test_a_warehouse_parses_once_then_starts_from_its_saved_state(dbt_on):
+    dbt, warehouse = dbt_on
+    assert not parse_state.state_file(warehouse).exists()
+
+    first_log, first = _dbt_log(dbt)
+    assert PARSED_AFRESH in first_log  # the project's state is ./data's: the profile differs
+
+    assert parse_state.save(Path(first.target_path), warehouse)
+    second_log, _ = _dbt_log(dbt)
+    assert NOTHING_CHANGED in second_log
+    assert PARSED_AFRESH not in second_log
+
+
+def test_prepare_parses_for_the_warehouse_before_its_first_run(dbt_on):
+    dbt, warehouse = dbt_on
+    parse_state.prepare(warehouse, dbt.dbt_executable)
+    log, _ = _dbt_log(dbt)
+    assert NOTHING_CHANGED in log
+
