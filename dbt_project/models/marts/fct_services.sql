@@ -1,7 +1,11 @@
 -- The pseudonymised fact table for SQL users: one row per counted service (clauses 5.1, 11).
 -- Identifiers are HMAC keys (client_key, person_key, manager_key); no names, phones, e-mails,
 -- birth dates or IIN/BIN. Indicators are read from the i*-marts; this table is for questions
--- the marts do not answer.
+-- the marts do not answer. A view: it is int_services_counted's columns for SQL users, and
+-- publish writes it to analytics.duckdb as a table (a copy here cost a rewrite of every
+-- counted service in each build).
+
+{{ config(materialized='view') }}
 
 with counted_services as (
 
