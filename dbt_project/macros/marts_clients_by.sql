@@ -25,7 +25,7 @@ with counted_services as (
         reporting_month,
         region_code,
         {{ dims_comma }}
-        client_key
+        client_number
     from {{ ref('int_services_counted') }}
 ),
 
@@ -36,12 +36,12 @@ client_months_served as (
         year(reporting_month) as reporting_year,
         region_code,
         {{ dims_comma }}
-        client_key,
+        client_number,
         bit_or({{ marts_month_bit('reporting_month') }}) as months_served
     from counted_services
     group by
         year(reporting_month),
-        client_key,
+        client_number,
         grouping sets (
             {%- if dimensions %}
             (region_code, {{ dims }}),

@@ -1,7 +1,7 @@
 {#-
     Persons per period × region × attribute, each person once (R13) — the one implementation
     of I4 (gender) and I5 (age group). Call it after a CTE `person_months` with one row per
-    person and month: reporting_year, month_bit, person_key and the attribute column(s) as
+    person and month: reporting_year, month_bit, person_number and the attribute column(s) as
     of the person's latest service of that month.
 
     A person's attribute in a period is the one of their latest month in it, so in a period
@@ -26,7 +26,7 @@ person_years as (
     -- per person and year: every month they were served in
     select
         reporting_year,
-        person_key,
+        person_number,
         bit_or(month_bit) as months_served
     from person_months
     group by all
@@ -36,7 +36,7 @@ person_value_months as (
     -- per person, year and value: the months whose latest service carried it
     select
         reporting_year,
-        person_key,
+        person_number,
         {{ dims }},
         bit_or(month_bit) as months_with_value
     from person_months
@@ -47,7 +47,7 @@ person_region_months as (
     -- per person, year and region: the months they were served in that region
     select
         year(reporting_month) as reporting_year,
-        person_key,
+        person_number,
         region_code,
         bit_or({{ marts_month_bit('reporting_month') }}) as months_in_region
     from counted_services
@@ -57,7 +57,7 @@ person_region_months as (
 person_region_values as (
     select
         person_region_months.reporting_year,
-        person_region_months.person_key,
+        person_region_months.person_number,
         person_region_months.region_code,
         person_region_months.months_in_region,
         person_years.months_served,
@@ -68,10 +68,10 @@ person_region_values as (
     from person_region_months
     inner join person_years
         on person_region_months.reporting_year = person_years.reporting_year
-        and person_region_months.person_key = person_years.person_key
+        and person_region_months.person_number = person_years.person_number
     inner join person_value_months
         on person_region_months.reporting_year = person_value_months.reporting_year
-        and person_region_months.person_key = person_value_months.person_key
+        and person_region_months.person_number = person_value_months.person_number
 ),
 
 person_rows as (
@@ -80,7 +80,7 @@ person_rows as (
     -- served in within the row's scope
     select
         reporting_year,
-        person_key,
+        person_number,
         region_code,
         {{ dims }},
         bit_or(months_in_region) as months_in_scope,
@@ -89,7 +89,7 @@ person_rows as (
     from person_region_values
     group by
         reporting_year,
-        person_key,
+        person_number,
         grouping sets (
             (region_code, {{ dims }}),
             (region_code),

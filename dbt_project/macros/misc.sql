@@ -46,3 +46,14 @@
         {%- endfor %}
     ], lambda column_name: column_name is not null)
 {%- endmacro %}
+
+
+{#- A pseudonymous key (64 hex characters) as the 128-bit number the marts count distinct:
+    grouping and distinct counts over 16-byte numbers cost a fraction of those over the text
+    (at 12 million services, the person marts and the distinct-totals test took 1.5-2.5 times
+    as long). The number is the key's MD5: two different keys of a year share one with a
+    probability below 1e-24 (12 million keys, 128 bits), far under any hardware error rate,
+    so the counts are the distinct counts of the keys. Null for a null key. -#}
+{% macro counting_number(key) -%}
+    md5_number({{ key }})
+{%- endmacro %}

@@ -19,7 +19,7 @@
 ] %}
 
 with counted as (
-    select reporting_month, region_code, client_key, person_key
+    select reporting_month, region_code, client_number, person_number
     from {{ ref('int_services_counted') }}
 ),
 
@@ -27,11 +27,11 @@ with counted as (
 -- region is one row here), and each measure on its own: the same counts as a distinct count
 -- over all services in the period, at a fraction of the rows copied into periods.
 client_months as (
-    select distinct reporting_month, region_code, client_key from counted
+    select distinct reporting_month, region_code, client_number from counted
 ),
 
 person_months as (
-    select distinct reporting_month, region_code, person_key from counted
+    select distinct reporting_month, region_code, person_number from counted
 ),
 
 service_months as (
@@ -44,7 +44,7 @@ periods as (
 
 direct_clients as (
     select periods.period_type, periods.period_start, periods.period_end, client_months.region_code,
-        count(distinct client_months.client_key) as clients
+        count(distinct client_months.client_number) as clients
     from client_months
     inner join periods
         on client_months.reporting_month between periods.period_start and periods.period_end
@@ -54,7 +54,7 @@ direct_clients as (
 
 direct_persons as (
     select periods.period_type, periods.period_start, periods.period_end, person_months.region_code,
-        count(distinct person_months.person_key) as persons
+        count(distinct person_months.person_number) as persons
     from person_months
     inner join periods
         on person_months.reporting_month between periods.period_start and periods.period_end

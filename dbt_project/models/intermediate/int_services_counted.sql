@@ -48,6 +48,7 @@ final as (
 
         -- the client (an SME subject, by IIN/BIN)
         validated.client_key,
+        {{ counting_number('validated.client_key') }} as client_number,
         validated.identifier_kind,
         validated.legal_form_code,
         validated.legal_form,
@@ -67,6 +68,7 @@ final as (
 
         -- the person who came (name + birth date) and the operator's manager
         validated.person_key,
+        {{ counting_number('validated.person_key') }} as person_number,
         validated.gender_code,
         validated.gender,
         validated.age_at_service,

@@ -1,5 +1,5 @@
 -- I4 (clause 5.1 item 4; R13): clients by gender, by region — each person once.
--- A person is a distinct person_key: normalised full name + birth date, pseudonymised — the
+-- A person is a distinct person_key (counted as person_number): name + birth date, pseudonymised — the
 -- human who came, with the same key for their own ИП and as a representative of a ТОО.
 -- R13: a person who came for several companies is counted once. Their gender in a
 -- period comes from one deterministic choice: their latest service in that period (latest
@@ -16,7 +16,7 @@ with counted_services as (
         start_date,
         end_date,
         region_code,
-        person_key,
+        person_number,
         gender
     from {{ ref('int_services_counted') }}
 ),
@@ -26,10 +26,10 @@ person_months as (
     select
         year(reporting_month) as reporting_year,
         {{ marts_month_bit('reporting_month') }} as month_bit,
-        person_key,
+        person_number,
         arg_max(gender, (end_date, start_date, service_id)) as gender
     from counted_services
-    group by person_key, reporting_month
+    group by person_number, reporting_month
 ),
 
 {{ marts_persons_by(['gender']) }}

@@ -1,7 +1,7 @@
 -- I5 (clause 5.1 item 5; R13): clients by age category — each person once — by region.
 -- Age bands come from the seed age_groups (min_age..max_age inclusive, name_ru, sort_order),
 -- so youth under either legal definition (14–29 or 14–35) is reported without code changes.
--- A person is a distinct person_key: normalised full name + birth date, pseudonymised — the
+-- A person is a distinct person_key (counted as person_number): name + birth date, pseudonymised — the
 -- human who came, with the same key for their own ИП and as a representative of a ТОО.
 -- R13: a person who came for several companies is counted once. Their age group in a
 -- period comes from one deterministic choice: their latest service in that period (latest
@@ -18,7 +18,7 @@ with counted_services as (
         start_date,
         end_date,
         region_code,
-        person_key,
+        person_number,
         age_at_service
     from {{ ref('int_services_counted') }}
 ),
@@ -36,17 +36,17 @@ person_month_ages as (
     -- R13: per person and month, the age at their latest service of the month
     select
         reporting_month,
-        person_key,
+        person_number,
         arg_max(age_at_service, (end_date, start_date, service_id)) as age_at_service
     from counted_services
-    group by person_key, reporting_month
+    group by person_number, reporting_month
 ),
 
 person_months as (
     select
         year(person_month_ages.reporting_month) as reporting_year,
         {{ marts_month_bit('person_month_ages.reporting_month') }} as month_bit,
-        person_month_ages.person_key,
+        person_month_ages.person_number,
         age_groups.age_group,
         age_groups.age_group_sort_order
     from person_month_ages
