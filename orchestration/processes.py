@@ -7,9 +7,13 @@ watches its parent and exits when the parent is gone (it is then re-parented).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 
 
 def exit_when_parent_dies(parent_pid: int, poll_seconds: float = 0.5, exit_code: int = 70,
@@ -33,3 +37,18 @@ def exit_when_parent_dies(parent_pid: int, poll_seconds: float = 0.5, exit_code:
     watcher = threading.Thread(target=watch, name="exit-when-parent-dies", daemon=True)
     watcher.start()
     return watcher
+
+
+@contextmanager
+def forked_workers(count: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of ``count`` worker processes forked now, each exiting with this process.
+
+    Forked at once (a no-op each), before the caller opens DuckDB or starts threads: a fork
+    copies only the forking thread, so it must not happen while another thread holds a lock
+    the child might need. The workers start with everything this process has imported.
+    """
+    with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"),
+                             initializer=exit_when_parent_dies, initargs=(os.getpid(), 0.5, 70, True)) as pool:
+        for started in [pool.submit(os.getpid) for _ in range(count)]:
+            started.result()
+        yield pool

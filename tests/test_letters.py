@@ -17,6 +17,7 @@ from registry_fixture import build_models, dbt, load_registry
 from orchestration.assets.letters import notification_letters
 from orchestration.calendar import kazakhstan_calendar
 from orchestration.letters import ErrorRow, Letter, produce_letters, write_letter
+from orchestration.processes import forked_workers
 from orchestration.resources import MonitoringSettings
 from orchestration.timeliness import correction_due_for, letter_date, write_registry_deadlines
 
@@ -163,3 +164,24 @@ def test_a_letter_produced_on_time_carries_its_production_date(tmp_path):
     files = write_letter(tmp_path, letter)
     text = "\n".join(p.text for p in Document(str(files.letter)).paragraphs)
     assert "от 01.05.2019" in text and "не позднее 04.05.2019" in text and "1 ошибка в 1 строке" in text
+
+
+def test_letters_written_by_worker_processes(tmp_path):
+    """Two registries with errors: produce_letters hands the two letters to two forked writers
+    (as the asset does); each letter names its own file's rows, and the folders are owner-only."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        load_registry(con, "2019-04", 1, RECEIVED, [{}, {"region": "Марс"}])
+        load_registry(con, "2019-05", 1, datetime(2019, 6, 3, 10, tzinfo=ALMATY), [{}, {}, {"region": "Луна"}])
+        write_registry_deadlines(con, datetime(2019, 7, 1, tzinfo=ALMATY))
+    build_models(warehouse, "+int_registry_rule_violations", "+int_registry_timeliness")
+    with forked_workers(2) as writers, duckdb.connect(str(warehouse)) as con:
+        records = produce_letters(con, tmp_path / "letters", PRODUCED_LATE, writers=writers)
+    assert [r["letter_number"] for r in records] == ["Д-2019-04-v1", "Д-2019-05-v1"]
+    for month, row, value in (("2019-04", 5, "Марс"), ("2019-05", 6, "Луна")):
+        folder = tmp_path / "letters" / month / "v1"
+        tables = [[c.text for c in r.cells] for t in Document(str(folder / "letter.docx")).tables for r in t.rows]
+        assert tables[1:] == [[str(row), "Область / город республиканского значения и столицы", value]]
+        annex = CalamineWorkbook.from_path(str(folder / "annex.xlsx")).get_sheet_by_index(0).to_python()
+        assert [(int(r[0]), r[2], r[3]) for r in annex[1:]] == [(row, value, "unknown_region")]
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700

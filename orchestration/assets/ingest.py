@@ -7,11 +7,9 @@ month and version (if any) stays as it was.
 """
 
 
-import multiprocessing
-import os
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import islice
@@ -31,7 +29,7 @@ from orchestration.landing import (
     sha256_of,
 )
 from orchestration.partitions import monthly_partitions
-from orchestration.processes import exit_when_parent_dies
+from orchestration.processes import forked_workers
 from orchestration.readers import InputFileError, ReadResult, read_input
 from orchestration.reference import INPUTS
 from orchestration.resources import WAREHOUSE_POOL, MonitoringSettings
@@ -128,10 +126,7 @@ def _checked_files(batches: list[tuple[LandingFile, Batch]], spool_dir: Path) ->
                for landing_file, batch in batches)
         return
     try:
-        with ProcessPoolExecutor(max_workers=min(READ_WORKERS, len(batches)),
-                                 mp_context=multiprocessing.get_context("fork"),
-                                 initializer=exit_when_parent_dies,
-                                 initargs=(os.getpid(), 0.5, 70, True)) as pool:
+        with forked_workers(min(READ_WORKERS, len(batches))) as pool:
             pending: deque[Future[Checked]] = deque()
             queued = iter(batches)
 

@@ -14,10 +14,13 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.letters import produce_letters
+from orchestration.processes import forked_workers
 from orchestration.resources import WAREHOUSE_POOL, MonitoringSettings
 
 LETTERS_KEY = dg.AssetKey(["letters", "notification_letters"])
 VIOLATIONS_KEY = dg.AssetKey(["intermediate", "int_registry_rule_violations"])
+# Letters written at once, each in its own process (the .docx and .xlsx writers are Python).
+LETTER_WRITERS = 2
 
 
 @dg.asset(
@@ -36,8 +39,9 @@ VIOLATIONS_KEY = dg.AssetKey(["intermediate", "int_registry_rule_violations"])
 def notification_letters(context: dg.AssetExecutionContext, monitoring: MonitoringSettings,
                          warehouse: DuckDBResource):
     settings = monitoring.get()
-    with warehouse.get_connection() as con:
-        records = produce_letters(con, settings.letters_dir, datetime.now(UTC))
+    # forked before the warehouse is opened (processes.forked_workers says why)
+    with forked_workers(LETTER_WRITERS) as writers, warehouse.get_connection() as con:
+        records = produce_letters(con, settings.letters_dir, datetime.now(UTC), writers=writers)
     late = [str(r["letter_number"]) for r in records if r["produced_late"]]
     context.log.info(f"{len(records)} letters in {settings.letters_dir}; {len(late)} produced late")
     yield dg.MaterializeResult(metadata={
