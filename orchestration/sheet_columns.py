@@ -45,6 +45,8 @@ _RENDERED_DIFFERENTLY = "|".join([
 _FRACTION = r"^-?\d*\.\d+$"
 _FRACTION_DIGITS = 16  # 15 significant digits and the point
 _MIDNIGHT = r"^(\d{4}-\d\d-\d\d) 00:00:00$"
+_MIDNIGHT_TIME = " 00:00:00"
+_SUSPECT = f"{_RENDERED_DIFFERENTLY}|{_FRACTION}"
 _CHUNK = 1 << 22
 _MERGE_TAG = b"mergeCell"
 _CARRY = 512  # longer than any <mergeCell …/> element cut by a chunk's end
@@ -94,19 +96,25 @@ def _sheet_columns(reader: fastexcel.ExcelReader, name: str) -> list[pa.Array]:
 
 
 def _rendered_differently(column: pa.Array) -> bool:
+    """Whether any cell has one of the shapes above (the whole column in one regular-expression
+    pass; the few cells it picks out are then told apart)."""
     if column.null_count == len(column):
         return False
-    if pc.any(pc.match_substring_regex(column, _RENDERED_DIFFERENTLY)).as_py():
+    suspects = pc.filter(column, pc.match_substring_regex(column, _SUSPECT))
+    if len(suspects) == 0:
+        return False
+    if pc.any(pc.match_substring_regex(suspects, _RENDERED_DIFFERENTLY)).as_py():
         return True
-    long_fraction = pc.and_(pc.match_substring_regex(column, _FRACTION),
-                            pc.greater_equal(pc.utf8_length(column), _FRACTION_DIGITS + 1))
-    return bool(pc.any(long_fraction).as_py())
+    # the other suspects are fractions: too long for Python's 15 significant digits?
+    return bool(pc.any(pc.greater_equal(pc.utf8_length(suspects), _FRACTION_DIGITS + 1)).as_py())
 
 
 def _raw_text(column: pa.Array) -> pa.Array:
     if column.null_count == len(column):
         return column
-    return trimmed_text(pc.replace_substring_regex(column, _MIDNIGHT, r"\1"))
+    if pc.any(pc.match_substring(column, _MIDNIGHT_TIME)).as_py():  # a plain search before the regex
+        column = pc.replace_substring_regex(column, _MIDNIGHT, r"\1")
+    return trimmed_text(column)
 
 
 def merged_ranges(path: Path) -> dict[str, list[MergedRange]]:
