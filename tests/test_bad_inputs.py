@@ -38,7 +38,7 @@ from fixtures_bad_inputs import (
     write_csv,
     write_xlsx,
 )
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from orchestration import readers
@@ -659,6 +659,8 @@ def test_titles_typed_with_latin_look_alikes_still_match_their_column(case):
 @given(st.sampled_from(INPUTS), st.text(alphabet=st.sampled_from(
     list("абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі") + list("abcdefxyz0123456789 -/.,*()№")), max_size=60))
 def test_random_text_never_matches_a_required_column(input_name, text):
+    # a text that *is* a title is not random: the phone survey's «№ п/п» is «пп» once folded
+    assume(title_key(text) not in {title_key(spec.title_ru) for spec in input_columns(input_name)})
     found = match_title(text, input_name)
     assert found is None or found.name not in REQUIRED[input_name]
 
