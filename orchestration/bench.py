@@ -434,7 +434,19 @@ def point_environment_at(run_dir: Path) -> None:
 def machine() -> dict[str, object]:
     load = os.getloadavg()
     return {"cores": os.cpu_count(), "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "load_avg": [round(x, 2) for x in load], "python": platform.python_version()}
+            "load_avg": [round(x, 2) for x in load], "python": platform.python_version(),
+            "cpu_probe_s": cpu_probe_s()}
+
+
+def cpu_probe_s(repeats: int = 5) -> float:
+    """The fastest of a few runs of a fixed pure-Python loop: the same code measured an hour
+    apart on this (virtual) machine varied by a third, and this says how fast the host was."""
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        sum(range(10**7))
+        best = min(best, time.perf_counter() - started)
+    return round(best, 3)
 
 
 def run_once(landing: Path, run_dir: Path, stages: list) -> dict[str, object]:  # noqa: ANN001
