@@ -2,8 +2,8 @@
 
 The big staging models are incremental by batch (macros/staged_batches.sql: a build stages
 only new or re-delivered files, or everything when the SQL, the reference data or the key
-changed); the validated layer and the marts rebuild over the whole history (a quarter or
-year-to-date figure needs all its months), so the dbt assets are not partitioned. dbt's
+changed); the validated layer (a view) and the marts are built over the whole history (a
+quarter or year-to-date figure needs all its months), so the dbt assets are not partitioned. dbt's
 rule-level tests surface as asset checks on their models; column tests (one `column_rules` test
 per model) run in the same build.
 """
