@@ -21,8 +21,11 @@ This module is pure: it does not import Dagster or dbt.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
+import zipfile
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -47,6 +50,7 @@ from orchestration.warehouse import LETTERS_COLUMNS, ensure_raw_schema
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 LETTER_FILE = "letter.docx"
+_IDENTIFIER = re.compile(rb"<dc:identifier>([0-9a-f]{64})</dc:identifier>")
 ANNEX_FILE = "annex.xlsx"
 
 MONTHS_RU = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
@@ -175,6 +179,7 @@ def write_docx(letter: Letter, settings: LetterSettings, path: Path) -> None:
     props.created = props.modified = stamp
     props.last_modified_by = settings.sender_name
     props.revision = 1
+    props.identifier = letter_fingerprint(letter, settings)
 
     doc.add_paragraph(settings.sender_name).runs[0].bold = True
     if settings.sender_details:
@@ -282,10 +287,36 @@ def write_annex(letter: Letter, path: Path) -> None:
     workbook.close()
 
 
+def letter_fingerprint(letter: Letter, settings: LetterSettings) -> str:
+    """What a letter's files are made of: its content, the letterhead and this module's code.
+
+    Kept in the .docx (its ``identifier`` property), so that a build whose letter would come
+    out the same leaves the files as they are instead of writing them again.
+    """
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(repr((letter, settings)).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _written_fingerprint(folder: Path) -> str | None:
+    """The fingerprint in the folder's .docx, if both files are there."""
+    if not (folder / ANNEX_FILE).is_file():
+        return None
+    try:
+        with zipfile.ZipFile(folder / LETTER_FILE) as docx:
+            found = _IDENTIFIER.search(docx.read("docProps/core.xml"))
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None
+    return found.group(1).decode() if found else None
+
+
 def write_letter(letters_dir: Path, letter: Letter, settings: LetterSettings | None = None) -> LetterFiles:
-    """Write the letter and its annex into ``<letters_dir>/<YYYY-MM>/v<N>/``, replacing it whole."""
+    """Write the letter and its annex into ``<letters_dir>/<YYYY-MM>/v<N>/``, replacing it whole,
+    unless the files there are already this letter's (same fingerprint)."""
     settings = settings or LetterSettings()
     target = letter_folder(letters_dir, letter.period, letter.version)
+    if _written_fingerprint(target) == letter_fingerprint(letter, settings):
+        return LetterFiles(folder=target, letter=target / LETTER_FILE, annex=target / ANNEX_FILE)
     _private_dir(letters_dir)
     _private_dir(target.parent)
     staging = target.with_name(f".{target.name}.tmp-{os.getpid()}")

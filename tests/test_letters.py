@@ -16,7 +16,7 @@ from registry_fixture import build_models, dbt, load_registry
 
 from orchestration.assets.letters import notification_letters
 from orchestration.calendar import kazakhstan_calendar
-from orchestration.letters import ErrorRow, Letter, produce_letters, write_letter
+from orchestration.letters import ErrorRow, Letter, LetterSettings, produce_letters, write_letter
 from orchestration.processes import forked_workers
 from orchestration.resources import MonitoringSettings
 from orchestration.timeliness import correction_due_for, letter_date, write_registry_deadlines
@@ -185,3 +185,20 @@ def test_letters_written_by_worker_processes(tmp_path):
         annex = CalamineWorkbook.from_path(str(folder / "annex.xlsx")).get_sheet_by_index(0).to_python()
         assert [(int(r[0]), r[2], r[3]) for r in annex[1:]] == [(row, value, "unknown_region")]
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_an_unchanged_letter_is_not_written_again(tmp_path):
+    """A build whose letter comes out the same keeps the files (the .docx carries the letter's
+    fingerprint); a changed letter — here another signatory — is written again."""
+    letter = Letter(period="2019-04", version=1, source_file="registry/2019-04/v1.xlsx", received_at=RECEIVED,
+                    letter_date=LETTER_DATE, correction_due_at=correction_due_for(LETTER_DATE),
+                    errors=(ErrorRow(12, "unknown_region", "Неизвестная область / город", "m", "Область", "Луна"),))
+    first = write_letter(tmp_path, letter)
+    written = {name: (first.folder / name).stat().st_mtime_ns for name in ("letter.docx", "annex.xlsx")}
+    again = write_letter(tmp_path, letter)
+    assert again == first
+    assert {name: (first.folder / name).stat().st_mtime_ns for name in written} == written
+    signed = write_letter(tmp_path, letter, LetterSettings(signatory_name="А. Сейтказиева"))
+    text = "\n".join(p.text for p in Document(str(signed.letter)).paragraphs)
+    assert "А. Сейтказиева" in text
+    assert (signed.folder / "letter.docx").stat().st_mtime_ns != written["letter.docx"]
