@@ -22,6 +22,8 @@ from orchestration.settings import DBT_PROJECT_DIR
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 STATE_DIR = DBT_PROJECT_DIR / "target" / "partial_parse"
+# States kept (~2 MB each), the most recently saved: a test suite creates a warehouse per test.
+KEEP_STATES = 8
 
 
 def state_file(warehouse_path: str | Path) -> Path:
@@ -59,7 +61,20 @@ def save(target_path: Path, warehouse_path: str | Path) -> bool:
         os.replace(temporary, saved)
     finally:
         temporary.unlink(missing_ok=True)
+    _prune(saved.parent)
     return True
+
+
+def _prune(folder: Path) -> None:
+    """Drop all but the KEEP_STATES most recently saved states (a dropped one costs a parse)."""
+    def saved_at(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except FileNotFoundError:  # pruned at the same moment by another run
+            return 0.0
+
+    for stale in sorted(folder.glob("*.msgpack"), key=saved_at, reverse=True)[KEEP_STATES:]:
+        stale.unlink(missing_ok=True)
 
 
 def prepare(warehouse_path: str | Path, dbt: str = "dbt") -> None:

@@ -5,6 +5,7 @@ from each invocation's own target folder. The project's own state (`make install
 ./data's warehouse, so a run on a temporary warehouse starts without a matching state.
 """
 
+import os
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,16 @@ def test_prepare_parses_for_the_warehouse_before_its_first_run(dbt_on):
     log, _ = _dbt_log(dbt)
     assert NOTHING_CHANGED in log
 
+
+
+def test_only_the_most_recent_states_are_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(parse_state, "STATE_DIR", tmp_path / "states")
+    written = tmp_path / "target"
+    written.mkdir()
+    (written / parse_state.PARTIAL_PARSE_FILE).write_bytes(b"state")
+    warehouses = [tmp_path / f"w{i}" / "warehouse.duckdb" for i in range(parse_state.KEEP_STATES + 3)]
+    for index, warehouse in enumerate(warehouses):
+        assert parse_state.save(written, warehouse)
+        os.utime(parse_state.state_file(warehouse), (1_000_000 + index, 1_000_000 + index))
+    kept = sorted((tmp_path / "states").glob("*.msgpack"))
+    assert kept == sorted(parse_state.state_file(w) for w in warehouses[3:])
