@@ -50,8 +50,9 @@ from orchestration.warehouse import LETTERS_COLUMNS, ensure_raw_schema
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 LETTER_FILE = "letter.docx"
-_IDENTIFIER = re.compile(rb"<dc:identifier>([0-9a-f]{64})</dc:identifier>")
 ANNEX_FILE = "annex.xlsx"
+_IDENTIFIER = re.compile(rb"<dc:identifier>([0-9a-f]{64})</dc:identifier>")
+_CODE_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).digest()  # this module's code, in every fingerprint
 
 MONTHS_RU = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
              "октябрь", "ноябрь", "декабрь")
@@ -167,7 +168,7 @@ def _private_dir(path: Path) -> None:
     os.chmod(path, DIR_MODE)
 
 
-def write_docx(letter: Letter, settings: LetterSettings, path: Path) -> None:
+def write_docx(letter: Letter, settings: LetterSettings, path: Path, fingerprint: str | None = None) -> None:
     doc = Document()
     normal = doc.styles["Normal"]
     normal.font.name = "Times New Roman"
@@ -179,7 +180,7 @@ def write_docx(letter: Letter, settings: LetterSettings, path: Path) -> None:
     props.created = props.modified = stamp
     props.last_modified_by = settings.sender_name
     props.revision = 1
-    props.identifier = letter_fingerprint(letter, settings)
+    props.identifier = fingerprint or letter_fingerprint(letter, settings)
 
     doc.add_paragraph(settings.sender_name).runs[0].bold = True
     if settings.sender_details:
@@ -293,9 +294,7 @@ def letter_fingerprint(letter: Letter, settings: LetterSettings) -> str:
     Kept in the .docx (its ``identifier`` property), so that a build whose letter would come
     out the same leaves the files as they are instead of writing them again.
     """
-    digest = hashlib.sha256(Path(__file__).read_bytes())
-    digest.update(repr((letter, settings)).encode("utf-8"))
-    return digest.hexdigest()
+    return hashlib.sha256(_CODE_DIGEST + repr((letter, settings)).encode("utf-8")).hexdigest()
 
 
 def _written_fingerprint(folder: Path) -> str | None:
@@ -315,7 +314,8 @@ def write_letter(letters_dir: Path, letter: Letter, settings: LetterSettings | N
     unless the files there are already this letter's (same fingerprint)."""
     settings = settings or LetterSettings()
     target = letter_folder(letters_dir, letter.period, letter.version)
-    if _written_fingerprint(target) == letter_fingerprint(letter, settings):
+    fingerprint = letter_fingerprint(letter, settings)
+    if _written_fingerprint(target) == fingerprint:
         return LetterFiles(folder=target, letter=target / LETTER_FILE, annex=target / ANNEX_FILE)
     _private_dir(letters_dir)
     _private_dir(target.parent)
@@ -326,7 +326,7 @@ def write_letter(letters_dir: Path, letter: Letter, settings: LetterSettings | N
     try:
         staging.mkdir(mode=DIR_MODE)
         os.chmod(staging, DIR_MODE)
-        write_docx(letter, settings, staging / LETTER_FILE)
+        write_docx(letter, settings, staging / LETTER_FILE, fingerprint)
         write_annex(letter, staging / ANNEX_FILE)
         for name in (LETTER_FILE, ANNEX_FILE):
             os.chmod(staging / name, FILE_MODE)
