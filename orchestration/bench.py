@@ -229,7 +229,7 @@ def python_startup_s() -> float:
 
 def dbt_startup_s() -> float:
     """A dbt invocation that selects nothing: process start, adapter, manifest load (partial
-    parse, from the state prepared for this run's warehouse as its runs start from)."""
+    parse, from the state prepared for this run's warehouse, as its runs start from)."""
     import tempfile
 
     from orchestration import parse_state
@@ -237,7 +237,6 @@ def dbt_startup_s() -> float:
     from orchestration.settings import load_settings
 
     warehouse = load_settings().warehouse_path
-    parse_state.prepare(warehouse, dbt_executable())
     with tempfile.TemporaryDirectory(dir=DBT_PROJECT_DIR / "target") as target:
         parse_state.restore(Path(target), warehouse)
         started = time.perf_counter()
@@ -426,9 +425,16 @@ def prepare_run_dir(bench_dir: Path, name: str) -> Path:
 
 
 def point_environment_at(run_dir: Path) -> None:
+    """This run folder's data, warehouse and Dagster instance, and dbt's parse prepared for its
+    warehouse as `make install` prepares it for ./data (not timed)."""
+    from orchestration import parse_state
+    from orchestration.resources import dbt_executable
+    from orchestration.settings import load_settings
+
     os.environ["MONITORING_DATA_DIR"] = str(run_dir / "data")
     os.environ["MONITORING_WAREHOUSE_PATH"] = str(run_dir / "data" / "warehouse.duckdb")
     os.environ["DAGSTER_HOME"] = str(run_dir / "dh")
+    parse_state.prepare(load_settings().warehouse_path, dbt_executable())
 
 
 def machine() -> dict[str, object]:
@@ -452,17 +458,11 @@ def cpu_probe_s(repeats: int = 5) -> float:
 def run_once(landing: Path, run_dir: Path, stages: list) -> dict[str, object]:  # noqa: ANN001
     import dagster as dg
 
-    from orchestration import parse_state
-    from orchestration.resources import dbt_executable
-    from orchestration.settings import load_settings
-
     data = run_dir / "data"
     data.mkdir(parents=True, exist_ok=True)
     if not (data / "landing").exists():
         (data / "landing").symlink_to(landing, target_is_directory=True)
     instance = dg.DagsterInstance.get()
-    # as `make install` does for ./data: dbt's parse prepared for this warehouse, not timed
-    parse_state.prepare(load_settings().warehouse_path, dbt_executable())
     started = time.perf_counter()
     with PeakRss() as rss:
         runs = run_pipeline(stages, instance, rss)
