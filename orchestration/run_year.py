@@ -5,7 +5,7 @@ UI exactly as scheduled runs do: one run ingests every month of the year (single
 backfill of the monthly partitions), one run builds the warehouse models, writes the
 letters and publishes, and one run writes the reports of every reporting period the year's
 data completes (single-run backfill of the report partitions: each period is materialised
-on its own, one LibreOffice converts them all).
+on its own, two LibreOffice instances convert them).
 """
 
 from __future__ import annotations

@@ -943,6 +943,40 @@ def test_one_libreoffice_converts_several_documents_as_the_plain_command_does(re
         assert _pdf_without_its_date_and_id(result.path) == _pdf_without_its_date_and_id(plain.path)
 
 
+@pytest.mark.skipif(find_office() is None, reason="LibreOffice is not installed")
+def test_several_periods_are_converted_by_two_libreoffice_instances_in_turn(tmp_path, monkeypatch):
+    """Each period gets its PDF, both instances convert (a free one takes the next .docx), and
+    both are gone afterwards with their profiles."""
+    build_analytics(tmp_path / "a.duckdb")
+    started: list[PdfConverter] = []
+    converted: dict[int, list[str]] = {}
+
+    class Recorded(PdfConverter):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self)
+            self.seen = (self.early, self.folder)
+
+        def convert(self, docx_path):
+            converted.setdefault(id(self), []).append(docx_path.name)
+            return super().convert(docx_path)
+
+    monkeypatch.setattr(build, "PdfConverter", Recorded)
+    periods = ["2019-Q1", "2019-Q2", "2019-Q3"]
+    written = write_reports(tmp_path / "a.duckdb", periods, tmp_path / "out")
+    assert [f.period for f in written] == periods
+    for files in written:
+        assert files.pdf == files.folder / f"report_{files.period}.pdf"
+        assert files.pdf.read_bytes()[:4] == b"%PDF"
+    assert len(started) == build.PDF_CONVERTERS == 2
+    assert sorted(name for names in converted.values() for name in names) == [f"report_{p}.docx" for p in periods]
+    assert all(converted.get(id(converter)) for converter in started)  # each converted at least one
+    for converter in started:
+        early, profile = converter.seen
+        assert early is None or early.poll() is not None
+        assert profile is not None and not profile.exists()
+
+
 def test_pdf_without_timeout_starts_nothing_early(tmp_path, monkeypatch):
     """Without coreutils' timeout an early instance could outlive a killed run: none is started."""
     real_which = shutil.which

@@ -5,9 +5,12 @@
 target, then swaps it in. A re-run replaces the whole folder, and a reader never sees a
 half-written report: the old folder stays complete until the new one is complete.
 
-One LibreOffice serves all the periods of a call (pdf.py): it starts first, and converts each
+LibreOffice serves all the periods of a call (pdf.py): it starts first, and converts each
 period's .docx in a background thread while the next period's figures, charts and documents
-are built, so the two cores do the two kinds of work at once. The folders are swapped in
+are built, so the two cores do the two kinds of work at once. A call with several periods
+starts two instances (`PDF_CONVERTERS`): a conversion takes a little longer than building the
+next period, so one instance fell behind and the year's last PDFs waited for it (the four
+reports of 12 x 50,000 rows: 10.1 s with one, 8.5-9.0 s with two). The folders are swapped in
 once every period's files are written; a failure leaves every previous folder as it was.
 `write_report` is the same for one period.
 """
@@ -15,11 +18,12 @@ once every period's files are written; a failure leaves every previous folder as
 from __future__ import annotations
 
 import os
+import queue
 import re
 import shutil
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -32,6 +36,10 @@ from orchestration.reports.periods import parse_period
 from orchestration.reports.xlsx_report import write_xlsx
 
 LATIN = re.compile(r"[A-Za-z]")
+# LibreOffice instances converting a call's documents: a conversion (~1.7 s at 50,000 rows a
+# month) takes longer than building the next period's documents (~1.5 s), so one instance fell
+# behind and the last PDFs waited for it.
+PDF_CONVERTERS = 2
 
 
 @dataclass(frozen=True)
@@ -76,15 +84,15 @@ def write_reports(
     if not periods:
         return []
     drafts: list[tuple[_Draft, Future[PdfResult] | None]] = []
-    # LibreOffice starts now and is up by the time the first .docx is written (see pdf.py).
-    with (
-        PdfConverter(documents=len(periods)) if make_pdf else nullcontext() as converter,
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-pdf") as pdfs,
-    ):
+    with ExitStack() as stack:
+        # LibreOffice starts now and is up by the time the first .docx is written (see pdf.py).
+        converters = _Converters(stack, min(PDF_CONVERTERS, len(periods)) if make_pdf else 0, len(periods))
+        pdfs = stack.enter_context(ThreadPoolExecutor(max_workers=max(converters.count, 1),
+                                                      thread_name_prefix="report-pdf"))
         try:
             for period in periods:
                 draft = _draft(analytics_path, period, out_dir, generated or date.today())
-                drafts.append((draft, pdfs.submit(converter.convert, draft.docx) if converter else None))
+                drafts.append((draft, pdfs.submit(converters.convert, draft.docx) if converters.count else None))
             finished = [(draft, pdf.result() if pdf else None) for draft, pdf in drafts]
         except BaseException:
             for _, pdf in drafts:
@@ -103,6 +111,24 @@ def write_reports(
         for draft, _ in finished[len(files):]:
             shutil.rmtree(draft.staging, ignore_errors=True)
     return files
+
+
+class _Converters:
+    """``count`` LibreOffice instances (each its own `PdfConverter`, stopped with ``stack``); a
+    conversion takes whichever is free."""
+
+    def __init__(self, stack: ExitStack, count: int, documents: int) -> None:
+        self.count = count
+        self._free: queue.SimpleQueue[PdfConverter] = queue.SimpleQueue()
+        for _ in range(count):
+            self._free.put(stack.enter_context(PdfConverter(documents=documents)))
+
+    def convert(self, docx: Path) -> PdfResult:
+        converter = self._free.get()
+        try:
+            return converter.convert(docx)
+        finally:
+            self._free.put(converter)
 
 
 def _draft(analytics_path: Path, period: str, out_dir: Path, generated: date) -> _Draft:
