@@ -168,7 +168,7 @@ def _private_dir(path: Path) -> None:
     os.chmod(path, DIR_MODE)
 
 
-def write_docx(letter: Letter, settings: LetterSettings, path: Path, fingerprint: str | None = None) -> None:
+def write_docx(letter: Letter, settings: LetterSettings, path: Path, fingerprint: str) -> None:
     doc = Document()
     normal = doc.styles["Normal"]
     normal.font.name = "Times New Roman"
@@ -180,7 +180,7 @@ def write_docx(letter: Letter, settings: LetterSettings, path: Path, fingerprint
     props.created = props.modified = stamp
     props.last_modified_by = settings.sender_name
     props.revision = 1
-    props.identifier = fingerprint or letter_fingerprint(letter, settings)
+    props.identifier = fingerprint  # letter_fingerprint: write_letter compares it before writing
 
     doc.add_paragraph(settings.sender_name).runs[0].bold = True
     if settings.sender_details:
