@@ -7,6 +7,7 @@ asset writes them), then the real dbt project builds the models the tests read.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -36,27 +37,52 @@ GOOD_ROW = {
 FIRST_DATA_ROW = 4  # rows 1-3 of the operator's file are the form's title and headers
 
 
+def service_day(period: str, index: int) -> str:
+    """The day of the registry row at ``index`` of ``registry_rows(period, …)`` (start = end)."""
+    return f"{period}-{index % 28 + 1:02d}"
+
+
 def registry_rows(period: str, overrides: list[dict[str, str]]) -> pa.Table:
     """One row per entry of ``overrides`` (a dict of defects; {} = clean), each on its own day."""
-    year, month = period.split("-")
     rows = []
     for index, override in enumerate(overrides):
-        day = f"{year}-{month}-{index % 28 + 1:02d}"
+        day = service_day(period, index)
         rows.append({**GOOD_ROW, "start_date": day, "end_date": day,
                      "client_full_name": f"Клиент {index}", **override})
+    return _input_table("registry", rows)
+
+
+def acts_rows(period: str, indexes: list[int]) -> pa.Table:
+    """One act confirming each registry row of ``registry_rows(period, …)`` at ``indexes``."""
+    rows = [{"act_number": f"{period}-{index}", "act_date": service_day(period, index),
+             "iin_bin": GOOD_ROW["iin_bin"], "service": GOOD_ROW["service"],
+             "service_subtype": GOOD_ROW["service_subtype"], "service_date": service_day(period, index),
+             "confirmation_method": "ЭЦП"} for index in indexes]
+    return _input_table("acts", rows)
+
+
+def _input_table(input_name: str, rows: list[dict[str, str]]) -> pa.Table:
     columns = {spec.name: pa.array([row[spec.name] for row in rows], pa.string())
-               for spec in input_columns("registry")}
+               for spec in input_columns(input_name)}
     columns["source_row"] = pa.array(range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(rows)), pa.int32())
     columns["extra_columns"] = pa.array([None] * len(rows), pa.string())
     return pa.table(columns)
 
 
+def load_rows(con: duckdb.DuckDBPyConnection, input_name: str, period: str, version: int,
+              submitted_at: datetime, rows: pa.Table) -> None:
+    """Load ``rows`` as batch <input>/<period>/v<version>; its sha256 stands for the rows given
+    (a re-delivery with other rows is another file)."""
+    digest = hashlib.sha256(repr(rows.to_pydict()).encode()).hexdigest()
+    batch = Batch(input=input_name, period=period, version=version,
+                  source_file=f"{input_name}/{period}/v{version}.xlsx", source_sha256=digest,
+                  submitted_at=submitted_at, seen_at=submitted_at)
+    load_batch(con, batch, rows)
+
+
 def load_registry(con: duckdb.DuckDBPyConnection, period: str, version: int, submitted_at: datetime,
                   overrides: list[dict[str, str]]) -> None:
-    batch = Batch(input="registry", period=period, version=version,
-                  source_file=f"registry/{period}/v{version}.xlsx", source_sha256=f"sha-{period}-v{version}",
-                  submitted_at=submitted_at, seen_at=submitted_at)
-    load_batch(con, batch, registry_rows(period, overrides))
+    load_rows(con, "registry", period, version, submitted_at, registry_rows(period, overrides))
 
 
 def dbt(warehouse: Path, *args: str) -> None:

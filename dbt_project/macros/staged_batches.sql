@@ -31,20 +31,35 @@
     staged before fingerprints existed — all of them. -#}
 {% macro rows_to_stage(raw_table) -%}
     select raw_rows.* from {{ source('raw', raw_table) }} as raw_rows
-    {%- if execute and is_incremental()
-        and 'staging_fingerprint' in adapter.get_columns_in_relation(this) | map(attribute='name') | list %}
-        {%- set pending = run_query(
-            "select batches.batch_id from " ~ source('raw', 'batches') ~ " as batches "
-            ~ "where batches.batch_id in (select distinct batch_id from " ~ source('raw', raw_table) ~ ") "
-            ~ "and not exists (select 1 from (select distinct batch_id, source_sha256, staging_fingerprint from "
-            ~ this ~ ") as staged where staged.batch_id = batches.batch_id "
-            ~ "and staged.source_sha256 = batches.source_sha256 "
-            ~ "and staged.staging_fingerprint = (" ~ staging_fingerprint() ~ "))") %}
-    where raw_rows.batch_id in (
+    {%- if builds_on_column('staging_fingerprint') %}
+    where {{ batch_id_in('raw_rows.batch_id',
+        "select batches.batch_id from " ~ source('raw', 'batches') ~ " as batches "
+        ~ "where batches.batch_id in (select distinct batch_id from " ~ source('raw', raw_table) ~ ") "
+        ~ "and not exists (select 1 from (select distinct batch_id, source_sha256, staging_fingerprint from "
+        ~ this ~ ") as staged where staged.batch_id = batches.batch_id "
+        ~ "and staged.source_sha256 = batches.source_sha256 "
+        ~ "and staged.staging_fingerprint = (" ~ staging_fingerprint() ~ "))") }}
+    {%- endif %}
+{%- endmacro %}
+
+
+{#- Whether this run adds to the model's existing table, and that table already has
+    ``column`` (what it compares batches by; a table built before the column existed is
+    built afresh). -#}
+{% macro builds_on_column(column) -%}
+    {{ return(execute and is_incremental()
+        and column in adapter.get_columns_in_relation(this) | map(attribute='name') | list) }}
+{%- endmacro %}
+
+
+{#- ``column in (…)`` over the batch ids ``pending_sql`` returns, run once when the model
+    runs: a literal list lets DuckDB skip the other batches' row groups. -#}
+{% macro batch_id_in(column, pending_sql) -%}
+    {%- set pending = run_query(pending_sql) -%}
+    {{ column }} in (
         {%- for row in pending.rows %}'{{ row[0] | replace("'", "''") }}'{{ ', ' if not loop.last }}
         {%- else %}null{% endfor -%}
     )
-    {%- endif %}
 {%- endmacro %}
 
 

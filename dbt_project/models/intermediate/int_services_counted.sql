@@ -3,22 +3,42 @@
 -- breaking no error-severity rule (warnings are counted), and confirmed by an act
 -- (clause 11). Pseudonymised: client_key, person_key and manager_key are HMAC-SHA256 keys;
 -- no personal data. Its complement is int_registry_exclusions.
+-- Incremental by batch (issue 7): a build counts again only the batches whose signature
+-- (int_services_counted_batches) the table does not hold, replacing them whole; the post-hook
+-- drops the rows of batches no longer counted or counted afresh with no rows.
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='batch_id',
+    on_schema_change='sync_all_columns',
+    post_hook="delete from {{ this }} where batch_signature is null or batch_signature not in "
+        ~ "(select batch_signature from {{ ref('int_services_counted_batches') }})",
+) }}
+
+{%- set batches_to_count %}
+    {%- if builds_on_column('batch_signature') -%}
+        and {{ batch_id_in('batch_id',
+            "select batch_id from " ~ ref('int_services_counted_batches') ~ " where batch_signature not in "
+            ~ "(select distinct batch_signature from " ~ this ~ " where batch_signature is not null)") }}
+    {%- endif %}
+{%- endset %}
 
 with
 
 validated as (
     select * from {{ ref('int_registry_services_validated') }}
-    where not has_error
+    where not has_error {{ batches_to_count }}
 ),
 
 confirmed as (
     select batch_id, source_row from {{ ref('int_registry_services_confirmed') }}
-    where is_confirmed_by_act
+    where is_confirmed_by_act {{ batches_to_count }}
 ),
 
-used_versions as (
-    select batch_id from {{ ref('int_registry_versions') }}
-    where is_used_for_report
+-- the versions used for the report, with what their counted rows are built from
+batches as (
+    select batch_id, batch_signature from {{ ref('int_services_counted_batches') }}
 ),
 
 final as (
@@ -28,6 +48,7 @@ final as (
         validated.batch_id,
         validated.version,
         validated.source_row,
+        batches.batch_signature,
 
         -- dates
         validated.reporting_month,
@@ -77,7 +98,7 @@ final as (
     inner join confirmed
         on confirmed.batch_id = validated.batch_id
         and confirmed.source_row = validated.source_row
-    inner join used_versions on used_versions.batch_id = validated.batch_id
+    inner join batches on batches.batch_id = validated.batch_id
 )
 
 select * from final
