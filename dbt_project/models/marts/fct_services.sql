@@ -19,6 +19,7 @@ select
     batch_id,
     version,
     source_row,
+    batch_signature,
     client_key,
     person_key,
     manager_key,
