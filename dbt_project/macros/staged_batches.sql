@@ -7,6 +7,8 @@
     the model's SQL, the content of every seed and model it reads, and the pseudonymisation
     key: changing any of them changes every row's fingerprint, so the whole table is staged
     afresh — a row is never left staged by old rules, old reference data or an old key.
+    int_services_counted is built by batch the same way, with its own signature per batch
+    (int_services_counted_batches) and the two helpers below (builds_on_column, batch_id_in).
 -#}
 
 {#- The fingerprint of this model's inputs other than raw rows (an md5 text). -#}
