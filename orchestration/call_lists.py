@@ -379,7 +379,7 @@ def _write_book(path: Path, frame: pd.DataFrame, names: list[str], titles: list[
 class CallListResult:
     period: str
     path: Path
-    written: bool  # False: an existing list was kept
+    written: bool  # False: an existing list was kept (and not drawn again: no counts)
     clients: int
     calls: int
     strata: list[Stratum]
@@ -388,12 +388,13 @@ class CallListResult:
 def produce_call_list(con: duckdb.DuckDBPyConnection, out_dir: Path, period: str, start: date, end: date,
                       settings: SamplingSettings, overwrite: bool = False) -> CallListResult:
     """Draw and write one quarter's list; an existing file is kept unless ``overwrite``
-    (the call centre may already be working from it)."""
+    (the call centre may already be working from it), and not drawn again: each build would
+    otherwise redraw every earlier quarter of the history only to count it."""
     path = out_dir / f"{period}.xlsx"
+    if path.exists() and not overwrite:
+        return CallListResult(period, path, False, 0, 0, [])
     sample, strata = sample_period(con, start, end, period, settings)
     clients = sum(stratum.population for stratum in strata)
-    if path.exists() and not overwrite:
-        return CallListResult(period, path, False, clients, len(sample), strata)
     outcomes = [r[0] for r in con.execute(
         "select name_ru from reference.call_outcomes order by outcome_code <> 'answered', outcome_code").fetchall()]
     instruments = [r[0] for r in con.execute(

@@ -13,6 +13,7 @@ from orchestration.call_lists import (
     call_list_frame,
     draw_sample,
     period_clients,
+    produce_call_list,
     question_1,
     sample_period,
     stratum_calls,
@@ -196,3 +197,14 @@ def test_the_warehouse_draw_is_the_frame_draw(by_centre_kind):
     assert len(strata) >= 4 and any(s.calls < s.population for s in strata)  # a real draw, not all
     assert sample["service_id"].tolist() == expected["service_id"].tolist()
     assert list(sample.columns) == list(expected.columns)
+
+
+def test_a_list_already_written_is_kept_and_not_drawn_again(tmp_path):
+    # the call centre may be working from it; and a build must not redraw every earlier quarter
+    path = tmp_path / "2019-Q1.xlsx"
+    path.write_bytes(b"the list the call centre has")
+    with duckdb.connect() as con:  # no counted services at all: a draw would fail
+        result = produce_call_list(con, tmp_path, "2019-Q1", date(2019, 1, 1), date(2019, 3, 31),
+                                   SamplingSettings())
+    assert not result.written and result.strata == []
+    assert path.read_bytes() == b"the list the call centre has"

@@ -62,13 +62,13 @@ def phone_survey_call_lists(context: dg.AssetExecutionContext, config: CallListC
         for label, start, end in quarters:
             results.append(produce_call_list(con, out_dir, label, start, end, sampling, config.overwrite))
     for r in results:
-        context.log.info(f"{r.period}: {r.calls} calls of {r.clients} clients in {len(r.strata)} strata "
-                         f"({'written' if r.written else 'kept, already there'})")
+        context.log.info(f"{r.period}: {r.calls} calls of {r.clients} clients in {len(r.strata)} strata, written"
+                         if r.written else f"{r.period}: kept, already there (drawn when it was written)")
     return dg.MaterializeResult(metadata={
         "call_lists_dir": dg.MetadataValue.path(str(out_dir)),
         "quarters": len(results),
         "written": sum(r.written for r in results),
-        "calls": sum(r.calls for r in results),
+        "calls": sum(r.calls for r in results),  # in the lists written by this run (a kept one is not redrawn)
         "margin": sampling.margin,
         "min_per_stratum": sampling.min_per_stratum,
         "strata": dg.MetadataValue.json([
