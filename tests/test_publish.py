@@ -1,6 +1,7 @@
 """Publishing analytics.duckdb: every mart copied, swapped atomically under a live reader."""
 
 import duckdb
+import pytest
 
 from orchestration.assets.publish import publish_analytics
 
@@ -69,15 +70,20 @@ def test_publish_copies_only_the_batches_whose_signature_changed(tmp_path):
     }
 
 
-def test_publish_copies_a_table_whose_columns_changed_whole(tmp_path):
+@pytest.mark.parametrize("change", [
+    "alter table marts.fct_services add column channel varchar default 'онлайн'",
+    "alter table marts.fct_services alter column region type varchar[] using [region]",
+])
+def test_publish_copies_a_table_whose_columns_changed_whole(tmp_path, change):
     warehouse, analytics = tmp_path / "warehouse.duckdb", tmp_path / "analytics.duckdb"
     _services(warehouse, {"registry/2019-01/v1": ("a", 2)})
     publish_analytics(warehouse, analytics)
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("alter table marts.fct_services add column channel varchar default 'онлайн'")
+        con.execute(change)
+        expected = con.execute("select * from marts.fct_services order by service_id").fetchall()
     publish_analytics(warehouse, analytics)
     with duckdb.connect(str(analytics), read_only=True) as con:
-        assert con.execute("select distinct channel from fct_services").fetchall() == [("онлайн",)]
+        assert con.execute("select * from fct_services order by service_id").fetchall() == expected
 
 
 def test_a_mart_no_longer_in_the_warehouse_is_no_longer_published(tmp_path):

@@ -48,7 +48,7 @@ def publish_analytics(warehouse_path: Path, analytics_path: Path) -> dict[str, i
             for table in tables:
                 source = f"warehouse.{PUBLISHED_SCHEMA}.{table}"
                 columns = _columns(con, PUBLISHED_SCHEMA, table, database="warehouse")[table]
-                if BATCH_SIGNATURE in columns and published.get(table) == columns:
+                if BATCH_SIGNATURE in dict(columns) and published.get(table) == columns:
                     _copy_changed_batches(con, source, f"main.{table}")
                 else:
                     con.execute(f"create or replace table main.{table} as select * from {source}")
@@ -75,15 +75,17 @@ def _open_copy(analytics_path: Path, staging_path: Path) -> duckdb.DuckDBPyConne
 
 
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str | None,
-             database: str | None = None) -> dict[str, list[str]]:
-    """Column names in order, per table of ``schema`` (of the attached ``database``, else the file's own)."""
+             database: str | None = None) -> dict[str, list[tuple[str, str]]]:
+    """(name, type) of each column in order, per table of ``schema`` (of the attached
+    ``database``, else the file's own)."""
     rows = con.execute(
-        "select table_name, column_name from duckdb_columns() where database_name = coalesce($1, current_database()) "
-        "and schema_name = $2 and ($3 is null or table_name = $3) order by table_name, column_index",
+        "select table_name, column_name, data_type from duckdb_columns() "
+        "where database_name = coalesce($1, current_database()) and schema_name = $2 "
+        "and ($3 is null or table_name = $3) order by table_name, column_index",
         [database, schema, table]).fetchall()
-    columns: dict[str, list[str]] = {}
-    for name, column in rows:
-        columns.setdefault(name, []).append(column)
+    columns: dict[str, list[tuple[str, str]]] = {}
+    for name, column, data_type in rows:
+        columns.setdefault(name, []).append((column, data_type))
     return columns
 
 
