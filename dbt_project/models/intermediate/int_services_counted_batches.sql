@@ -41,7 +41,11 @@ left_out_by_batch as (
 models_fingerprint as (
     select md5(concat_ws('|',
         {%- for name in ['int_services_counted', 'int_registry_services_validated', 'int_services_counted_batches', 'fct_services'] %}
-        '{{ graph.nodes.get("model." ~ project_name ~ "." ~ name, {}).get("checksum", {}).get("checksum", "") if execute else "" }}',
+        {%- set node = graph.nodes.get("model." ~ project_name ~ "." ~ name) if execute else {} %}
+        {%- if node is none %}
+            {{- exceptions.raise_compiler_error("int_services_counted_batches: no model " ~ name ~ " to fingerprint (renamed? update the list)") }}
+        {%- endif %}
+        '{{ (node.get("checksum") or {}).get("checksum", "") }}',
         {%- endfor %}
         pseudonymise('counted batches fingerprint')
     )) as fingerprint
