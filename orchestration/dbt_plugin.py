@@ -18,7 +18,7 @@ import threading
 from dbt.adapters.duckdb.plugins import BasePlugin
 
 from orchestration.processes import exit_when_parent_dies
-from orchestration.settings import DEV_HMAC_KEY, RUN_WORKER_PID_ENV, duckdb_config
+from orchestration.settings import DEV_HMAC_KEY, RUN_WORKER_PID_ENV, apply_duckdb_settings, duckdb_config
 
 SHA256_BLOCK_SIZE = 64
 
@@ -55,8 +55,7 @@ class Plugin(BasePlugin):
         exit_with_run_worker()
 
     def configure_connection(self, conn) -> None:  # noqa: ANN001 - DuckDB connection from dbt
-        for name, value in duckdb_config().items():  # the same ceiling as the pipeline's own connections
-            conn.execute(f"set {name} = '{value}'")
+        apply_duckdb_settings(conn, duckdb_config())  # the same ceiling as the pipeline's own connections
         conn.execute(pseudonymise_macro_sql(os.environ.get("MONITORING_HMAC_KEY", DEV_HMAC_KEY)))
 
     def configure_cursor(self, cursor) -> None:  # noqa: ANN001 - DuckDB cursor from dbt

@@ -105,6 +105,12 @@ def duckdb_config() -> dict[str, str]:
     return {"memory_limit": os.environ.get(DUCKDB_MEMORY_LIMIT_ENV, "").strip() or DEFAULT_DUCKDB_MEMORY_LIMIT}
 
 
+def apply_duckdb_settings(con, settings: dict[str, str]) -> None:  # noqa: ANN001 - a DuckDB connection
+    """Set ``settings`` on an open connection (one opened by another library, or for one task)."""
+    for name, value in settings.items():
+        con.execute(f"set {name} = '{value}'")
+
+
 def load_settings() -> Settings:
     data_dir = Path(os.environ.get("MONITORING_DATA_DIR", PROJECT_ROOT / "data")).resolve()
     key = os.environ.get("MONITORING_HMAC_KEY", "").strip() or DEV_HMAC_KEY

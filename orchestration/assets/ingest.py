@@ -33,7 +33,7 @@ from orchestration.processes import forked_workers
 from orchestration.readers import InputFileError, ReadResult, read_input
 from orchestration.reference import INPUTS
 from orchestration.resources import WAREHOUSE_POOL, MonitoringSettings
-from orchestration.settings import PROGRAMME_START
+from orchestration.settings import PROGRAMME_START, apply_duckdb_settings
 from orchestration.spool import SpooledRows, SpoolWriter
 from orchestration.spool import clear as clear_spool
 from orchestration.warehouse import (
@@ -290,8 +290,7 @@ def landing_files(context: dg.AssetExecutionContext, monitoring: MonitoringSetti
     batches = [(landing_file, _batch(settings.landing_dir, landing_file, seen_at)) for landing_file in files]
     clear_spool(settings.spool_dir)  # rows a killed run left in transit
     with _checked_files(batches, settings.spool_dir) as checked_files, warehouse.get_connection() as con:
-        for name, value in LOAD_SETTINGS.items():
-            con.execute(f"set {name} = '{value}'")
+        apply_duckdb_settings(con, LOAD_SETTINGS)
         for (landing_file, batch), checked in zip(batches, checked_files, strict=True):
             outcome = _ingest_file(con, batch, checked, context)
             outcomes[landing_file.input].append(outcome)
