@@ -42,12 +42,13 @@ def publish_analytics(warehouse_path: Path, analytics_path: Path) -> dict[str, i
                 "select table_name from duckdb_tables() where database_name = 'warehouse' and schema_name = $1 "
                 "union all select view_name from duckdb_views() where database_name = 'warehouse' "
                 "and schema_name = $1 order by 1", [PUBLISHED_SCHEMA]).fetchall()]
-            for stale in _columns(con, "main", None).keys() - set(tables):  # a mart since removed
+            published = _columns(con, "main")
+            for stale in published.keys() - set(tables):  # a mart since removed
                 con.execute(f"drop table main.{stale}")
-            published = _columns(con, "main", None)
+            sources = _columns(con, PUBLISHED_SCHEMA, database="warehouse")
             for table in tables:
                 source = f"warehouse.{PUBLISHED_SCHEMA}.{table}"
-                columns = _columns(con, PUBLISHED_SCHEMA, table, database="warehouse")[table]
+                columns = sources[table]
                 if BATCH_SIGNATURE in dict(columns) and published.get(table) == columns:
                     _copy_changed_batches(con, source, f"main.{table}")
                 else:
@@ -74,15 +75,15 @@ def _open_copy(analytics_path: Path, staging_path: Path) -> duckdb.DuckDBPyConne
     return duckdb.connect(str(staging_path), config=duckdb_config())
 
 
-def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str | None,
+def _columns(con: duckdb.DuckDBPyConnection, schema: str,
              database: str | None = None) -> dict[str, list[tuple[str, str]]]:
-    """(name, type) of each column in order, per table of ``schema`` (of the attached
+    """(name, type) of each column in order, per table or view of ``schema`` (of the attached
     ``database``, else the file's own)."""
     rows = con.execute(
         "select table_name, column_name, data_type from duckdb_columns() "
         "where database_name = coalesce($1, current_database()) and schema_name = $2 "
-        "and ($3 is null or table_name = $3) order by table_name, column_index",
-        [database, schema, table]).fetchall()
+        "order by table_name, column_index",
+        [database, schema]).fetchall()
     columns: dict[str, list[tuple[str, str]]] = {}
     for name, column, data_type in rows:
         columns.setdefault(name, []).append((column, data_type))
