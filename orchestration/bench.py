@@ -242,11 +242,13 @@ def python_startup_s() -> float:
 
 
 def dbt_startup_s() -> float:
-    """A dbt invocation that selects nothing: process start, adapter, manifest load (partial
-    parse, from the state prepared for this run's warehouse, as its runs start from)."""
+    """A dbt invocation that selects nothing, started as a run starts dbt (forked from this
+    process, which has the code location imported: forked_dbt.py): adapter, manifest load
+    (partial parse, from the state prepared for this run's warehouse, as its runs start from)."""
     import tempfile
 
     from orchestration import parse_state
+    from orchestration.forked_dbt import start_dbt
     from orchestration.resources import dbt_executable
     from orchestration.settings import load_settings
 
@@ -254,10 +256,12 @@ def dbt_startup_s() -> float:
     with tempfile.TemporaryDirectory(dir=DBT_PROJECT_DIR / "target") as target:
         parse_state.restore(Path(target), warehouse)
         started = time.perf_counter()
-        subprocess.run([dbt_executable(), "ls", "--select", "tag:__bench_selects_nothing__", "--quiet",
-                        "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR),
-                        "--target-path", target],
-                       check=True, cwd=DBT_PROJECT_DIR, stdout=subprocess.DEVNULL, env=os.environ.copy())
+        dbt = start_dbt([dbt_executable(), "ls", "--select", "tag:__bench_selects_nothing__", "--quiet",
+                         "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR),
+                         "--target-path", target], os.environ.copy(), DBT_PROJECT_DIR)
+        output = dbt.stdout.read() if dbt.stdout else b""
+        if dbt.wait() != 0:
+            raise RuntimeError(f"dbt ls failed: {output.decode(errors='replace')[-500:]}")
         return time.perf_counter() - started
 
 

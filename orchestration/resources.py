@@ -37,6 +37,7 @@ from pydantic import Field
 
 from orchestration import parse_state
 from orchestration.cells import mask_personal
+from orchestration.forked_dbt import forking_dbt, is_own_dbt
 from orchestration.settings import (
     DBT_PROJECT_DIR,
     RUN_WORKER_PID_ENV,
@@ -148,7 +149,7 @@ class MonitoringDbtCliResource(DbtCliResource):
     def _cli_version(self) -> Version:
         """dbt's version from the installed package when the executable is this venv's own:
         dagster-dbt asks `dbt --version`, a 2-second process in every run, to learn it."""
-        if Path(self.dbt_executable) == Path(sys.executable).parent / "dbt":
+        if is_own_dbt(self.dbt_executable):
             return Version(importlib.metadata.version("dbt-core"))
         return super()._cli_version
 
@@ -168,7 +169,7 @@ class MonitoringDbtCliResource(DbtCliResource):
         target_path = kwargs.pop("target_path", None) or self._get_unique_target_path(context=kwargs.get("context"))
         parse_state.restore(target_path if target_path.is_absolute() else Path(self.project_dir) / target_path,
                             self.warehouse_path)
-        with owner_only_files():
+        with owner_only_files(), forking_dbt():  # forked from this process: forked_dbt.py says why
             invocation = super().cli(args, target_path=target_path, **kwargs)
         if isinstance(getattr(invocation, "_error_messages", None), list):  # dagster-dbt 0.29 internals
             invocation._error_messages = _MaskedMessages(invocation._error_messages)

@@ -6,6 +6,10 @@ import dagster as dg
 import pytest
 from pipeline_fixture import PipelineRun, run_pipeline_year
 
+from orchestration import parse_state
+from orchestration.resources import build_resources
+from orchestration.settings import Settings, load_settings
+
 
 def pytest_configure(config) -> None:
     # The suite hashes sample data with the public development key (orchestration/settings.py).
@@ -23,3 +27,15 @@ def pipeline_run(tmp_path_factory) -> PipelineRun:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+@pytest.fixture
+def dbt_on(tmp_path, monkeypatch):
+    """The code location's dbt resource on a fresh warehouse under tmp_path (the environment
+    variables it exports for dbt are restored afterwards)."""
+    settings = Settings(data_dir=(tmp_path / "data").resolve(), hmac_key=load_settings().hmac_key)
+    monkeypatch.setenv("MONITORING_WAREHOUSE_PATH", str(settings.warehouse_path))
+    monkeypatch.setenv("MONITORING_HMAC_KEY", settings.hmac_key)
+    dbt = build_resources(settings)["dbt"]
+    yield dbt, settings.warehouse_path
+    parse_state.state_file(settings.warehouse_path).unlink(missing_ok=True)

@@ -8,26 +8,10 @@ from each invocation's own target folder. The project's own state (`make install
 import os
 from pathlib import Path
 
-import pytest
-
 from orchestration import parse_state
-from orchestration.resources import build_resources
-from orchestration.settings import Settings, load_settings
 
 PARSED_AFRESH = "Unable to do partial parsing"
 NOTHING_CHANGED = "Nothing changed, skipping partial parsing"
-
-
-@pytest.fixture
-def dbt_on(tmp_path, monkeypatch):
-    """The code location's dbt resource on a fresh warehouse under tmp_path (the environment
-    variables it exports for dbt are restored afterwards)."""
-    settings = Settings(data_dir=(tmp_path / "data").resolve(), hmac_key=load_settings().hmac_key)
-    monkeypatch.setenv("MONITORING_WAREHOUSE_PATH", str(settings.warehouse_path))
-    monkeypatch.setenv("MONITORING_HMAC_KEY", settings.hmac_key)
-    dbt = build_resources(settings)["dbt"]
-    yield dbt, settings.warehouse_path
-    parse_state.state_file(settings.warehouse_path).unlink(missing_ok=True)
 
 
 def _dbt_log(dbt) -> str:
