@@ -6,6 +6,7 @@ the same exit code and the same output, so that dagster-dbt cannot tell them apa
 
 import json
 import os
+import signal
 import subprocess
 
 from orchestration.forked_dbt import ForkedDbt, start_dbt
@@ -59,3 +60,27 @@ def test_the_code_locations_dbt_is_forked_and_streams_its_events(dbt_on):
     assert isinstance(invocation.process, ForkedDbt)  # dagster-dbt started it through forked_dbt
     assert invocation.is_successful()
     assert sorted(listed) == sorted(path.stem for path in (DBT_PROJECT_DIR / "seeds").glob("*.csv"))
+
+
+def test_an_interrupted_forked_dbt_stops_its_query_and_exits(tmp_path):
+    """dagster-dbt forwards a run's interruption to dbt as SIGINT: the forked dbt must take it
+    as the program does (the run's own signal handlers are not the child's)."""
+    env = {**os.environ, "DBT_LOG_FORMAT": "json", "MONITORING_WAREHOUSE_PATH": str(tmp_path / "w.duckdb")}
+    ignoring = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a parent that handles SIGINT its own way
+    try:
+        forked = start_dbt([dbt_executable(), "show", "--inline", "select count(*) from range(1000000000000)",
+                            "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR),
+                            "--target-path", str(tmp_path / "target"), "--log-level", "debug"], env, DBT_PROJECT_DIR)
+    finally:
+        signal.signal(signal.SIGINT, ignoring)
+    assert isinstance(forked, ForkedDbt)
+    try:
+        for line in forked.stdout:  # the query is under way once dbt logs it
+            if b'"SQLQuery"' in line and b"range(1000000000000)" in line:
+                break
+        assert forked.poll() is None
+        forked.send_signal(signal.SIGINT)
+        forked.stdout.read()
+        assert forked.wait(timeout=60) != 0  # stopped long before the count could finish
+    finally:
+        forked.kill()
