@@ -46,9 +46,12 @@ MODEL_ERROR_EXIT = 1
 UNHANDLED_ERROR_EXIT = 2
 
 
+OWN_DBT = Path(sys.executable).parent / "dbt"  # the dbt installed beside this Python (the project's venv)
+
+
 def is_own_dbt(executable: str | os.PathLike[str]) -> bool:
-    """Whether ``executable`` is the dbt installed beside this Python (the project's venv)."""
-    return Path(executable) == Path(sys.executable).parent / "dbt"
+    """Whether ``executable`` is `OWN_DBT`."""
+    return Path(executable) == OWN_DBT
 
 
 def start_dbt(args: Sequence[str], env: Mapping[str, str], cwd: str | os.PathLike[str]) -> ForkedDbt | subprocess.Popen:

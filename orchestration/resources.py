@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -37,7 +36,7 @@ from pydantic import Field
 
 from orchestration import parse_state
 from orchestration.cells import mask_personal
-from orchestration.forked_dbt import forking_dbt, is_own_dbt
+from orchestration.forked_dbt import OWN_DBT, forking_dbt, is_own_dbt
 from orchestration.settings import (
     DBT_PROJECT_DIR,
     RUN_WORKER_PID_ENV,
@@ -178,8 +177,7 @@ class MonitoringDbtCliResource(DbtCliResource):
 
 def dbt_executable() -> str:
     """The dbt installed beside this Python (the project's venv), else whatever is on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else "dbt"
+    return str(OWN_DBT) if OWN_DBT.exists() else "dbt"
 
 
 def _pid_alive(pid: int) -> bool:
