@@ -23,6 +23,9 @@ IDENTIFIER = re.compile(r"(?<![0-9a-fA-F.])\d{12}(?![0-9a-fA-F]|\.\d)")
 # Not inside a longer number, a decimal (durations in event metadata) or a hex pseudonym.
 PHONE = re.compile(r"(?:\+7|(?<![0-9a-fA-F.])8)[\s(-]*7\d{2}[\s)-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}(?![0-9a-fA-F]|\.\d)")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+# Dagster's run and invocation ids: the last group is 12 hex digits, all decimal in about one
+# UUID of 280 (a run id repeats in every event of its run), which IDENTIFIER would report.
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
 def _texts_of_analytics(path) -> list[str]:
@@ -58,6 +61,17 @@ def _texts_of_event_log(instance) -> list[str]:
             if entry.dagster_event is not None:
                 texts.append(str(entry.dagster_event.event_specific_data))
     return texts
+
+
+def _without_uuids(texts: list[str]) -> list[str]:
+    return [UUID.sub("<uuid>", text) for text in texts]
+
+
+def test_a_run_id_is_not_an_identifier_but_an_iin_beside_it_is():
+    run_id = "53410406-a8ce-42ac-b2d6-822317458138"  # the id that failed CI once
+    assert IDENTIFIER.findall(run_id), "the premise: unmasked, the id looks like an IIN"
+    assert not IDENTIFIER.findall("\n".join(_without_uuids([f"run_id='{run_id}'"])))
+    assert IDENTIFIER.findall("\n".join(_without_uuids([f"run_id='{run_id}' 880101300123"])))
 
 
 def _known_personal_values(services) -> set[str]:
@@ -99,6 +113,7 @@ def test_no_personal_data(pipeline_run, where):
     else:
         texts = _texts_of_event_log(pipeline_run.instance)
     assert texts, f"nothing scanned in {where}: the scan would prove nothing"
+    texts = _without_uuids(texts)
     blob = "\n".join(texts)
     assert not IDENTIFIER.findall(blob)
     assert not PHONE.findall(blob)
