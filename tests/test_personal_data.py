@@ -68,7 +68,7 @@ def _without_uuids(texts: list[str]) -> list[str]:
 
 
 def test_a_run_id_is_not_an_identifier_but_an_iin_beside_it_is():
-    run_id = "53410406-a8ce-42ac-b2d6-822317458138"  # the id that failed CI once
+    run_id = "53410406-a8ce-42ac-b2d6-822317458138"  # last group as in the run id that failed CI once
     assert IDENTIFIER.findall(run_id), "the premise: unmasked, the id looks like an IIN"
     assert not IDENTIFIER.findall("\n".join(_without_uuids([f"run_id='{run_id}'"])))
     assert IDENTIFIER.findall("\n".join(_without_uuids([f"run_id='{run_id}' 880101300123"])))
