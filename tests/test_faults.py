@@ -55,6 +55,20 @@ def _child_env(data_dir: Path, home: Path) -> dict[str, str]:
     return env
 
 
+def _instance(home: Path) -> dg.DagsterInstance:
+    """The instance at ``home``: the project's dagster.yaml keeps its storage in DAGSTER_HOME, which
+    is this process's (the repository's) otherwise; Dagster reads it as it builds the storage."""
+    saved = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        return dg.DagsterInstance.from_config(str(home))
+    finally:
+        if saved is None:
+            os.environ.pop("DAGSTER_HOME")
+        else:
+            os.environ["DAGSTER_HOME"] = saved
+
+
 def _instance_home(folder: Path) -> Path:
     """A Dagster instance with the project's dagster.yaml, its storage created here first, as a
     deployment's exists before any run: children started at once on a fresh home would race
@@ -62,7 +76,7 @@ def _instance_home(folder: Path) -> Path:
     home = folder / "dagster_home"
     home.mkdir(parents=True)
     shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    with _instance(home) as instance:
         instance.get_runs(limit=1)  # creates the run, event and schedule storage
     return home
 
@@ -85,7 +99,7 @@ def _finish(proc: subprocess.Popen, log: Path) -> None:
 def _kill_when(proc: subprocess.Popen, home: Path, job: str, reached, log: Path) -> str:
     """SIGKILL the run process (only it: its dbt must stop by itself) once ``reached(logs)``."""
     deadline = time.monotonic() + CHILD_TIMEOUT
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    with _instance(home) as instance:
         while time.monotonic() < deadline:
             assert proc.poll() is None, f"the run ended before the kill point:\n{log.read_text()[-3000:]}"
             for run in instance.get_runs(filters=dg.RunsFilter(job_name=job)):
@@ -152,7 +166,7 @@ def killed_chain(pipeline_run, tmp_path_factory):
     build_run = _kill_when(second, home, "build_warehouse", lambda logs: _models_materialised(logs) >= 5, log)
     third = _start(args, data_dir, home, log)
     _finish(third, log)
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    with _instance(home) as instance:
         statuses = {run_id: instance.get_run_by_id(run_id).status for run_id in (ingest_run, build_run)}
     return data_dir, statuses, log
 
