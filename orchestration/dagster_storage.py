@@ -15,8 +15,8 @@ cost that much, and this storage changes only those two:
 - Each commit waited for the disk (SQLite's ``synchronous=FULL``, the default). The event
   log's databases are in write-ahead-log mode (Dagster creates them so), where
   ``synchronous=NORMAL`` cannot corrupt a database; a power cut or a crash of the machine
-  (not of a process) may lose the last events written before it. An event log is a record
-  of runs, re-created by running again; the warehouse's durability is DuckDB's own.
+  (not of a process) may lose the events of the last moments before it, as a run cut off
+  by it would be lost anyway and is run again; the warehouse's durability is DuckDB's own.
 
 Measured on the 12 x 50,000 year (every event write timed; two runs each way): 6.6-6.8 s →
 4.1-4.7 s of wall time in the event log, 4.2-4.6 s → 2.5-2.8 s of CPU. The runs, schedules
