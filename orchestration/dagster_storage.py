@@ -14,7 +14,8 @@ cost that much, and this storage changes only those two:
   held open between writes, across a fork or by an idle process.
 - Each commit waited for the disk (SQLite's ``synchronous=FULL``, the default). The event
   log's databases are in write-ahead-log mode (Dagster creates them so), where
-  ``synchronous=NORMAL`` cannot corrupt a database; a power cut or a crash of the machine
+  ``synchronous=NORMAL`` cannot corrupt a database, and a connection gets it only when its
+  database is in that mode; a power cut or a crash of the machine
   (not of a process) may lose the events of the last moments before it, as a run cut off
   by it would be lost anyway and is run again; the warehouse's durability is DuckDB's own.
 
@@ -87,7 +88,11 @@ class ReusedEngineSqliteEventLogStorage(SqliteEventLogStorage):
 
 
 def _commit_without_sync(dbapi_connection, _record) -> None:  # noqa: ANN001 - sqlite3 connection
-    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+    """``synchronous=NORMAL`` on a database in write-ahead-log mode only: a new shard's first
+    connection, which creates its tables and then switches it to WAL, keeps SQLite's default."""
+    [(mode,)] = dbapi_connection.execute("PRAGMA journal_mode").fetchall()
+    if mode == "wal":
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
 class MonitoringSqliteStorage(DagsterSqliteStorage):

@@ -3,6 +3,7 @@ reusing one engine per database and committing without waiting for the disk
 (orchestration/dagster_storage.py), in files a stock Dagster reads."""
 
 import shutil
+import sqlite3
 
 import dagster as dg
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import text
 from orchestration.dagster_storage import ENGINES_KEPT, ReusedEngineSqliteEventLogStorage
 from orchestration.settings import PROJECT_ROOT
 
-SQLITE_NORMAL = 1  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL (SQLite's default)
+SQLITE_NORMAL, SQLITE_FULL = 1, 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL (SQLite's default)
 
 
 @dg.asset
@@ -54,6 +55,16 @@ def test_the_event_log_commits_without_sync_only_in_write_ahead_log_mode(home):
             with connection as conn:
                 assert conn.execute(text("pragma journal_mode")).scalar() == "wal"
                 assert conn.execute(text("pragma synchronous")).scalar() == SQLITE_NORMAL
+
+
+def test_a_database_not_in_write_ahead_log_mode_keeps_synced_commits(home):
+    with dg.DagsterInstance.get() as instance:
+        storage = instance.event_log_storage
+        with sqlite3.connect(home / "history" / "runs" / "rollback-journal.db") as plain:
+            plain.execute("create table t (x integer)")  # SQLite's default journal mode
+        with storage._engine("rollback-journal").connect() as conn:
+            assert conn.execute(text("pragma journal_mode")).scalar() == "delete"
+            assert conn.execute(text("pragma synchronous")).scalar() == SQLITE_FULL
 
 
 def test_an_engine_per_database_is_kept_and_their_number_bounded(home):
