@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 import dagster as dg
 import duckdb
@@ -58,15 +59,8 @@ def _child_env(data_dir: Path, home: Path) -> dict[str, str]:
 def _instance(home: Path) -> dg.DagsterInstance:
     """The instance at ``home``: the project's dagster.yaml keeps its storage in DAGSTER_HOME, which
     is this process's (the repository's) otherwise; Dagster reads it as it builds the storage."""
-    saved = os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_HOME"] = str(home)
-    try:
+    with mock.patch.dict(os.environ, {"DAGSTER_HOME": str(home)}):
         return dg.DagsterInstance.from_config(str(home))
-    finally:
-        if saved is None:
-            os.environ.pop("DAGSTER_HOME")
-        else:
-            os.environ["DAGSTER_HOME"] = saved
 
 
 def _instance_home(folder: Path) -> Path:
