@@ -1099,6 +1099,38 @@ def test_docx_header_cells_are_shaded_once_in_schema_order(report):
     assert grouped  # the grouped regional tables were among them
 
 
+def test_a_chart_is_drawn_once_and_is_what_savefig_draws_after_tight_layout(monkeypatch):
+    """savefig draws a figure twice while a layout engine is set (tight_layout leaves one):
+    the charts drop it once laid out, and the PNG is the one the plain calls make."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from orchestration.reports import charts
+
+    labels, series = ["Акмолинская область", "город Алматы"], [("Услуги", [1200.0, 5.0])]
+    plain = []
+
+    def plain_png(fig):  # what _png did before: tight_layout, then savefig
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=charts.DPI)
+        plt.close(fig)
+        plain.append(buffer.getvalue())
+        return plain[-1]
+
+    draws = []
+    real_draw = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda fig, renderer: (draws.append(fig), real_draw(fig, renderer))[1])
+    png = charts.horizontal_bars(labels, series, "услуг")
+    assert len(draws) == 1
+    assert png.startswith(b"\x89PNG")
+    monkeypatch.setattr(charts, "_png", plain_png)
+    assert charts.horizontal_bars(labels, series, "услуг") == png
+    assert len(draws) == 3  # the plain calls draw twice
+
+
 def test_docx_cell_text_keeps_tabs_and_line_breaks_as_python_docx_writes_them():
     def parts(run) -> list[tuple]:
         return [(child.tag, dict(child.attrib), child.text) for child in run]

@@ -6,11 +6,12 @@
 
 
 {#- A Kazakhstan phone number: 11 digits once punctuation is dropped, starting 7 (+7) or 8.
-    Null for an empty cell (the phone columns are optional). -#}
+    Null for an empty cell (the phone columns are optional). Punctuation is + ( ) - . and
+    spaces, anywhere: one full match (dropping the punctuation first cost seven times more). -#}
 {% macro phone_ok(expr) -%}
+    {%- set punctuation = "[+()\\-\\s\\x{00a0}.]*" -%}
     case when {{ expr }} is not null then
-        regexp_full_match(regexp_replace({{ expr }}, '[^0-9]', '', 'g'), '[78][0-9]{10}')
-        and not regexp_matches({{ expr }}, '[^0-9+()\-\s\x{00a0}.]')
+        regexp_full_match({{ expr }}, '{{ punctuation }}[78]({{ punctuation }}[0-9]){10}{{ punctuation }}')
     end
 {%- endmacro %}
 
