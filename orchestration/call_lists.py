@@ -31,6 +31,7 @@ import math
 import os
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -387,17 +388,38 @@ class CallListResult:
 
 def produce_call_list(con: duckdb.DuckDBPyConnection, out_dir: Path, period: str, start: date, end: date,
                       settings: SamplingSettings, overwrite: bool = False) -> CallListResult:
-    """Draw and write one quarter's list; an existing file is kept unless ``overwrite``
-    (the call centre may already be working from it), and not drawn again: each build would
-    otherwise redraw every earlier quarter of the history only to count it."""
-    path = out_dir / f"{period}.xlsx"
-    if path.exists() and not overwrite:
-        return CallListResult(period, path, False, 0, 0, [])
-    sample, strata = sample_period(con, start, end, period, settings)
-    clients = sum(stratum.population for stratum in strata)
-    outcomes = [r[0] for r in con.execute(
-        "select name_ru from reference.call_outcomes order by outcome_code <> 'answered', outcome_code").fetchall()]
-    instruments = [r[0] for r in con.execute(
-        "select name_ru from reference.financial_support_options order by sort_order").fetchall()]
-    write_call_list(path, call_list_frame(with_contacts(con, sample)), period, outcomes, instruments)
-    return CallListResult(period, path, True, clients, len(sample), strata)
+    """Draw and write one quarter's list (``produce_call_lists`` of that quarter)."""
+    return produce_call_lists(con, out_dir, [(period, start, end)], settings, overwrite)[0]
+
+
+def produce_call_lists(con: duckdb.DuckDBPyConnection, out_dir: Path, quarters: Sequence[tuple[str, date, date]],
+                       settings: SamplingSettings, overwrite: bool = False) -> list[CallListResult]:
+    """Draw and write each quarter's list; all are written when this returns.
+
+    An existing file is kept unless ``overwrite`` (the call centre may already be working
+    from it), and not drawn again: each build would otherwise redraw every earlier quarter
+    of the history only to count it. A workbook is written by a second thread while the
+    next quarter is drawn: the draw is DuckDB, which releases the GIL, and the workbook is
+    Python (xlsxwriter), so the two overlap instead of taking turns on one core.
+    """
+    results: list[CallListResult] = []
+    drawn = {period for period, _, _ in quarters if overwrite or not (out_dir / f"{period}.xlsx").exists()}
+    if drawn:  # the answers offered in the drop-down lists
+        outcomes = [r[0] for r in con.execute(
+            "select name_ru from reference.call_outcomes order by outcome_code <> 'answered', outcome_code").fetchall()]
+        instruments = [r[0] for r in con.execute(
+            "select name_ru from reference.financial_support_options order by sort_order").fetchall()]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="call-list-writer") as writer:
+        writes: list[Future[Path]] = []
+        for period, start, end in quarters:
+            path = out_dir / f"{period}.xlsx"
+            if period not in drawn:
+                results.append(CallListResult(period, path, False, 0, 0, []))
+                continue
+            sample, strata = sample_period(con, start, end, period, settings)
+            frame = call_list_frame(with_contacts(con, sample))
+            writes.append(writer.submit(write_call_list, path, frame, period, outcomes, instruments))
+            results.append(CallListResult(period, path, True, sum(s.population for s in strata), len(sample), strata))
+        for write in writes:
+            write.result()  # a failed write fails the call, as it did when written in turn
+    return results

@@ -199,3 +199,25 @@ def test_call_lists_are_written_owner_only_with_counts_only_in_metadata(pipeline
     assert {s["period"] for s in strata} == {f"2019-Q{q}" for q in range(1, 5)}
     assert all(s["calls"] == min(s["clients"], max(s["target"], 0)) for s in strata)
     assert np.all([s["calls"] <= s["clients"] for s in strata])
+
+
+def test_the_lists_of_a_run_are_the_lists_drawn_one_quarter_at_a_time(pipeline_run, tmp_path):
+    # the run draws every quarter while a second thread writes the previous one's workbook:
+    # each file must be complete and exactly what drawing and writing that quarter alone gives
+    from python_calamine import CalamineWorkbook
+
+    from orchestration.call_lists import SamplingSettings, closed_quarters, produce_call_list
+
+    def cells(path):
+        workbook = CalamineWorkbook.from_path(str(path))
+        return {name: workbook.get_sheet_by_name(name).to_python() for name in workbook.sheet_names}
+
+    with duckdb.connect(str(pipeline_run.settings.warehouse_path), read_only=True) as con:
+        quarters = closed_quarters(con)
+        assert [label for label, _, _ in quarters] == [f"2019-Q{q}" for q in range(1, 5)]
+        for label, start, end in quarters:
+            alone = produce_call_list(con, tmp_path, label, start, end, SamplingSettings())
+            assert alone.written and alone.calls > 0
+            in_run = cells(pipeline_run.settings.call_lists_dir / f"{label}.xlsx")
+            assert in_run == cells(alone.path)
+            assert len(in_run["Опрос"]) == 2 + alone.calls  # title, header, one row per call

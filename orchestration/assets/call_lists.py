@@ -11,7 +11,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from orchestration.call_lists import SamplingSettings, closed_quarters, produce_call_list
+from orchestration.call_lists import SamplingSettings, closed_quarters, produce_call_lists
 from orchestration.resources import WAREHOUSE_POOL, MonitoringSettings
 
 CALL_LISTS_KEY = dg.AssetKey(["call_lists", "phone_survey_call_lists"])
@@ -52,15 +52,13 @@ def phone_survey_call_lists(context: dg.AssetExecutionContext, config: CallListC
     settings = monitoring.get()
     sampling = config.sampling()
     out_dir = settings.call_lists_dir
-    results = []
     with warehouse.get_connection() as con:
         quarters = closed_quarters(con)
         if config.period is not None:
             quarters = [q for q in quarters if q[0] == config.period]
             if not quarters:
                 raise dg.Failure(f"{config.period} is not a closed reporting quarter of the warehouse")
-        for label, start, end in quarters:
-            results.append(produce_call_list(con, out_dir, label, start, end, sampling, config.overwrite))
+        results = produce_call_lists(con, out_dir, quarters, sampling, config.overwrite)
     for r in results:
         context.log.info(f"{r.period}: {r.calls} calls of {r.clients} clients in {len(r.strata)} strata, written"
                          if r.written else f"{r.period}: kept, already there (drawn when it was written)")
