@@ -35,7 +35,7 @@
     replacement runs only on the cells it changes, those holding a whitespace character
     other than a space or two spaces in a row: a regular-expression match costs a sixth of
     a replacement, and nearly every cell is already single-spaced (RE2's \s is
-    [\t\n\f\r ]). Pass a column or a cheap expression: it appears twice.
+    [\t\n\f\r ]). Pass a column or a cheap expression: it appears three times.
 -#}
 {% macro single_spaced(expr) -%}
     case
