@@ -1110,15 +1110,13 @@ def test_a_chart_is_drawn_once_and_is_what_savefig_draws_after_tight_layout(monk
     from orchestration.reports import charts
 
     labels, series = ["Акмолинская область", "город Алматы"], [("Услуги", [1200.0, 5.0])]
-    plain = []
 
     def plain_png(fig):  # what _png did before: tight_layout, then savefig
         fig.tight_layout()
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=charts.DPI)
         plt.close(fig)
-        plain.append(buffer.getvalue())
-        return plain[-1]
+        return buffer.getvalue()
 
     draws = []
     real_draw = Figure.draw
