@@ -36,13 +36,13 @@ from pathlib import Path
 import duckdb
 import xlsxwriter
 from docx import Document
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt
 from docx.table import Table
-from lxml import etree
 
 from orchestration.deadlines import DEFAULT_SETTINGS, DeadlineSettings, letter_due_at, local_date
+from orchestration.docx_text import cell_text_xml
 from orchestration.reference import input_columns
 from orchestration.timeliness import calendar_covering, correction_due_for, letter_date
 from orchestration.warehouse import LETTERS_COLUMNS, ensure_raw_schema
@@ -239,22 +239,22 @@ def write_docx(letter: Letter, settings: LetterSettings, path: Path, fingerprint
 def _append_rows(table: Table, rows: list[tuple[str, ...]]) -> None:
     """Plain text rows, as ``table.add_row()`` and ``cell.text`` would write them.
 
-    python-docx recomputes the table's cell grid on every ``add_row().cells``: a letter's
-    tables hold up to 200 rows per rule, and filling them that way took most of the letters'
-    time. Here each ``w:tr`` is built once, at the widths of the table's grid columns.
+    python-docx recomputes the table's cell grid on every ``add_row().cells``, and its
+    ``run.text`` builds a run character by character: a letter's tables hold up to 200 rows
+    per rule, and filling them that way took most of the letters' time. Here the rows are
+    written as XML text at the widths of the table's grid columns (each run's content as
+    python-docx writes it: ``docx_text.cell_text_xml``) and parsed in one call.
     """
     widths = [col.get(qn("w:w")) for col in table._tbl.tblGrid.findall(qn("w:gridCol"))]
-    tbl = table._tbl
+    cells = []
     for values in rows:
-        tr = etree.SubElement(tbl, qn("w:tr"))
+        cells.append("<w:tr>")
         for width, text in zip(widths, values, strict=True):
-            tc = etree.SubElement(tr, qn("w:tc"))
-            etree.SubElement(etree.SubElement(tc, qn("w:tcPr")), qn("w:tcW"), {qn("w:type"): "dxa", qn("w:w"): width})
-            paragraph = etree.SubElement(tc, qn("w:p"))
-            if text:
-                run = OxmlElement("w:r")
-                run.text = text  # as cell.text: tabs and line breaks become w:tab and w:br
-                paragraph.append(run)
+            run = f"<w:r>{cell_text_xml(text)}</w:r>" if text else ""
+            cells.append(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/></w:tcPr><w:p>{run}</w:p></w:tc>')
+        cells.append("</w:tr>")
+    parsed = parse_xml(f"<w:tbl {nsdecls('w')}>{''.join(cells)}</w:tbl>")
+    table._tbl.extend(list(parsed))
 
 
 def _value_text(error: ErrorRow) -> str:

@@ -202,3 +202,32 @@ def test_an_unchanged_letter_is_not_written_again(tmp_path):
     text = "\n".join(p.text for p in Document(str(signed.letter)).paragraphs)
     assert "А. Сейтказиева" in text
     assert (signed.folder / "letter.docx").stat().st_mtime_ns != written["letter.docx"]
+
+
+def test_error_rows_are_the_rows_python_docx_writes_cell_by_cell():
+    # the letter's tables are filled as XML text (thousands of cells a year); python-docx's
+    # add_row() and cell.text, the slow way, must give the same table, element for element
+    from docx.shared import Cm
+    from lxml import etree
+
+    from orchestration.letters import _append_rows
+
+    rows = [("3", "ИИН/БИН клиента", "12345 — не 12 цифр"), ("17", "Пол\tклиента", "строка\nвторая"),
+            ("250", "—", "  пробелы по краям  "), ("9", "<&>", "«кавычки» & 'апостроф'")]
+
+    def table(doc):
+        grid = doc.add_table(rows=0, cols=3)
+        for column, width in zip(grid.columns, (2, 5, 9), strict=True):
+            column.width = Cm(width)
+        return grid
+
+    slow, fast = Document(), Document()
+    by_hand = table(slow)
+    for values in rows:
+        for cell, value in zip(by_hand.add_row().cells, values, strict=True):
+            cell.text = value
+    written = table(fast)
+    _append_rows(written, rows)
+    assert len(written.rows) == len(rows)
+    assert etree.tostring(written._tbl, method="c14n") == etree.tostring(by_hand._tbl, method="c14n")
+    assert [[cell.text for cell in row.cells] for row in written.rows] == [list(values) for values in rows]

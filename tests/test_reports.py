@@ -21,8 +21,8 @@ from docx.oxml.ns import nsdecls
 from lxml import etree
 from python_calamine import CalamineWorkbook
 
+from orchestration.docx_text import cell_text_xml
 from orchestration.reports import build, parse_period, write_report, write_reports
-from orchestration.reports.docx_grid import cell_text_xml
 from orchestration.reports.pdf import PdfConverter, convert_to_pdf, find_office
 
 NB = "\u00a0"

@@ -12,22 +12,20 @@ calls produced, for Word, LibreOffice and python-docx, at a millisecond or two a
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from docx.document import Document as DocumentObject
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from docx.shared import Cm
 
+from orchestration.docx_text import cell_text_xml
 from orchestration.reports.tables import ReportTable
 
 HEADER_FILL = "E7EEF6"
 KEEP_TOGETHER_ROWS = 26  # a table of at most this many rows moves whole to the next page
 CELL_MARGINS_TWIPS = (("left", 57), ("right", 57), ("top", 15), ("bottom", 15))
 LONG_TEXT = 12  # a text column holding a longer text is left-aligned, not centred
-BREAKS = re.compile(r"(\t|\n)")
 
 
 @dataclass(frozen=True)
@@ -151,19 +149,4 @@ def _row(cells: list[GridCell], twips: list[int], size: int, is_header: bool, ke
             f'<w:r><w:rPr>{bold}<w:sz w:val="{size}"/></w:rPr>{cell_text_xml(cell.text)}</w:r></w:p></w:tc>'
         )
     out.append("</w:tr>")
-    return "".join(out)
-
-
-def cell_text_xml(text: str) -> str:
-    """The run's content as python-docx writes it: ``w:t`` pieces, a tab as ``w:tab``, a line
-    break as ``w:br``, spaces kept where they lead or trail."""
-    out = []
-    for part in BREAKS.split(text):
-        if part == "\t":
-            out.append("<w:tab/>")
-        elif part == "\n":
-            out.append("<w:br/>")
-        elif part:
-            space = ' xml:space="preserve"' if part != part.strip() else ""
-            out.append(f"<w:t{space}>{escape(part)}</w:t>")
     return "".join(out)
