@@ -22,7 +22,7 @@ DBT := cd dbt_project && dbt
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: install demo test dev sample pipeline lint clean bench
+.PHONY: install office demo test dev sample pipeline lint clean bench
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,19 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib orchestration schemas > /dev/null || true
 	touch $@
 
-install: $(VENV)/.installed $(MANIFEST)
+install: $(VENV)/.installed $(MANIFEST) office
+
+# LibreOffice turns each report's .docx into the PDF that is printed (clause 13); Liberation
+# Serif has Times New Roman's metrics, so the pages break as they do in Word. Debian's packages,
+# installed as root where missing (~1 min the first time); elsewhere install them by hand.
+OFFICE_PACKAGES := libreoffice-writer-nogui fonts-liberation2
+office:
+	@if command -v soffice > /dev/null && fc-list | grep -q LiberationSerif; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+		echo "installing $(OFFICE_PACKAGES) (Debian) for the reports' PDF"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $(OFFICE_PACKAGES) > /dev/null; \
+	else echo "LibreOffice missing: install $(OFFICE_PACKAGES) (Debian) for the reports' PDF" >&2; fi
 
 # dagster-dbt loads its assets from a manifest; parse once whenever the dbt project changes.
 $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)

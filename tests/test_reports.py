@@ -865,6 +865,15 @@ def test_rerun_replaces_the_folder_atomically(tmp_path):
     assert [p.name for p in out.iterdir()] == ["2019-Q2"]  # no temporary or retired folder left
 
 
+@pytest.fixture
+def office() -> str:
+    """LibreOffice, which `make install` installs: without it the PDF tests fail, never skip."""
+    path = find_office()
+    assert path is not None, ("LibreOffice (soffice) is not on PATH: `make install` installs it "
+                              "(Debian's libreoffice-writer-nogui), as root")
+    return path
+
+
 def test_pdf_is_skipped_with_a_message_without_libreoffice(tmp_path, monkeypatch):
     monkeypatch.setattr("orchestration.reports.pdf.shutil.which", lambda name: None)
     build_analytics(tmp_path / "a.duckdb", with_quality=False, with_registries=False)
@@ -872,16 +881,20 @@ def test_pdf_is_skipped_with_a_message_without_libreoffice(tmp_path, monkeypatch
     assert files.pdf is None and "LibreOffice" in files.pdf_message and "not on PATH" in files.pdf_message
 
 
-@pytest.mark.skipif(find_office() is None, reason="LibreOffice is not installed")
+@pytest.mark.usefixtures("office")
 def test_pdf_is_written_where_libreoffice_exists(report, tmp_path):
     files, _ = report
     copy = tmp_path / "copy.docx"
     copy.write_bytes(files.docx.read_bytes())
     result = convert_to_pdf(copy)
     assert result.path is not None and result.path.read_bytes()[:4] == b"%PDF"
+    # the text in Times New Roman or its metric twin (make install's fonts-liberation2), so the
+    # pages break as in Word; not a fallback serif of other widths
+    fonts = set(re.findall(rb"/BaseFont\s*/[A-Z]{6}\+([A-Za-z-]+)", result.path.read_bytes()))
+    assert fonts and all(name.startswith((b"LiberationSerif", b"TimesNewRoman")) for name in fonts), fonts
 
 
-@pytest.mark.skipif(find_office() is None, reason="LibreOffice is not installed")
+@pytest.mark.usefixtures("office")
 def test_pdf_from_libreoffice_started_early_leaves_nothing_running(report, tmp_path):
     """The instance started ahead of the .docx converts it (or hands over) and then quits by itself."""
     files, _ = report
@@ -895,7 +908,7 @@ def test_pdf_from_libreoffice_started_early_leaves_nothing_running(report, tmp_p
     assert profile is not None and not profile.exists()
 
 
-@pytest.mark.skipif(find_office() is None, reason="LibreOffice is not installed")
+@pytest.mark.usefixtures("office")
 def test_libreoffice_started_early_but_never_asked_is_stopped(tmp_path):
     converter = PdfConverter()
     early, profile = converter.early, converter.folder
@@ -913,7 +926,7 @@ def _pdf_without_its_date_and_id(path: Path) -> bytes:
     return re.sub(rb"/DocChecksum /[0-9A-F]+", b"", data)
 
 
-@pytest.mark.skipif(find_office() is None, reason="LibreOffice is not installed")
+@pytest.mark.usefixtures("office")
 def test_one_libreoffice_converts_several_documents_as_the_plain_command_does(report, tmp_path):
     """The early instance stays up between documents, converts each one, and is gone after close;
     its PDFs are those of a LibreOffice started for the one document."""
@@ -943,7 +956,7 @@ def test_one_libreoffice_converts_several_documents_as_the_plain_command_does(re
         assert _pdf_without_its_date_and_id(result.path) == _pdf_without_its_date_and_id(plain.path)
 
 
-@pytest.mark.skipif(find_office() is None, reason="LibreOffice is not installed")
+@pytest.mark.usefixtures("office")
 def test_several_periods_are_converted_by_two_libreoffice_instances_in_turn(tmp_path, monkeypatch):
     """Each period gets its PDF, both instances convert (a free one takes the next .docx), and
     both are gone afterwards with their profiles."""
@@ -1034,6 +1047,7 @@ def test_a_period_failing_leaves_every_folder_as_it_was(tmp_path, monkeypatch):
     assert _zip_parts(out / "2019-Q1" / "report_2019-Q1.docx") == before
 
 
+@pytest.mark.usefixtures("office")
 def test_one_run_materialises_each_period_with_its_own_files(tmp_path, monkeypatch):
     """A single-run backfill of two report partitions (as run_year asks for a year): one run,
     one materialisation per partition, each pointing at its own period's files."""
@@ -1069,9 +1083,8 @@ def test_one_run_materialises_each_period_with_its_own_files(tmp_path, monkeypat
             assert quarter in Document(metadata["docx"].value).core_properties.title
             workbook = openpyxl.load_workbook(metadata["xlsx"].value, read_only=True)
             assert metadata["tables"].value == len(workbook.sheetnames) - 1  # a sheet per table, and contents
-            if find_office() is not None:
-                assert metadata["pdf"].value == str(folder / f"report_{period}.pdf")
-                assert (folder / f"report_{period}.pdf").read_bytes()[:4] == b"%PDF"
+            assert metadata["pdf"].value == str(folder / f"report_{period}.pdf")
+            assert (folder / f"report_{period}.pdf").read_bytes()[:4] == b"%PDF"
         # as the quarterly schedule asks: one partition, one period written, its first production kept
         first = first_productions(instance, periods)
         again = defs.resolve_job_def("write_report").execute_in_process(instance=instance, partition_key="2019-Q2")
