@@ -403,7 +403,8 @@ def produce_call_lists(con: duckdb.DuckDBPyConnection, out_dir: Path, quarters: 
     Python (xlsxwriter), so the two overlap instead of taking turns on one core.
     """
     results: list[CallListResult] = []
-    drawn = {period for period, _, _ in quarters if overwrite or not (out_dir / f"{period}.xlsx").exists()}
+    paths = {period: out_dir / f"{period}.xlsx" for period, _, _ in quarters}
+    drawn = {period for period, path in paths.items() if overwrite or not path.exists()}
     if drawn:  # the answers offered in the drop-down lists
         outcomes = [r[0] for r in con.execute(
             "select name_ru from reference.call_outcomes order by outcome_code <> 'answered', outcome_code").fetchall()]
@@ -412,7 +413,7 @@ def produce_call_lists(con: duckdb.DuckDBPyConnection, out_dir: Path, quarters: 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="call-list-writer") as writer:
         writes: list[Future[Path]] = []
         for period, start, end in quarters:
-            path = out_dir / f"{period}.xlsx"
+            path = paths[period]
             if period not in drawn:
                 results.append(CallListResult(period, path, False, 0, 0, []))
                 continue
