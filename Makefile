@@ -34,7 +34,7 @@ install: $(VENV)/.installed $(MANIFEST) office
 
 # LibreOffice turns each report's .docx into the PDF that is printed (clause 13); Liberation
 # Serif has Times New Roman's metrics, so the pages break as they do in Word. Debian's packages,
-# installed as root where missing (~1 min the first time); elsewhere install them by hand.
+# installed as root where missing (~15 s the first time here); elsewhere install them by hand.
 OFFICE_PACKAGES := libreoffice-writer-nogui fonts-liberation2
 office:
 	@if command -v soffice > /dev/null && fc-list | grep -q LiberationSerif; then :; \
