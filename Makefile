@@ -51,11 +51,11 @@ $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
 
 sample: install
 	rm -rf $(MONITORING_DATA_DIR)/landing $(MONITORING_DATA_DIR)/sample_truth
-	$(BIN)/python -m orchestration.sample_data --year $(YEAR) --rows-per-month $(ROWS_PER_MONTH) \
+	$(BIN)/python -m orchestration.tools.sample_data --year $(YEAR) --rows-per-month $(ROWS_PER_MONTH) \
 		--defect-rate $(DEFECT_RATE) --seed $(SEED) --out $(MONITORING_DATA_DIR)/landing
 
 pipeline: install
-	MONITORING_DEMO=1 $(BIN)/python -m orchestration.run_year --year $(YEAR)
+	MONITORING_DEMO=1 $(BIN)/python -m orchestration.tools.run_year --year $(YEAR)
 
 demo: install sample pipeline
 
@@ -69,10 +69,10 @@ dev: install
 	MONITORING_DEMO=$${MONITORING_DEMO-1} $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 # A year of generated inputs through the real Dagster jobs, timed against a one-query floor;
-# the last line printed is the JSON result (orchestration/bench.py). Inputs are reused per size.
+# the last line printed is the JSON result (orchestration/tools/bench.py). Inputs are reused per size.
 BENCH_DIR ?= /tmp/bench
 bench: install
-	MONITORING_DEMO=1 $(BIN)/python -m orchestration.bench --rows-per-month $(ROWS_PER_MONTH) --year $(YEAR) \
+	MONITORING_DEMO=1 $(BIN)/python -m orchestration.tools.bench --rows-per-month $(ROWS_PER_MONTH) --year $(YEAR) \
 		--seed $(SEED) --defect-rate $(DEFECT_RATE) --bench-dir $(BENCH_DIR) $(BENCH_ARGS)
 
 clean:

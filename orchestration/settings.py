@@ -46,7 +46,7 @@ class Settings:
 
     @property
     def spool_dir(self) -> Path:
-        """Rows in transit from reader processes to the warehouse (orchestration/spool.py)."""
+        """Rows in transit from reader processes to the warehouse (orchestration/ingestion/spool.py)."""
         return self.data_dir / ".spool"
 
     @property
@@ -98,6 +98,15 @@ def require_secret_key(settings: Settings) -> None:
             f"MONITORING_HMAC_KEY is shorter than {MIN_KEY_LENGTH} characters; use a random secret "
             "(python3 -c 'import secrets; print(secrets.token_hex(32))')."
         )
+
+
+RUNTIME_SPEEDUPS_ENV = "MONITORING_RUNTIME_SPEEDUPS"
+
+
+def runtime_speedups() -> bool:
+    """Whether the speed-ups of ``orchestration/runtime`` that touch library internals are on (the
+    default); ``MONITORING_RUNTIME_SPEEDUPS=0`` runs stock Dagster and dagster-dbt, to rule them out."""
+    return os.environ.get(RUNTIME_SPEEDUPS_ENV, "1").strip().lower() not in {"0", "false", "no", "off"}
 
 
 def duckdb_config() -> dict[str, str]:

@@ -1,6 +1,6 @@
 """Pandera input contracts, one module per input (Appendix 1, 2, 4 and the acts).
 
-``validate(input_name, rows, source)`` checks a table read by ``orchestration.readers``
+``validate(input_name, rows, source)`` checks a table read by ``orchestration.ingestion.readers``
 and raises ``ContractViolation`` (an ``InputFileError``) listing every failure with its
 row and column title.
 """

@@ -1,6 +1,6 @@
 """What every input contract shares: the raw-layer shape, allowed-value checks, reporting.
 
-A contract checks the *structure* of a file already read (``orchestration.readers``):
+A contract checks the *structure* of a file already read (``orchestration.ingestion.readers``):
 every column of the form is present as text, ``source_row`` numbers rows uniquely, and
 — only where the regulation fixes the values (scores 1–5, call outcomes, confirmation
 methods, yes/no answers) — cells hold one of them. Failing the contract rejects the
@@ -22,8 +22,8 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow
 
-from orchestration.cells import looks_personal, mask
-from orchestration.readers import InputFileError
+from orchestration.input_errors import InputFileError
+from orchestration.personal import looks_personal, mask
 from orchestration.reference import ColumnSpec, input_columns, seed_rows
 from orchestration.settings import SEEDS_DIR
 

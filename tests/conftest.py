@@ -6,8 +6,8 @@ import dagster as dg
 import pytest
 from pipeline_fixture import PipelineRun, run_pipeline_year
 
-from orchestration import parse_state
-from orchestration.resources import build_resources
+from orchestration.defs.resources import build_resources
+from orchestration.runtime import parse_state
 from orchestration.settings import Settings, load_settings
 
 

@@ -22,9 +22,9 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from test_readers import IIN, TITLES, data_row, form_rows, write_csv, write_xlsx
 
-from orchestration.assets.ingest import BATCHES_KEY, RAW_KEYS, landing_files
+from orchestration.defs.assets.ingest import BATCHES_KEY, RAW_KEYS, landing_files
+from orchestration.defs.resources import MonitoringSettings
 from orchestration.reference import input_columns
-from orchestration.resources import MonitoringSettings
 from orchestration.settings import DEV_HMAC_KEY, Settings
 
 MONTH = "2019-03"

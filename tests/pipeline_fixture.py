@@ -14,9 +14,10 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from orchestration.run_year import run_stages, year_stages
-from orchestration.sample_data import GeneratorConfig, YearResult, generate_year
+from orchestration.defs.runner import run_stages
 from orchestration.settings import Settings, load_settings
+from orchestration.tools.run_year import year_stages
+from orchestration.tools.sample_data import GeneratorConfig, YearResult, generate_year
 
 YEAR = 2019
 CONFIG = GeneratorConfig(year=YEAR, rows_per_month=250, defect_rate=0.06, seed=11)
@@ -36,7 +37,7 @@ def run_pipeline_year(data_dir: Path, instance: dg.DagsterInstance) -> PipelineR
     truth = generate_year(CONFIG, out=landing, truth_dir=truth_dir)
     settings = Settings(data_dir=data_dir, hmac_key=load_settings().hmac_key)
     os.environ["MONITORING_DATA_DIR"] = str(data_dir)
-    from orchestration.definitions import build_definitions
+    from orchestration.defs.definitions import build_definitions
 
     timings = run_stages(year_stages(YEAR), instance=instance, definitions=build_definitions(settings))
     services = pd.read_parquet(truth_dir / "services.parquet")

@@ -1,6 +1,6 @@
 """Small registry batches loaded through the real raw layer, and one dbt build over them.
 
-Shared by the timeliness and letter tests: rows go in through ``orchestration.warehouse.load_batch``
+Shared by the timeliness and letter tests: rows go in through ``orchestration.warehouse.raw.load_batch``
 (as ingestion writes them), the deadlines through ``write_registry_deadlines`` (as the Dagster
 asset writes them), then the real dbt project builds the models the tests read.
 """
@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from orchestration.reference import input_columns
 from orchestration.settings import DBT_PROJECT_DIR
-from orchestration.warehouse import Batch, load_batch
+from orchestration.warehouse.raw import Batch, load_batch
 
 # A clean row (the same values as the dev fixture's `good` row): a ТОО with a valid BIN.
 GOOD_ROW = {

@@ -11,7 +11,7 @@ import dagster as dg
 import pytest
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
-from orchestration.resources import MonitoringSettings, build_resources, open_warehouse
+from orchestration.defs.resources import MonitoringSettings, build_resources, open_warehouse
 from orchestration.settings import DEV_HMAC_KEY, PROJECT_ROOT, InsecureKeyError, Settings, load_settings
 
 SECRET = "3f1c9a7e5b2d4c6e8a0b1d3f5e7c9a2b"
@@ -24,7 +24,7 @@ def _load_definitions(env_changes: dict[str, str | None]) -> subprocess.Complete
             env.pop(key, None)
         else:
             env[key] = value
-    return subprocess.run([sys.executable, "-c", "import orchestration.definitions"], cwd=PROJECT_ROOT,
+    return subprocess.run([sys.executable, "-c", "import orchestration.defs.definitions"], cwd=PROJECT_ROOT,
                           env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -37,7 +37,7 @@ def test_the_code_location_refuses_the_dev_key_outside_demo_mode():
 
 
 def test_demo_mode_allows_the_dev_key_and_a_real_key_needs_no_demo_mode(monkeypatch, tmp_path):
-    from orchestration.definitions import build_definitions
+    from orchestration.defs.definitions import build_definitions
 
     monkeypatch.setenv("MONITORING_DEMO", "1")
     monkeypatch.delenv("MONITORING_HMAC_KEY", raising=False)
@@ -110,7 +110,7 @@ def test_outputs_with_personal_data_are_owner_only(pipeline_run):
 
 
 def test_a_dbt_failure_shown_in_the_ui_carries_no_identifier(tmp_path, monkeypatch):
-    from orchestration.assets.dbt import dbt_project
+    from orchestration.defs.assets.dbt import dbt_project
 
     monkeypatch.setenv("MONITORING_WAREHOUSE_PATH", str(tmp_path / "warehouse.duckdb"))
     dbt = build_resources(Settings(data_dir=tmp_path, hmac_key=DEV_HMAC_KEY))["dbt"]

@@ -41,8 +41,8 @@ from fixtures_bad_inputs import (
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from orchestration import readers
-from orchestration.headers import match_title, title_key
+from orchestration.ingestion import readers
+from orchestration.ingestion.headers import match_title, title_key
 from orchestration.reference import INPUTS, input_columns
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -568,8 +568,8 @@ def test_a_file_deleted_from_landing_after_ingestion_keeps_its_batch(folder):
 
 
 def test_a_month_outside_the_programme_is_never_launched_and_is_recorded_once(folder):
-    from orchestration.resources import MonitoringSettings
-    from orchestration.sensors import landing_files_sensor
+    from orchestration.defs.resources import MonitoringSettings
+    from orchestration.defs.sensors import landing_files_sensor
 
     write_xlsx(folder.path("registry/2017-05/v1.xlsx"), form_rows([data_row()]))
     # The sensor launches nothing for it ...
@@ -609,7 +609,7 @@ def test_a_bad_redelivery_leaves_the_good_batch_of_the_same_version(folder, base
 
 def test_the_ingest_job_of_the_definitions_rejects_and_loads_in_one_run(folder):
     # The job the sensor launches, not only the asset: one bad and one good file in one month.
-    from orchestration.definitions import defs
+    from orchestration.defs.definitions import defs
 
     write_csv(folder.path(REGISTRY_V1), form_rows([data_row()]))  # a CSV named .xlsx
     write_xlsx(folder.path("acts/2019-03.xlsx"), acts_rows(5))

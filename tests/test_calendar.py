@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orchestration.calendar import (
+from orchestration.rules.calendar import (
     DayKind,
     HolidayNameTranslator,
     Override,

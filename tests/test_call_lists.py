@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.call_lists import (
+from orchestration.ingestion.readers import read_input
+from orchestration.outputs.call_lists import (
     SamplingSettings,
     call_list_frame,
     draw_sample,
@@ -19,7 +20,6 @@ from orchestration.call_lists import (
     stratum_calls,
     write_call_list,
 )
-from orchestration.readers import read_input
 from orchestration.reference import input_columns
 
 

@@ -1,6 +1,6 @@
 """The Dagster instance of dagster_home/dagster.yaml: Dagster's SQLite storage, its event log
 reusing one engine per database and committing without waiting for the disk
-(orchestration/dagster_storage.py), in files a stock Dagster reads."""
+(orchestration/runtime/dagster_storage.py), in files a stock Dagster reads."""
 
 import shutil
 import sqlite3
@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 from sqlalchemy import text
 
-from orchestration.dagster_storage import ENGINES_KEPT, ReusedEngineSqliteEventLogStorage
+from orchestration.runtime.dagster_storage import ENGINES_KEPT, ReusedEngineSqliteEventLogStorage
 from orchestration.settings import PROJECT_ROOT
 
 SQLITE_NORMAL, SQLITE_FULL = 1, 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL (SQLite's default)

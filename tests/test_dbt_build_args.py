@@ -2,7 +2,7 @@
 
 import duckdb
 
-from orchestration.assets import dbt as dbt_assets
+from orchestration.defs.assets import dbt as dbt_assets
 
 
 def test_one_model_at_a_time_only_for_a_big_registry(tmp_path, monkeypatch):

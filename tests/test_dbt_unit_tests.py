@@ -1,6 +1,6 @@
 """Every dbt unit test (the `unit_tests:` of the models' .yml files), run once per session.
 
-Production builds leave unit tests out (``PRODUCTION_BUILD_ARGS`` in orchestration/assets/dbt.py):
+Production builds leave unit tests out (``PRODUCTION_BUILD_ARGS`` in orchestration/defs/assets/dbt.py):
 they check the SQL against fixed rows, not the data, and cost half a minute per build. They
 run here instead: the raw layer's empty tables, then `dbt build --empty` (seeds in full, every
 model with no rows, so each unit test finds its parents' columns) with the unit tests and
@@ -10,8 +10,8 @@ without data tests.
 import duckdb
 from registry_fixture import dbt
 
-from orchestration.assets.dbt import PRODUCTION_BUILD_ARGS
-from orchestration.warehouse import ensure_raw_schema
+from orchestration.defs.assets.dbt import PRODUCTION_BUILD_ARGS
+from orchestration.warehouse.raw import ensure_raw_schema
 
 
 def test_production_builds_leave_unit_tests_to_this_suite():

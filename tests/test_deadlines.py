@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from orchestration.deadlines import (
+from orchestration.rules.deadlines import (
     DeadlineSettings,
     correction_due_at,
     is_on_time,
@@ -139,7 +139,7 @@ def test_report_due_date_refuses_other_periods(period: str) -> None:
 
 def test_calendar_and_deadlines_are_pure() -> None:
     code = (
-        "import sys, orchestration.calendar, orchestration.deadlines;"
+        "import sys, orchestration.rules.calendar, orchestration.rules.deadlines;"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('dagster', 'dbt'));"
         "sys.exit(str(bad) if bad else 0)"
     )

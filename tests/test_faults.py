@@ -1,6 +1,6 @@
 """Faults: runs killed half-way, two runs at once, a held warehouse, the nothing-lost check.
 
-The real thing runs in child processes — ``python -m orchestration.run_year`` and ingestion
+The real thing runs in child processes — ``python -m orchestration.tools.run_year`` and ingestion
 jobs — on their own Dagster instance (a DAGSTER_HOME with the project's dagster.yaml, so the
 one-slot ``warehouse`` pool is shared between processes as in production). A child is killed
 with SIGKILL at a point observed in the event log it writes as it goes (a file loaded, dbt
@@ -25,7 +25,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.resources import build_resources, open_warehouse
+from orchestration.defs.resources import build_resources, open_warehouse
 from orchestration.settings import PROJECT_ROOT, Settings, load_settings
 
 # Columns that legitimately differ between two runs on the same files, and why:
@@ -141,7 +141,8 @@ def _leftovers(warehouse: Path) -> list[str]:
 
 
 RUN_YEAR_WITHOUT_REPORTS = """
-from orchestration.run_year import run_stages, year_stages
+from orchestration.defs.runner import run_stages
+from orchestration.tools.run_year import year_stages
 run_stages(year_stages(2019, with_reports=False))
 """
 
@@ -200,7 +201,7 @@ def _build_broken_copy(killed_chain, monkeypatch, name: str, breakage: str,
         con.execute(breakage)
     monkeypatch.setenv("MONITORING_DATA_DIR", str(broken))
     monkeypatch.setenv("MONITORING_WAREHOUSE_PATH", str(broken / "warehouse.duckdb"))
-    from orchestration.assets.dbt import warehouse_models
+    from orchestration.defs.assets.dbt import warehouse_models
 
     with dg.instance_for_test() as instance:
         result = dg.materialize(
@@ -225,7 +226,7 @@ def test_the_counted_plus_excluded_check_fails_when_a_row_is_lost(killed_chain, 
 
 def test_a_failing_column_test_fails_the_build(killed_chain, monkeypatch):
     """Column tests (one column_rules test per model) are not Dagster checks
-    (orchestration/assets/dbt.py), yet one that fails still fails the dbt step, and the run's
+    (orchestration/defs/assets/dbt.py), yet one that fails still fails the dbt step, and the run's
     log names the test and the rule it found broken, with the column and the rows that break it."""
     result, messages = _build_broken_copy(  # an input kind no reader produces
         killed_chain, monkeypatch, "broken_column",
@@ -280,7 +281,7 @@ def test_a_writer_gives_up_with_a_clear_message(holder):
 INGEST_ONE_MONTH = """
 import sys
 import dagster as dg
-from orchestration.definitions import defs
+from orchestration.defs.definitions import defs
 result = defs.resolve_job_def("ingest_landing_files").execute_in_process(
     instance=dg.DagsterInstance.get(), partition_key=sys.argv[1], raise_on_error=False)
 sys.exit(0 if result.success else 1)

@@ -1,4 +1,4 @@
-"""dbt forked from the run's process (orchestration/forked_dbt.py), with real dbt invocations.
+"""dbt forked from the run's process (orchestration/runtime/forked_dbt.py), with real dbt invocations.
 
 What a forked dbt does is compared with what the ``dbt`` program does with the same arguments:
 the same exit code and the same output, so that dagster-dbt cannot tell them apart.
@@ -9,8 +9,8 @@ import os
 import signal
 import subprocess
 
-from orchestration.forked_dbt import ForkedDbt, start_dbt
-from orchestration.resources import dbt_executable
+from orchestration.defs.resources import dbt_executable
+from orchestration.runtime.forked_dbt import ForkedDbt, start_dbt
 from orchestration.settings import DBT_PROJECT_DIR
 
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestration import headers
-from orchestration.headers import (
+from orchestration.ingestion import headers
+from orchestration.ingestion.headers import (
     allowed_distance,
     bounded_levenshtein,
     find_header,

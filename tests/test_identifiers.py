@@ -9,7 +9,7 @@ from datetime import date
 import hypothesis.strategies as st
 from hypothesis import given
 
-from orchestration.identifiers import check_digit, iin_birth_date, iin_is_male, is_valid, make_bin, make_iin
+from orchestration.rules.identifiers import check_digit, iin_birth_date, iin_is_male, is_valid, make_bin, make_iin
 
 # Published examples (digest, "Reference facts").
 KNOWN_VALID = ["061211600012", "791028302728", "940140000385", "990140004654"]

@@ -19,8 +19,8 @@ import duckdb
 import pytest
 from registry_fixture import FIRST_DATA_ROW, acts_rows, dbt, load_registry, load_rows
 
-from orchestration.calendar import kazakhstan_calendar
-from orchestration.timeliness import write_registry_deadlines
+from orchestration.rules.calendar import kazakhstan_calendar
+from orchestration.rules.timeliness import write_registry_deadlines
 
 ALMATY = ZoneInfo("Asia/Almaty")
 CAL = kazakhstan_calendar(2019, 2020)

@@ -24,9 +24,9 @@ from fixtures_bad_inputs import (
     write_xlsx,
 )
 
-from orchestration.assets import ingest
-from orchestration.assets.ingest import BATCHES_KEY, RAW_KEYS, landing_files
-from orchestration.cells import looks_personal, mask_personal
+from orchestration.defs.assets.ingest import BATCHES_KEY, RAW_KEYS, landing_files
+from orchestration.ingestion import load
+from orchestration.personal import looks_personal, mask_personal
 from orchestration.reference import INPUTS
 
 PHONE = "87011112233"
@@ -130,7 +130,7 @@ def test_an_unexpected_reader_failure_rejects_the_file_without_its_message(folde
     def broken(path, input_name):
         raise ValueError(f"could not convert {IIN} ({NAME}) in row 7")
 
-    monkeypatch.setattr(ingest, "read_input", broken)
+    monkeypatch.setattr(load, "read_input", broken)
     write_xlsx(folder.path(REGISTRY_V1), form_rows([data_row()]))
     before = folder.checksums()
     run = folder.ingest()
@@ -188,19 +188,19 @@ def test_no_metadata_value_is_shaped_like_an_identifier_after_a_whole_month(fold
 def test_a_contract_failure_in_a_late_block_rejects_the_streamed_file_and_leaves_no_rows(tmp_path, monkeypatch):
     # Large CSVs are checked and spooled block by block: a bad score far into the file must
     # still reject the whole file (naming its row), and the blocks already written must go.
-    from orchestration import readers
+    from orchestration.ingestion import readers
     monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 2048)
     monkeypatch.setattr(readers, "CSV_PART_BYTES", 1)
     rows = questionnaire_rows(n=60)
     rows[50][8] = "9"  # score_usefulness on row 51 of the file (the header is row 1)
     path = write_csv(tmp_path / "2019-03.csv", rows)
     spool = tmp_path / "spool"
-    status, message = ingest._read_checked(path, "questionnaires", "questionnaires/2019-03.csv", spool)
+    status, message = load.read_checked(path, "questionnaires", "questionnaires/2019-03.csv", spool)
     assert status == "rejected"
     assert "row 51" in message and "not a score 1-5" in message
     assert list(spool.iterdir()) == []
     rows[50][8] = "5"
-    status, result = ingest._read_checked(write_csv(tmp_path / "2019-03.csv", rows), "questionnaires",
+    status, result = load.read_checked(write_csv(tmp_path / "2019-03.csv", rows), "questionnaires",
                                           "questionnaires/2019-03.csv", spool)
     assert status == "read" and result.file_rows == 60
     with result.rows.open() as reader:

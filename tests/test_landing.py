@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from orchestration.landing import LandingError, discover
+from orchestration.ingestion.landing import LandingError, discover
 
 
 def _touch(path, text="x"):

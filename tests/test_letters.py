@@ -14,12 +14,12 @@ from docx import Document
 from python_calamine import CalamineWorkbook
 from registry_fixture import build_models, dbt, load_registry
 
-from orchestration.assets.letters import notification_letters
-from orchestration.calendar import kazakhstan_calendar
-from orchestration.letters import ErrorRow, Letter, LetterSettings, produce_letters, write_letter
-from orchestration.processes import forked_workers
-from orchestration.resources import MonitoringSettings
-from orchestration.timeliness import correction_due_for, letter_date, write_registry_deadlines
+from orchestration.defs.assets.letters import notification_letters
+from orchestration.defs.resources import MonitoringSettings
+from orchestration.outputs.letters import ErrorRow, Letter, LetterSettings, produce_letters, write_letter
+from orchestration.rules.calendar import kazakhstan_calendar
+from orchestration.rules.timeliness import correction_due_for, letter_date, write_registry_deadlines
+from orchestration.runtime.processes import forked_workers
 
 ALMATY = ZoneInfo("Asia/Almaty")
 CAL = kazakhstan_calendar(2019, 2020)
@@ -210,7 +210,7 @@ def test_error_rows_are_the_rows_python_docx_writes_cell_by_cell():
     from docx.shared import Cm
     from lxml import etree
 
-    from orchestration.letters import _append_rows
+    from orchestration.outputs.letters import _append_rows
 
     rows = [("3", "ИИН/БИН клиента", "12345 — не 12 цифр"), ("17", "Пол\tклиента", "строка\nвторая"),
             ("250", "—", "  пробелы по краям  "), ("9", "<&>", "«кавычки» & 'апостроф'")]

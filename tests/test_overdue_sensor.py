@@ -5,10 +5,10 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from orchestration.assets.deadlines import OVERDUE_KEY, overdue_registries
-from orchestration.resources import MonitoringSettings
-from orchestration.sensors import overdue_registries_sensor
-from orchestration.timeliness import EVALUATION_TIME_ENV, EVALUATION_TIME_TAG, overdue_months
+from orchestration.defs.assets.deadlines import OVERDUE_KEY, overdue_registries
+from orchestration.defs.resources import MonitoringSettings
+from orchestration.defs.sensors import overdue_registries_sensor
+from orchestration.rules.timeliness import EVALUATION_TIME_ENV, EVALUATION_TIME_TAG, overdue_months
 
 ALMATY = ZoneInfo("Asia/Almaty")
 

@@ -1,4 +1,4 @@
-"""dbt's partial-parse state per warehouse (orchestration/parse_state.py), with real dbt runs.
+"""dbt's partial-parse state per warehouse (orchestration/runtime/parse_state.py), with real dbt runs.
 
 dbt writes in its log whether it parsed the project again and why; these tests read that log
 from each invocation's own target folder. The project's own state (`make install`) is for
@@ -8,7 +8,7 @@ from each invocation's own target folder. The project's own state (`make install
 import os
 from pathlib import Path
 
-from orchestration import parse_state
+from orchestration.runtime import parse_state
 
 PARSED_AFRESH = "Unable to do partial parsing"
 NOTHING_CHANGED = "Nothing changed, skipping partial parsing"

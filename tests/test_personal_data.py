@@ -15,7 +15,7 @@ from docx import Document
 from python_calamine import CalamineWorkbook
 
 from orchestration.reference import INPUTS, input_columns
-from orchestration.warehouse import rows_table
+from orchestration.warehouse.raw import rows_table
 
 # 12 digits standing alone: not part of a hex digest (a pseudonym) nor the fraction of a float in
 # metadata (a duration of 0.857523999788 s).

@@ -9,7 +9,7 @@ from pathlib import Path
 
 CHILD = """
 import os, time
-from orchestration.processes import exit_when_parent_dies
+from orchestration.runtime.processes import exit_when_parent_dies
 parent = os.getpid()
 pid = os.fork()
 if pid == 0:

@@ -6,7 +6,7 @@ import hmac
 import duckdb
 import pytest
 
-from orchestration.dbt_plugin import pseudonymise_macro_sql
+from orchestration.runtime.dbt_plugin import pseudonymise_macro_sql
 
 
 @pytest.mark.parametrize("key", ["short", "k" * 64, "a much longer key than one SHA-256 block of sixty-four bytes!!"])

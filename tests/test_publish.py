@@ -3,7 +3,7 @@
 import duckdb
 import pytest
 
-from orchestration.assets.publish import publish_analytics
+from orchestration.defs.assets.publish import publish_analytics
 
 
 def _warehouse(path, clients: int) -> None:

@@ -4,7 +4,7 @@ The expectation is computed here in plain pandas from the generator's own answer
 phone-survey and questionnaire frames it wrote (YearResult.phone_survey(), the months'
 questionnaires) — never from the warehouse. Each answer falls in the period of its service
 date (Q4 = October-November, clause 12). The intervals of every row of every quality mart
-are then recomputed with orchestration/survey_stats.py, the reference the SQL macros must
+are then recomputed with orchestration/rules/survey_stats.py, the reference the SQL macros must
 agree with. Also: the call lists of the run exist, owner-only, one per closed quarter.
 """
 
@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.assets.call_lists import CALL_LISTS_KEY
+from orchestration.defs.assets.call_lists import CALL_LISTS_KEY
 from orchestration.reference import seed_rows
-from orchestration.survey_stats import mean_interval, wilson_interval
+from orchestration.rules.survey_stats import mean_interval, wilson_interval
 
 QUARTERS = [(date(2019, 1, 1), date(2019, 3, 31)), (date(2019, 4, 1), date(2019, 6, 30)),
             (date(2019, 7, 1), date(2019, 9, 30)), (date(2019, 10, 1), date(2019, 11, 30))]
@@ -206,7 +206,7 @@ def test_the_lists_of_a_run_are_the_lists_drawn_one_quarter_at_a_time(pipeline_r
     # each file must be complete and exactly what drawing and writing that quarter alone gives
     from python_calamine import CalamineWorkbook
 
-    from orchestration.call_lists import SamplingSettings, closed_quarters, produce_call_list
+    from orchestration.outputs.call_lists import SamplingSettings, closed_quarters, produce_call_list
 
     def cells(path):
         workbook = CalamineWorkbook.from_path(str(path))

@@ -14,12 +14,13 @@ import pyarrow as pa
 import pytest
 import xlsxwriter
 
-from orchestration import readers
-from orchestration.cells import cell_to_text, column_letter, mask
-from orchestration.readers import InputFileError, read_input
+from orchestration.ingestion import readers
+from orchestration.ingestion.cells import cell_to_text, column_letter
+from orchestration.ingestion.readers import InputFileError, read_input
+from orchestration.ingestion.spool import SpoolWriter
+from orchestration.personal import mask
 from orchestration.reference import input_columns
-from orchestration.spool import SpoolWriter
-from orchestration.warehouse import Batch, load_batch, rows_table
+from orchestration.warehouse.raw import Batch, load_batch, rows_table
 
 REGISTRY = input_columns("registry")
 TITLES = [spec.title_ru for spec in REGISTRY[:22]]  # Appendix 1; provider and channel are optional

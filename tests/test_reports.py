@@ -21,9 +21,9 @@ from docx.oxml.ns import nsdecls
 from lxml import etree
 from python_calamine import CalamineWorkbook
 
-from orchestration.docx_text import cell_text_xml
-from orchestration.reports import build, parse_period, write_report, write_reports
-from orchestration.reports.pdf import PdfConverter, convert_to_pdf, find_office
+from orchestration.outputs.docx_text import cell_text_xml
+from orchestration.outputs.reports import build, parse_period, write_report, write_reports
+from orchestration.outputs.reports.pdf import PdfConverter, convert_to_pdf, find_office
 
 NB = "\u00a0"
 AKM, KAR, TUR, ALM = "Акмолинская область", "Карагандинская область", "Туркестанская область", "город Алматы"
@@ -875,7 +875,7 @@ def office() -> str:
 
 
 def test_pdf_is_skipped_with_a_message_without_libreoffice(tmp_path, monkeypatch):
-    monkeypatch.setattr("orchestration.reports.pdf.shutil.which", lambda name: None)
+    monkeypatch.setattr("orchestration.outputs.reports.pdf.shutil.which", lambda name: None)
     build_analytics(tmp_path / "a.duckdb", with_quality=False, with_registries=False)
     files = write_report(tmp_path / "a.duckdb", "2019-Q2", tmp_path / "out")
     assert files.pdf is None and "LibreOffice" in files.pdf_message and "not on PATH" in files.pdf_message
@@ -994,7 +994,7 @@ def test_pdf_without_timeout_starts_nothing_early(tmp_path, monkeypatch):
     """Without coreutils' timeout an early instance could outlive a killed run: none is started."""
     real_which = shutil.which
     monkeypatch.setattr(
-        "orchestration.reports.pdf.shutil.which", lambda name: None if name == "timeout" else real_which(name)
+        "orchestration.outputs.reports.pdf.shutil.which", lambda name: None if name == "timeout" else real_which(name)
     )
     with PdfConverter() as converter:
         assert converter.early is None
@@ -1053,8 +1053,8 @@ def test_one_run_materialises_each_period_with_its_own_files(tmp_path, monkeypat
     one materialisation per partition, each pointing at its own period's files."""
     import dagster as dg
 
-    from orchestration.assets.reports import REPORT_KEY, first_productions
-    from orchestration.definitions import build_definitions
+    from orchestration.defs.assets.reports import REPORT_KEY, first_productions
+    from orchestration.defs.definitions import build_definitions
     from orchestration.settings import Settings, load_settings
 
     data = tmp_path / "data"
@@ -1120,7 +1120,7 @@ def test_a_chart_is_drawn_once_and_is_what_savefig_draws_after_tight_layout(monk
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
-    from orchestration.reports import charts
+    from orchestration.outputs.reports import charts
 
     labels, series = ["Акмолинская область", "город Алматы"], [("Услуги", [1200.0, 5.0])]
 
@@ -1208,9 +1208,9 @@ def test_report_schedule_ticks_before_each_due_date_and_requests_its_period():
 
     import dagster as dg
 
-    from orchestration.deadlines import report_due_date
-    from orchestration.definitions import build_definitions
-    from orchestration.schedules import report_schedule
+    from orchestration.defs.definitions import build_definitions
+    from orchestration.defs.schedules import report_schedule
+    from orchestration.rules.deadlines import report_due_date
 
     almaty = ZoneInfo("Asia/Almaty")
     assert report_schedule.execution_timezone == "Asia/Almaty"
@@ -1232,7 +1232,14 @@ def test_report_schedule_ticks_before_each_due_date_and_requests_its_period():
 def test_report_due_date_decision_at_chosen_dates():
     from zoneinfo import ZoneInfo
 
-    from orchestration.reports.deadline import LATE, NOT_DUE, ON_TIME, OVERDUE, report_deadline, report_deadlines
+    from orchestration.outputs.reports.deadline import (
+        LATE,
+        NOT_DUE,
+        ON_TIME,
+        OVERDUE,
+        report_deadline,
+        report_deadlines,
+    )
 
     almaty = ZoneInfo("Asia/Almaty")
 
@@ -1262,8 +1269,8 @@ def test_report_due_date_decision_at_chosen_dates():
 def test_report_deadline_sensor_flags_a_report_not_produced_and_then_stays_quiet(tmp_path, monkeypatch):
     import dagster as dg
 
-    from orchestration.assets.reports import DEADLINE_CHECK, REPORT_KEY, report_deadline_sensor
-    from orchestration.resources import MonitoringSettings
+    from orchestration.defs.assets.reports import DEADLINE_CHECK, REPORT_KEY, report_deadline_sensor
+    from orchestration.defs.resources import MonitoringSettings
 
     data = tmp_path / "data"
     data.mkdir()

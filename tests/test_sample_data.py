@@ -21,10 +21,10 @@ import pyarrow.parquet as pq
 import pytest
 from python_calamine import CalamineWorkbook
 
-from orchestration import identifiers
-from orchestration.readers import read_input
+from orchestration.ingestion.readers import read_input
 from orchestration.reference import input_columns, seed_rows
-from orchestration.sample_data import (
+from orchestration.rules import identifiers
+from orchestration.tools.sample_data import (
     GeneratorConfig,
     csvtext,
     generate_month,
@@ -34,9 +34,9 @@ from orchestration.sample_data import (
     schedule,
     truth,
 )
-from orchestration.sample_data.__main__ import main
-from orchestration.sample_data.catalogue import load_catalogue
-from orchestration.sample_data.frames import Table
+from orchestration.tools.sample_data.__main__ import main
+from orchestration.tools.sample_data.catalogue import load_catalogue
+from orchestration.tools.sample_data.frames import Table
 
 ROWS = 200
 RATE = 0.05

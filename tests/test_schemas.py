@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from orchestration.readers import InputFileError
+from orchestration.input_errors import InputFileError
 from orchestration.reference import INPUTS, input_columns
 from schemas import ContractViolation, schema_for, validate
 

@@ -4,8 +4,8 @@ import os
 
 import dagster as dg
 
-from orchestration.resources import MonitoringSettings
-from orchestration.sensors import landing_files_sensor
+from orchestration.defs.resources import MonitoringSettings
+from orchestration.defs.sensors import landing_files_sensor
 
 
 def _evaluate(data_dir, cursor=None):
@@ -52,7 +52,7 @@ def test_month_outside_the_programme_is_not_launched(tmp_path):
 
 
 def test_a_month_delivered_early_is_launched_once_its_partition_exists(tmp_path, monkeypatch):
-    import orchestration.sensors as sensors
+    import orchestration.defs.sensors as sensors
 
     _write(tmp_path / "landing/registry/2019-03/v1.csv", b"a\n")
     monkeypatch.setattr(sensors, "monitoring_partition_keys", lambda: ["2019-01", "2019-02"])

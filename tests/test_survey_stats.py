@@ -1,10 +1,10 @@
-"""The survey arithmetic (orchestration/survey_stats.py) against published and hand-computed values."""
+"""The survey arithmetic (orchestration/rules/survey_stats.py) against published and hand-computed values."""
 
 import math
 
 import pytest
 
-from orchestration.survey_stats import (
+from orchestration.rules.survey_stats import (
     T_975,
     Z_95,
     initial_sample_size,

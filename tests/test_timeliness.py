@@ -13,8 +13,8 @@ import duckdb
 import pytest
 from registry_fixture import build_models, dbt, load_registry
 
-from orchestration.calendar import kazakhstan_calendar
-from orchestration.timeliness import (
+from orchestration.rules.calendar import kazakhstan_calendar
+from orchestration.rules.timeliness import (
     correction_due_for,
     expected_months,
     letter_date,

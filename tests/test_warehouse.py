@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 
 from orchestration.reference import input_columns
-from orchestration.warehouse import Batch, load_batch, record_rejection
+from orchestration.warehouse.raw import Batch, load_batch, record_rejection
 
 
 def _rows(n: int, marker: str = "x") -> pa.Table:

@@ -1,6 +1,6 @@
 {#-
     The canonical columns of each input form, in form order: the raw tables hold exactly
-    these (orchestration/warehouse.py builds them from seeds/input_columns.csv). Staging
+    these (orchestration/warehouse/raw.py builds them from seeds/input_columns.csv). Staging
     needs them at compile time; tests/assert_form_columns_match_input_columns_seed.sql
     fails if this list and the seed ever disagree.
 -#}

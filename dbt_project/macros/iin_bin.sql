@@ -1,6 +1,6 @@
 {#-
     IIN / BIN helpers (Law No. 223 of 12 January 2007, art. 1; Government Decree No. 406 of
-    22 May 2007). The Python twin is orchestration/identifiers.py; tests/test_identifiers.py
+    22 May 2007). The Python twin is orchestration/rules/identifiers.py; tests/test_identifiers.py
     and the unit tests of stg_registry__services keep the two in agreement.
 -#}
 

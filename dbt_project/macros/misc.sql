@@ -37,7 +37,7 @@
 {#-
     The list of the given columns whose cell is empty, as column names: the required-field
     rule intersects it with input_columns.csv's required flag. The raw layer holds no blank
-    text (the readers turn a cell that is empty once trimmed into null, orchestration/cells.py),
+    text (the readers turn a cell that is empty once trimmed into null, orchestration/ingestion/cells.py),
     so empty is null: trimming 24 columns of every row cost a second per million rows.
 -#}
 {% macro empty_columns(columns) -%}

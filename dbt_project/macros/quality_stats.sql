@@ -1,5 +1,5 @@
 {#- The interval arithmetic of the quality audit (clauses 5.2, 15, 16), written once.
-    orchestration/survey_stats.py is the tested reference for every formula here, with
+    orchestration/rules/survey_stats.py is the tested reference for every formula here, with
     the same constants; tests/test_quality_marts.py checks that the marts agree with it.
     Settings (dbt vars, defaults here): quality_min_n — a row with fewer answers is
     flagged is_small_sample (default 30). -#}

@@ -3,14 +3,14 @@
     reconciliation and version choice end to end, for a scratch warehouse:
 
         MONITORING_WAREHOUSE_PATH=/tmp/scratch.duckdb .venv/bin/python -c "import duckdb; \
-            from orchestration.warehouse import ensure_raw_schema; \
+            from orchestration.warehouse.raw import ensure_raw_schema; \
             ensure_raw_schema(duckdb.connect('/tmp/scratch.duckdb'))"
         cd dbt_project && MONITORING_WAREHOUSE_PATH=/tmp/scratch.duckdb \
             ../.venv/bin/dbt run-operation load_dev_fixture --profiles-dir . && \
             MONITORING_WAREHOUSE_PATH=/tmp/scratch.duckdb ../.venv/bin/dbt build --profiles-dir .
 
     Names, identifiers, phones and e-mails below are invented (identifiers generated with
-    orchestration.identifiers so that their check digits are right where intended).
+    orchestration.rules.identifiers so that their check digits are right where intended).
     It refuses to touch a warehouse that already holds other batches.
 -#}
 {% macro load_dev_fixture() %}

@@ -13,7 +13,7 @@
 --    letter's correction deadline (3 working days, R7) — corrected_in_time; otherwise
 --    corrected_late, a clause-9 violation, admissible only if var('use_late_corrections').
 -- 4. Any other version after the deadline (a resubmission no letter asked for) is late.
--- Deadlines come from raw.registry_deadlines (rules in orchestration/deadlines.py); a batch the
+-- Deadlines come from raw.registry_deadlines (rules in orchestration/rules/deadlines.py); a batch the
 -- deadline asset has not evaluated yet is 'not_evaluated' and stays admissible (a warning
 -- test flags it: run raw/registry_deadlines before dbt).
 

@@ -1,0 +1,188 @@
+"""The dbt project as Dagster assets: staging → validated layer → marts, one dbt build per run.
+
+The big staging models are incremental by batch (macros/staged_batches.sql: a build stages
+only new or re-delivered files, or everything when the SQL, the reference data or the key
+changed); the validated layer (a view) and the marts are built over the whole history (a
+quarter or year-to-date figure needs all its months), so the dbt assets are not partitioned. dbt's
+rule-level tests surface as asset checks on their models; column tests (one `column_rules` test
+per model) run in the same build.
+"""
+
+
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliInvocation,
+    DbtProject,
+    dbt_assets,
+)
+
+from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringDbtCliResource, open_warehouse
+from orchestration.runtime import parse_state
+from orchestration.settings import DBT_PROJECT_DIR
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()
+
+# Column tests: run by every build, not mapped to Dagster asset checks. Each model has one
+# `column_rules` test (macros/column_rules.sql: its not_null, unique, accepted_values and
+# relationships rules in one pass); dbt's built-in ones are listed so that one added later is
+# tallied too rather than becoming a check (better: add its rule to the model's column_rules).
+COLUMN_TESTS = frozenset({"column_rules", "not_null", "unique", "accepted_values", "relationships"})
+# How long the log's account of a failed column test waits for the warehouse (dbt has exited).
+BROKEN_RULES_WAIT_SECONDS = 10.0
+
+# Folder under models/ (or "seeds") → Dagster group; the same word prefixes the asset key.
+_LAYERS = ("staging", "intermediate", "marts")
+
+
+class MonitoringDbtTranslator(DagsterDbtTranslator):
+    """One place that names dbt nodes in Dagster: <layer>/<model>, grouped by layer."""
+
+    def _layer(self, props: Mapping[str, Any]) -> str:
+        if props["resource_type"] == "seed":
+            return "reference"
+        fqn = props.get("fqn", [])
+        return next((part for part in fqn if part in _LAYERS), "models")
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_asset_key(dbt_resource_props)
+        return dg.AssetKey([self._layer(dbt_resource_props), dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return self._layer(dbt_resource_props)
+
+    def get_asset_check_spec(self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str,
+                             project: DbtProject | None) -> dg.AssetCheckSpec | None:
+        """Dagster checks for the tests that state a rule of the pipeline, not for column tests.
+
+        The 36 column tests (`column_rules`: ~320 not_null, unique, accepted_values and
+        relationships rules) still run in every `dbt build` and fail the step when they fail;
+        as Dagster checks they would cost event-log writes (SQLite, one connection each) and
+        bury the ~30 checks an engineer looks at (singular tests, mart-grain and estimate tests).
+        """
+        if is_column_test(manifest, unique_id):
+            return None
+        return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+
+
+def is_column_test(manifest: Mapping[str, Any], unique_id: str) -> bool:
+    return manifest_test_name(manifest, unique_id) in COLUMN_TESTS
+
+
+def build_events(context: dg.AssetExecutionContext, invocation: DbtCliInvocation,
+                 warehouse_path: Path | None = None) -> Iterator[Any]:
+    """The Dagster events of a dbt invocation, with the column tests tallied instead.
+
+    dagster-dbt would record each column test as an observation plus a warning (two event-log
+    writes each); here they make one summary line, and one that does not pass is logged by
+    name once dbt has exited, with the rules it found broken (read from ``warehouse_path``).
+    A failed test still fails the step: dbt exits non-zero, and the stream raises at its end.
+    """
+    manifest = invocation.manifest
+    tally: Counter[str] = Counter()
+    not_passed: dict[str, tuple[str, str]] = {}  # unique_id → (test name, status)
+    try:
+        for event in invocation.stream_raw_events():
+            node = event.raw_event["data"].get("node_info", {})
+            if event.is_result_event and is_column_test(manifest, node.get("unique_id", "")):
+                status = str(node.get("node_status"))
+                tally[status] += 1
+                if status != "pass":
+                    not_passed[node["unique_id"]] = (str(node.get("node_name")), status)
+                continue
+            yield from event.to_default_asset_events(
+                manifest=manifest, dagster_dbt_translator=invocation.dagster_dbt_translator, context=context,
+                target_path=invocation.target_path, project=invocation.project)
+    finally:
+        if warehouse_path is not None:  # the next invocation on this warehouse starts from this parse
+            parse_state.save(invocation.target_path, warehouse_path)
+        context.log.info("dbt column tests: "
+                         + (", ".join(f"{n} {s}" for s, n in sorted(tally.items())) or "none run"))
+        if not_passed:
+            broken = broken_rules(invocation, not_passed, warehouse_path)
+            for unique_id, (name, status) in not_passed.items():
+                log = context.log.warning if status == "warn" else context.log.error
+                log(f"dbt column test {name}: {status}" + (f" — {broken[unique_id]}" if unique_id in broken else ""))
+
+
+def broken_rules(invocation: DbtCliInvocation, unique_ids: Mapping[str, Any],
+                 warehouse_path: Path | None) -> dict[str, str]:
+    """What each failed (or warned) column test found: "accepted_values on input: 1 row; …".
+
+    dbt reports a failing test's row count only; the rows of a `column_rules` test name the
+    broken rules (rule, column, failing rows: no values), so its compiled SQL is run again on
+    the warehouse, read-only, once dbt has exited. Best effort: a test without such rows, or a
+    warehouse still held, leaves the test's line as it was.
+    """
+    if warehouse_path is None or invocation.process.poll() is None:
+        return {}
+    try:
+        results = invocation.get_artifact("run_results.json")["results"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    wanted = {result["unique_id"]: result["compiled_code"] for result in results
+              if result.get("unique_id") in unique_ids and result.get("status") in ("fail", "warn")
+              and result.get("compiled_code")
+              and manifest_test_name(invocation.manifest, result["unique_id"]) == "column_rules"}
+    found: dict[str, str] = {}
+    try:
+        with open_warehouse(warehouse_path, read_only=True, wait_seconds=BROKEN_RULES_WAIT_SECONDS) as con:
+            for unique_id, sql in wanted.items():
+                rows = con.execute(f"select rule, column_name, failing_rows from ({sql}) as broken_rules").fetchall()
+                found[unique_id] = "; ".join(
+                    f"{rule} on {column}: {failing} row{'' if failing == 1 else 's'}" for rule, column, failing in rows)
+    except Exception as exc:  # the step's outcome is dbt's; this only adds detail to its log
+        return {unique_id: f"broken rules not read ({type(exc).__name__})" for unique_id in wanted}
+    return found
+
+
+def manifest_test_name(manifest: Mapping[str, Any], unique_id: str) -> str | None:
+    return (manifest["nodes"].get(unique_id, {}).get("test_metadata") or {}).get("name")
+
+
+# What a production build leaves out: unit tests check the SQL against fixed rows, and their
+# ~40 invocations cost half a minute whatever the data size.
+PRODUCTION_BUILD_ARGS = ("--exclude-resource-type", "unit_test")
+# Registry rows (every version) above which dbt builds one model at a time. Two at a time
+# (the profile's threads) overlap dbt's per-node work with DuckDB's on small models (12 x 50k:
+# ~3 s of 20); on big ones the two queries share the memory ceiling and both spill (12 x 1M:
+# the models downstream of staging took 152 s one at a time, 161 s two at a time).
+ONE_MODEL_AT_A_TIME_FROM_ROWS = 3_000_000
+
+
+def build_threads_args(warehouse_path: Path) -> list[str]:
+    """``--threads 1`` for a big registry, nothing (the profile's threads) otherwise."""
+    try:
+        with open_warehouse(warehouse_path, read_only=True) as con:
+            [(rows,)] = con.execute("select count(*) from raw.registry_rows").fetchall()
+    except Exception:  # no registry loaded yet: dbt says what is missing
+        return []
+    return ["--threads", "1"] if rows > ONE_MODEL_AT_A_TIME_FROM_ROWS else []
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=MonitoringDbtTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
+    ),
+    pool=WAREHOUSE_POOL,
+)
+def warehouse_models(context: dg.AssetExecutionContext, dbt: MonitoringDbtCliResource) -> Iterator[Any]:
+    """Seeds, models and data tests in one `dbt build` (dbt start-up costs seconds per invocation).
+
+    dbt unit tests check the SQL, not the data: they run in `make test`
+    (tests/test_dbt_unit_tests.py), not on every production build.
+    """
+    warehouse_path = Path(dbt.warehouse_path)
+    yield from build_events(
+        context, dbt.cli(["build", *PRODUCTION_BUILD_ARGS, *build_threads_args(warehouse_path)], context=context),
+        warehouse_path=warehouse_path)

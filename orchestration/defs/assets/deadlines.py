@@ -1,0 +1,107 @@
+"""Deadlines into the warehouse (R5-R7), and the alert for months with no registry (R5, R10).
+
+``raw/registry_deadlines`` applies the rules of ``orchestration.rules.deadlines`` (the one place they
+are written) to every loaded registry version and to every expected month with nothing
+received, for dbt's ``int_registry_timeliness``. ``alerts/overdue_registries`` is what the
+late-registry sensor launches: its check fails naming the months whose deadline has passed
+with no registry in the landing folder. Both evaluate at ``MONITORING_EVALUATION_TIME`` (or
+the run's ``monitoring/evaluation_time`` tag, or now); see ``orchestration.rules.timeliness``.
+"""
+
+
+from datetime import datetime
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from orchestration.defs.assets.ingest import BATCHES_KEY
+from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringSettings
+from orchestration.rules.timeliness import (
+    EVALUATION_TIME_TAG,
+    evaluation_time,
+    overdue_months,
+    parse_evaluation_time,
+    received_registry_months,
+    write_registry_deadlines,
+)
+
+DEADLINES_KEY = dg.AssetKey(["raw", "registry_deadlines"])
+OVERDUE_KEY = dg.AssetKey(["alerts", "overdue_registries"])
+
+
+def run_evaluation_time(context: dg.AssetExecutionContext) -> datetime:
+    """The run's evaluation-time tag (set by the sensor), else the environment, else now."""
+    tagged = context.run.tags.get(EVALUATION_TIME_TAG)
+    return parse_evaluation_time(tagged) if tagged else evaluation_time()
+
+
+@dg.asset(
+    key=DEADLINES_KEY,
+    deps=[BATCHES_KEY],
+    group_name="deadlines",
+    kinds={"duckdb"},
+    pool=WAREHOUSE_POOL,
+    check_specs=[dg.AssetCheckSpec(
+        "registries_submitted_on_time", asset=DEADLINES_KEY,
+        description="R5 (clause 7): every expected month's registry (its first version) was submitted "
+                    "by the 1st of the next month; none is missing.")],
+    description="raw.registry_deadlines: per registry version its R5 due time, on-time flag, the "
+                "notification letter's due time (R6) and the correction deadline (R7); one row per "
+                "expected month with no registry. Rules: orchestration/rules/deadlines.py; scope of "
+                "expected months and letter dating: orchestration/rules/timeliness.py.",
+)
+def registry_deadlines(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+    now = run_evaluation_time(context)
+    with warehouse.get_connection() as con:
+        rows = write_registry_deadlines(con, now)
+    missing = [str(row["period"]) for row in rows if row["is_missing"]]
+    first_versions: dict[str, dict[str, object]] = {}
+    for row in rows:
+        if not row["is_missing"]:
+            first_versions.setdefault(str(row["period"]), row)
+    late = [period for period, row in first_versions.items() if row["on_time"] is False]
+    context.log.info(f"deadlines at {now.isoformat()}: {len(rows)} rows, missing {missing}, late {late}")
+    yield dg.MaterializeResult(metadata={
+        "evaluated_at": dg.MetadataValue.text(now.isoformat()),
+        "registry_versions": len(rows) - len(missing),
+        "missing_months": dg.MetadataValue.text(", ".join(missing) or "—"),
+        "late_months": dg.MetadataValue.text(", ".join(late) or "—"),
+    })
+    yield dg.AssetCheckResult(
+        check_name="registries_submitted_on_time",
+        asset_key=DEADLINES_KEY,
+        passed=not missing and not late,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"missing: {', '.join(missing) or '—'}; late: {', '.join(late) or '—'}",
+        metadata={"missing_months": dg.MetadataValue.json(missing),
+                  "late_months": dg.MetadataValue.json(late)},
+    )
+
+
+@dg.asset(
+    key=OVERDUE_KEY,
+    group_name="alerts",
+    check_specs=[dg.AssetCheckSpec(
+        "no_overdue_registries", asset=OVERDUE_KEY,
+        description="R5 (clause 7): no month whose registry deadline has passed lacks a registry.")],
+    description="Months whose registry deadline has passed with no registry file received "
+                "(launched by the overdue_registries sensor; evaluated at its tag's time).",
+)
+def overdue_registries(context: dg.AssetExecutionContext, monitoring: MonitoringSettings):
+    now = run_evaluation_time(context)
+    overdue = overdue_months(now, received_registry_months(monitoring.get().landing_dir))
+    if overdue:
+        context.log.error(f"registries overdue at {now.isoformat()}: {', '.join(overdue)}")
+    yield dg.MaterializeResult(metadata={
+        "evaluated_at": dg.MetadataValue.text(now.isoformat()),
+        "overdue_months": dg.MetadataValue.text(", ".join(overdue) or "—"),
+    })
+    yield dg.AssetCheckResult(
+        check_name="no_overdue_registries",
+        asset_key=OVERDUE_KEY,
+        passed=not overdue,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=(f"Реестр услуг не получен, срок истек: {', '.join(overdue)}" if overdue
+                     else "no overdue registry"),
+        metadata={"overdue_months": dg.MetadataValue.json(overdue)},
+    )

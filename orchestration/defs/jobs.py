@@ -1,0 +1,42 @@
+"""Jobs: what a scheduled, sensor-launched or demo run materialises."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs.partitions import monthly_partitions
+
+RAW = dg.AssetSelection.groups("raw")
+REPORTS = dg.AssetSelection.groups("reports")
+ALERTS = dg.AssetSelection.groups("alerts")
+
+# Load the landing files of one or more months (a year is one run: single-run backfill).
+ingest_job = dg.define_asset_job(
+    "ingest_landing_files",
+    selection=RAW,
+    partitions_def=monthly_partitions,
+    description="Load a reporting month's landing files into the raw layer.",
+)
+
+# Build the dbt models (staging by new batch, the rest over all history) and publish analytics.duckdb.
+build_job = dg.define_asset_job(
+    "build_warehouse",
+    selection=dg.AssetSelection.all() - RAW - ALERTS - REPORTS,
+    description="Registry deadlines, dbt build (staging, validated layer, marts, tests), notification "
+    "letters, and publish analytics.duckdb.",
+)
+
+# Launched by the overdue_registries sensor: an alert whose failed check names the months.
+overdue_registries_job = dg.define_asset_job(
+    "overdue_registries_alert",
+    selection=ALERTS,
+    description="Raise months whose registry deadline (R5) has passed with no registry received.",
+)
+
+
+# The quarterly or final report of one period (partition '2019-Q1' … '2019-final').
+report_job = dg.define_asset_job(
+    "write_report",
+    selection=REPORTS,
+    description="Write the report files of one reporting period from analytics.duckdb.",
+)

@@ -1,0 +1,1 @@
+"""What the fund and the operator read: letters, call lists, reports. No Dagster."""

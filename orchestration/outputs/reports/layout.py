@@ -1,0 +1,288 @@
+"""The report as an ordered list of blocks, in the order of Appendix 3.
+
+Deciding *what* goes where (headings, paragraphs, tables, charts, page orientation) once
+and separately from *how* it is written lets the .docx and the .xlsx share the same tables
+and table numbers, and keeps the writers free of report logic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from orchestration.outputs.reports import charts, texts_ru
+from orchestration.outputs.reports.figures import INDICATORS, ONLINE_VALUES, IndicatorFigures, ReportFigures
+from orchestration.outputs.reports.findings import key_findings
+from orchestration.outputs.reports.formatting import fmt_date, fmt_datetime, fmt_int
+from orchestration.outputs.reports.periods import DateRange, ReportingPeriod
+from orchestration.outputs.reports.tables import (
+    ReportTable,
+    exclusions_table,
+    indicator_tables,
+    late_table,
+    letters_table,
+    quality_tables,
+    registries_table,
+)
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+    level: int  # 1: a numbered section or an annex; 2: a subsection
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    style: str = "body"  # 'body' | 'finding' (numbered) | 'blank_line' (to be filled in by hand)
+
+
+@dataclass(frozen=True)
+class TableBlock:
+    table: ReportTable
+
+
+@dataclass(frozen=True)
+class Chart:
+    png: bytes
+    caption: str
+    number: int = 0
+
+
+@dataclass(frozen=True)
+class Orientation:
+    """Start a new section on a new page: landscape for the wide statistical tables."""
+
+    landscape: bool
+
+
+@dataclass(frozen=True)
+class PageBreak:
+    pass
+
+
+Block = Heading | Paragraph | TableBlock | Chart | Orientation | PageBreak
+
+
+@dataclass
+class ReportLayout:
+    period: ReportingPeriod
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def tables(self) -> list[ReportTable]:
+        return [b.table for b in self.blocks if isinstance(b, TableBlock)]
+
+
+def build_layout(figures: ReportFigures) -> ReportLayout:
+    layout = ReportLayout(figures.period)
+    add = layout.blocks.append
+    _introduction(figures, add)
+    add(Orientation(landscape=True))
+    _statistics(figures, add)
+    add(Orientation(landscape=False))
+    _quality(figures, add)
+    _conclusion(figures, add)
+    _annexes(figures, add)
+    _number(layout)
+    return layout
+
+
+def _introduction(figures: ReportFigures, add) -> None:
+    add(Heading(texts_ru.H1_INTRODUCTION, 1))
+    for text in texts_ru.INTRODUCTION:
+        add(Paragraph(text))
+    add(Paragraph(texts_ru.introduction_period(figures.period)))
+    left_out = _months_left_out(figures)
+    if left_out:
+        add(Paragraph(left_out))
+    registries = registries_table(figures)
+    if registries is None or not registries.rows:
+        add(Paragraph(f"{texts_ru.REGISTRIES_TITLE}: {texts_ru.NO_DATA.lower()}"))
+    else:
+        shown = [v for v in figures.registries or [] if v.month_version]
+        add(Paragraph(texts_ru.registries_summary(
+            sum(v.rows_ingested for v in shown),
+            sum(v.rows_counted for v in shown),
+            sum(v.rows_excluded for v in shown),
+            texts_ru.range_name(figures.period.year_to_date),
+            fmt_int,
+        )))
+        add(TableBlock(registries))
+    add(Paragraph(texts_ru.COUNTING_RULES))
+
+
+def _months_left_out(figures: ReportFigures) -> str:
+    """R8: a sentence when a period's counts miss a month (reporting_periods.months_counted)."""
+    period = figures.period
+    windows = [("quarter", period.quarter)]
+    if not period.quarter_is_year_to_date:
+        windows.append(("year_to_date", period.year_to_date))
+    short = [
+        (texts_ru.range_name(window), c.months_counted, c.months_in_period)
+        for name, window in windows
+        if (c := figures.coverage.get(name)) is not None and c.months_counted < c.months_in_period
+    ]
+    if not short:
+        return ""
+    counted_months = {v.month for v in figures.registries or [] if v.used and v.rows_counted > 0}
+    reasons = []
+    for month in period.year_to_date.months:
+        if month in counted_months:
+            continue
+        judged = [t for t in figures.timeliness or [] if t.month == month]
+        first = judged[0] if judged else None
+        why = texts_ru.why_left_out(
+            first.status if first else "missing",
+            fmt_datetime(first.submitted_at) if first else None,
+            fmt_date(first.due_at) if first else None,
+        )
+        reasons.append((texts_ru.range_name(DateRange(month, month)), why))
+    return texts_ru.months_left_out(short, reasons)
+
+
+def _statistics(figures: ReportFigures, add) -> None:
+    add(Heading(texts_ru.H1_STATISTICS, 1))
+    add(Paragraph(texts_ru.STATISTICS_INTRO))
+    for spec in INDICATORS:
+        indicator = figures.indicators[spec.key]
+        add(Heading(texts_ru.INDICATOR_HEADINGS[spec.key], 2))
+        tables = indicator_tables(indicator, figures.regions, figures.period)
+        if not tables:
+            add(Paragraph(texts_ru.NO_DATA))
+            continue
+        for table in tables:
+            add(TableBlock(table))
+        chart = _indicator_chart(indicator, figures)
+        if chart is not None:
+            add(chart)
+
+
+def _indicator_chart(indicator: IndicatorFigures, figures: ReportFigures) -> Chart | None:
+    """A chart where it reads faster than the table: regions, gender, age, services, online share."""
+    key = indicator.spec.key
+    period = figures.period
+    quarter_name = texts_ru.range_name(period.quarter)
+    regions = [r.code for r in figures.regions]
+    labels = [texts_ru.short_region(r.name) for r in figures.regions]
+    q = indicator.quarter
+    if key == "i1" and regions:
+        png = charts.horizontal_bars(
+            labels, [(quarter_name, [q.get((r, ())) for r in regions])], texts_ru.AXIS_CLIENTS
+        )
+        return Chart(png, f"{texts_ru.CHART_REGIONS}, {quarter_name}")
+    if key == "i4" and regions:
+        series = [
+            (indicator.label("gender", g), [q.get((r, (g,))) for r in regions]) for g in indicator.values(0)
+        ]
+        if series:
+            return Chart(
+                charts.horizontal_bars(labels, series, texts_ru.AXIS_PERSONS),
+                f"{texts_ru.CHART_GENDER}, {quarter_name}",
+            )
+    if key == "i5":
+        groups = indicator.values(0)
+        series = [
+            (texts_ru.column_name(r), [getattr(indicator, name).get((None, (g,))) for g in groups])
+            for name, r in (("quarter", period.quarter), ("year_to_date", period.year_to_date))
+            if name == "quarter" or not period.quarter_is_year_to_date
+        ]
+        if groups:
+            return Chart(
+                charts.vertical_bars(
+                    [indicator.label("age_group", g) for g in groups], series, texts_ru.AXIS_PERSONS
+                ),
+                texts_ru.CHART_AGE,
+            )
+    if key == "i7":
+        services = indicator.values(0)
+        if services:
+            png = charts.horizontal_bars(
+                [indicator.label("service", s) for s in services],
+                [(quarter_name, [q.get((None, (s, None))) for s in services])],
+                texts_ru.AXIS_SERVICES,
+            )
+            return Chart(png, f"{texts_ru.CHART_SERVICES}, {quarter_name}")
+    if key == "i9" and regions:
+        online = [v for v in indicator.values(0) if v.strip().lower() in ONLINE_VALUES]
+        total = q.get((None, (None,)))
+        if online and total:
+            shares = [_ratio(sum(q.get((r, (v,)), 0) for v in online), q.get((r, (None,)))) for r in regions]
+            overall = sum(q.get((None, (v,)), 0) for v in online) / total
+            png = charts.horizontal_bars(
+                labels,
+                [(quarter_name, shares)],
+                texts_ru.AXIS_SHARE,
+                share=True,
+                reference=(texts_ru.LEGEND_REPUBLIC, overall),
+            )
+            return Chart(png, f"{texts_ru.CHART_ONLINE}, {quarter_name}")
+    return None
+
+
+def _ratio(part: int, whole: int | None) -> float | None:
+    return part / whole if whole else None
+
+
+def _quality(figures: ReportFigures, add) -> None:
+    add(Heading(texts_ru.H1_QUALITY, 1))
+    add(Paragraph(texts_ru.QUALITY_INTRO))
+    for key, quality in figures.quality.items():
+        add(Heading(texts_ru.QUALITY_HEADINGS[key], 2))
+        tables = quality_tables(quality, figures.regions, figures.period)
+        if not tables:
+            add(Paragraph(texts_ru.NO_DATA))
+        for table in tables:
+            add(TableBlock(table))
+
+
+def _conclusion(figures: ReportFigures, add) -> None:
+    add(Heading(texts_ru.H1_CONCLUSION, 1))
+    add(Heading(texts_ru.H2_FINDINGS, 2))
+    findings = key_findings(figures)
+    for text in findings or [texts_ru.NO_DATA]:
+        add(Paragraph(text, "finding"))
+    add(Heading(texts_ru.H2_PROPOSALS, 2))
+    add(Paragraph(texts_ru.PROPOSALS_PLACEHOLDER))
+    for number in range(1, texts_ru.PROPOSAL_LINES + 1):
+        add(Paragraph(f"{number}.", "blank_line"))
+
+
+def _annexes(figures: ReportFigures, add) -> None:
+    window = texts_ru.range_name(figures.period.year_to_date)
+    annexes = (
+        (texts_ru.ANNEX_LATE, texts_ru.ANNEX_LATE_INTRO, late_table(figures), texts_ru.ANNEX_LATE_NONE),
+        (
+            texts_ru.ANNEX_EXCLUDED,
+            texts_ru.ANNEX_EXCLUDED_INTRO,
+            exclusions_table(figures),
+            texts_ru.ANNEX_EXCLUDED_NONE,
+        ),
+        (
+            texts_ru.ANNEX_LETTERS,
+            texts_ru.ANNEX_LETTERS_INTRO,
+            letters_table(figures),
+            texts_ru.ANNEX_LETTERS_NONE,
+        ),
+    )
+    for heading, intro, table, none_text in annexes:
+        add(PageBreak())
+        add(Heading(heading, 1))
+        if table is None:
+            add(Paragraph(texts_ru.NO_DATA))
+        elif not table.rows:
+            add(Paragraph(texts_ru.sentence(none_text.format(period=window))))
+        else:
+            add(Paragraph(texts_ru.sentence(intro.format(period=window))))
+            add(TableBlock(table))
+
+
+def _number(layout: ReportLayout) -> None:
+    """Number tables and figures in document order (one sequence each)."""
+    charts_seen = 0
+    for index, block in enumerate(layout.blocks):
+        if isinstance(block, Chart):
+            charts_seen += 1
+            layout.blocks[index] = Chart(block.png, block.caption, charts_seen)
+    for number, table in enumerate(layout.tables, start=1):
+        table.number = number

@@ -1,0 +1,481 @@
+"""Lay the figures out as report tables, once, for both the .docx and the .xlsx.
+
+Both documents render the same `ReportTable` objects, so they cannot disagree. A table
+knows its cells' values (not their text), the footnote marks of totals that differ from
+the sum of the rows or columns they total, and its notes; the writers only format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from orchestration.outputs.reports import texts_ru
+from orchestration.outputs.reports.figures import (
+    Dims,
+    Estimate,
+    IndicatorFigures,
+    Key,
+    QualityFigures,
+    Region,
+    ReportFigures,
+)
+from orchestration.outputs.reports.formatting import (
+    fmt_date,
+    fmt_datetime,
+    fmt_decimal,
+    fmt_int,
+    fmt_share,
+)
+from orchestration.outputs.reports.periods import DateRange, ReportingPeriod
+
+MARK_REGIONS = "¹"  # the republic total differs from the sum over regions
+MARK_CATEGORIES = "²"  # the "Всего" total differs from the sum over categories
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value; ``kind`` says how to print it: 'int', 'score', 'share' or 'text'."""
+
+    value: int | float | str | None
+    kind: str = "int"
+    marks: str = ""
+
+    def text(self) -> str:
+        if self.kind == "text":
+            return "" if self.value is None else str(self.value)
+        if self.kind == "score":
+            body = fmt_decimal(self.value)  # type: ignore[arg-type]
+        elif self.kind == "share":
+            body = fmt_share(self.value)  # type: ignore[arg-type]
+        else:
+            body = fmt_int(self.value)  # type: ignore[arg-type]
+        return body + self.marks
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    group: str | None = None  # columns sharing a group get one merged header above them
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    cells: tuple[Cell, ...]
+    level: int = 0  # 1: a sub-type under its service
+    total: bool = False
+
+
+@dataclass
+class ReportTable:
+    title: str
+    stub: str  # header of the first (label) column
+    columns: list[Column]
+    rows: list[Row]
+    unit: str = ""
+    notes: list[str] = field(default_factory=list)
+    number: int = 0  # assigned in document order, shared by the .docx and the .xlsx
+
+    @property
+    def grouped(self) -> bool:
+        return any(c.group for c in self.columns)
+
+
+def period_ranges(period: ReportingPeriod) -> list[tuple[str, DateRange]]:
+    """The period columns: the quarter and the year to date, or one column when they coincide (Q1)."""
+    if period.quarter_is_year_to_date:
+        return [("quarter", period.quarter)]
+    return [("quarter", period.quarter), ("year_to_date", period.year_to_date)]
+
+
+def _total_dims(figures: IndicatorFigures) -> Dims:
+    return tuple(None for _ in figures.spec.dims)
+
+
+def _group_dims(figures: IndicatorFigures, value: str | None) -> Dims:
+    if value is None:
+        return _total_dims(figures)
+    return (value, *(None for _ in figures.spec.dims[1:]))
+
+
+def _sum_regions(slice_: dict[Key, int], dims: Dims) -> int | None:
+    values = [v for (region, d), v in slice_.items() if region is not None and d == dims]
+    return sum(values) if values else None
+
+
+def _sum_children(slice_: dict[Key, int], region: str | None, dims: Dims) -> int | None:
+    """Sum of the rows one level below ``dims`` (values of the first NULL dimension)."""
+    level = dims.index(None)
+    values = [
+        v
+        for (r, d), v in slice_.items()
+        if r == region
+        and d[:level] == dims[:level]
+        and d[level] is not None
+        and all(x is None for x in d[level + 1 :])
+    ]
+    return sum(values) if values else None
+
+
+def _count_cell(figures: IndicatorFigures, slice_name: str, region: str | None, dims: Dims) -> Cell:
+    slice_: dict[Key, int] = getattr(figures, slice_name)
+    value = slice_.get((region, dims))
+    marks = ""
+    if value is not None and region is None:
+        regional = _sum_regions(slice_, dims)
+        if regional is not None and regional != value:
+            marks += MARK_REGIONS
+    if value is not None and None in dims:
+        children = _sum_children(slice_, region, dims)
+        if children is not None and children != value:
+            marks += MARK_CATEGORIES
+    return Cell(value, "int", marks)
+
+
+def _notes(rows: list[Row], measure: str, extra: list[str]) -> list[str]:
+    marks = "".join(c.marks for r in rows for c in r.cells)
+    notes = []
+    if MARK_REGIONS in marks:
+        notes.append(MARK_REGIONS + " " + texts_ru.footnote_regions(measure))
+    if MARK_CATEGORIES in marks:
+        notes.append(MARK_CATEGORIES + " " + texts_ru.footnote_categories(measure))
+    return notes + [e for e in extra if e]
+
+
+def regional_table(figures: IndicatorFigures, regions: list[Region], period: ReportingPeriod) -> ReportTable:
+    """Regions in the official order, then the republic; per category the quarter and year to date."""
+    spec = figures.spec
+    groups: list[str | None] = [*figures.values(0), None] if spec.dims else [None]
+    ranges = period_ranges(period)
+    columns = [
+        Column(texts_ru.column_name(r), figures.label(spec.dims[0], g) if spec.dims else None)
+        for g in groups
+        for _, r in ranges
+    ]
+
+    def cells(region: str | None) -> tuple[Cell, ...]:
+        return tuple(
+            _count_cell(figures, slice_name, region, _group_dims(figures, g))
+            for g in groups
+            for slice_name, _ in ranges
+        )
+
+    rows = [Row(r.name, cells(r.code)) for r in regions]
+    rows.append(Row(texts_ru.TOTAL_ROW, cells(None), total=True))
+    extra = [texts_ru.INDICATOR_NOTES.get(spec.key, "")]
+    if spec.dims and spec.dims[0] == "legal_form":
+        extra.append(texts_ru.abbreviations_note([figures.label("legal_form", g) for g in groups if g]))
+    return ReportTable(
+        title=texts_ru.TABLE_TITLES[spec.key][0],
+        stub=texts_ru.REGION_HEADER,
+        columns=columns,
+        rows=rows,
+        unit=texts_ru.unit_caption(spec.measure),
+        notes=_notes(rows, spec.measure, extra),
+    )
+
+
+def national_table(figures: IndicatorFigures, period: ReportingPeriod) -> ReportTable:
+    """One row per category (and sub-type) for the whole republic, then the total."""
+    spec = figures.spec
+    ranges = period_ranges(period)
+
+    def cells(dims: Dims) -> tuple[Cell, ...]:
+        return tuple(_count_cell(figures, slice_name, None, dims) for slice_name, _ in ranges)
+
+    rows: list[Row] = []
+    for value in figures.values(0):
+        dims = _group_dims(figures, value)
+        # a service over its sub-types is a subtotal: printed bold, like the total
+        rows.append(Row(figures.label(spec.dims[0], value), cells(dims), total=len(spec.dims) > 1))
+        if len(spec.dims) > 1:
+            for sub in figures.values(1, parent=value):
+                rows.append(Row(figures.label(spec.dims[1], sub), cells((value, sub)), level=1))
+    rows.append(Row(texts_ru.TOTAL_COLUMN, cells(_total_dims(figures)), total=True))
+    extra = [texts_ru.INDICATOR_NOTES.get(spec.key, "")]
+    if spec.dims[0] == "legal_form":
+        extra.append(texts_ru.abbreviations_note([figures.label("legal_form", g) for g in figures.values(0)]))
+    # Only category marks belong here: the regional sum is the regional table's concern.
+    rows = [
+        Row(
+            r.label,
+            tuple(Cell(c.value, c.kind, c.marks.replace(MARK_REGIONS, "")) for c in r.cells),
+            r.level,
+            r.total,
+        )
+        for r in rows
+    ]
+    return ReportTable(
+        title=texts_ru.TABLE_TITLES[spec.key][1],
+        stub=texts_ru.DIMENSION_HEADERS[spec.dims[0]],
+        columns=[Column(texts_ru.column_name(r)) for _, r in ranges],
+        rows=rows,
+        unit=texts_ru.unit_caption(spec.measure),
+        notes=_notes(rows, spec.measure, extra),
+    )
+
+
+def indicator_tables(
+    figures: IndicatorFigures, regions: list[Region], period: ReportingPeriod
+) -> list[ReportTable]:
+    """The republic table first for wide breakdowns (sectors, forms, ages, services), then by region."""
+    if not figures.present or not (figures.quarter or figures.year_to_date):
+        return []
+    tables = [national_table(figures, period)] if figures.spec.wide else []
+    tables.append(regional_table(figures, regions, period))
+    return tables
+
+
+# --- quality ----------------------------------------------------------------------------
+
+
+def _estimate_cells(estimate: Estimate | None, unit: str) -> tuple[Cell, ...]:
+    kind = "share" if unit == "share" else "score"
+    if estimate is None:
+        return (Cell(None), Cell(None, kind), Cell("–", "text"))
+    interval = "–"
+    if estimate.ci_low is not None and estimate.ci_high is not None:
+        if kind == "share":  # '80,0–90,0 %': one per cent sign for the pair
+            interval = f"{fmt_decimal(100 * estimate.ci_low)}–{fmt_share(estimate.ci_high)}"
+        else:
+            interval = f"{fmt_decimal(estimate.ci_low)}–{fmt_decimal(estimate.ci_high)}"
+    return (Cell(estimate.n), Cell(estimate.value, kind), Cell(interval, "text"))
+
+
+def _quality_columns(period: ReportingPeriod) -> list[Column]:
+    return [
+        Column(label, texts_ru.column_name(r))
+        for _, r in period_ranges(period)
+        for label in texts_ru.QUALITY_SUBHEADERS
+    ]
+
+
+def _quality_cells(figures: QualityFigures, period: ReportingPeriod, key_of) -> tuple[Cell, ...]:
+    cells: list[Cell] = []
+    for slice_name, _ in period_ranges(period):
+        slice_ = getattr(figures, slice_name)
+        key = key_of()
+        cells.extend(_estimate_cells(slice_.get(key), figures.units.get(key[3], "score")))
+    return tuple(cells)
+
+
+def quality_tables(
+    figures: QualityFigures, regions: list[Region], period: ReportingPeriod
+) -> list[ReportTable]:
+    """The republic figure per measure; then by region, service and centre where the mart has them."""
+    if not figures.present or not (figures.quarter or figures.year_to_date):
+        return []
+    key = figures.spec.key
+    title = texts_ru.QUALITY_TITLES[key]
+    columns = _quality_columns(period)
+    rows = [
+        Row(figures.measure_labels[m], _quality_cells(figures, period, lambda m=m: (None, None, None, m)))
+        for m in figures.measures
+    ]
+    tables = [ReportTable(title, texts_ru.MEASURE_HEADER, columns, rows, notes=[texts_ru.QUALITY_UNIT_NOTE])]
+    main = figures.measures[0]
+    keys = set(figures.quarter) | set(figures.year_to_date)
+    if any(k[0] is not None and k[3] == main for k in keys):
+        region_rows = [
+            Row(r.name, _quality_cells(figures, period, lambda r=r: (r.code, None, None, main)))
+            for r in regions
+        ]
+        region_rows.append(Row(texts_ru.TOTAL_ROW, rows[0].cells, total=True))
+        tables.append(
+            ReportTable(
+                f"{title}: {_lower_first(figures.measure_labels[main])}, {texts_ru.QUALITY_BY_REGION}",
+                texts_ru.REGION_HEADER,
+                columns,
+                region_rows,
+            )
+        )
+    for axis, position in (("service", 1), ("place_of_service", 2)):
+        names = sorted({k[position] for k in keys if k[position] is not None and k[3] == main})
+        if not names:
+            continue
+
+        def key_for(name: str, position: int = position) -> tuple:
+            parts: list[str | None] = [None, None, None, main]
+            parts[position] = name
+            return tuple(parts)
+
+        axis_rows = [Row(name, _quality_cells(figures, period, lambda n=name: key_for(n))) for name in names]
+        tables.append(
+            ReportTable(
+                f"{title}: {_lower_first(figures.measure_labels[main])}, {texts_ru.QUALITY_AXES[axis]}",
+                texts_ru.QUALITY_AXIS_HEADERS[axis],
+                columns,
+                axis_rows,
+            )
+        )
+    return tables
+
+
+def _lower_first(text: str) -> str:
+    """'Средняя оценка…' → 'средняя оценка…' after a colon; abbreviations ('ЦОП') stay as they are."""
+    return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
+
+
+# --- registries, exclusions, letters ----------------------------------------------------
+
+
+def _text(value: str | None) -> Cell:
+    return Cell(value, "text")
+
+
+def _status(status: str, correction_status: str | None) -> str:
+    return texts_ru.STATUS.get(correction_status or status, status)
+
+
+def registries_table(figures: ReportFigures) -> ReportTable | None:
+    """Introduction: the registry version standing for each month and what became of its rows.
+
+    One row per month of the year to date: the version used, or — when none is (a late month,
+    R8) — the latest received; a month with no registry at all says so. The counts are the
+    mart's (registry_versions_used); the total row adds them up (rows are additive).
+    """
+    if figures.registries is None:
+        return None
+    missing = {t.month for t in figures.timeliness or [] if t.status == "missing"}
+    rows = []
+    for month in figures.period.year_to_date.months:
+        shown = next((v for v in figures.registries if v.month == month and v.month_version), None)
+        if shown is None:
+            if month in missing:
+                rows.append(Row(texts_ru.month_name(month), (
+                    _text("–"), _text("–"), _text(texts_ru.STATUS["missing"]), _text(texts_ru.NO),
+                    Cell(None), Cell(None), Cell(None),
+                )))
+            continue
+        rows.append(
+            Row(
+                texts_ru.month_name(month),
+                (
+                    Cell(shown.version),
+                    _text(fmt_datetime(shown.submitted_at)),
+                    _text(_status(shown.status, shown.correction_status)),
+                    _text(texts_ru.YES if shown.used else texts_ru.NO),
+                    Cell(shown.rows_ingested),
+                    Cell(shown.rows_counted),
+                    Cell(shown.rows_excluded),
+                ),
+            )
+        )
+    shown_versions = [v for v in figures.registries if v.month_version]
+    if rows:
+        rows.append(Row(texts_ru.EXCLUDED_TOTAL, (
+            _text(""), _text(""), _text(""), _text(""),
+            Cell(sum(v.rows_ingested for v in shown_versions)),
+            Cell(sum(v.rows_counted for v in shown_versions)),
+            Cell(sum(v.rows_excluded for v in shown_versions)),
+        ), total=True))
+    return ReportTable(
+        texts_ru.REGISTRIES_TITLE,
+        texts_ru.REGISTRIES_HEADERS[0],
+        [Column(h) for h in texts_ru.REGISTRIES_HEADERS[1:]],
+        rows,
+        notes=[texts_ru.REGISTRIES_NOTE],
+    )
+
+
+def late_table(figures: ReportFigures) -> ReportTable | None:
+    """Annex A (R10, clause 14): every registry submitted late or not at all, and late corrections."""
+    if figures.timeliness is None:
+        return None
+    rows = [
+        Row(
+            texts_ru.month_name(t.month),
+            (
+                Cell(t.version) if t.version is not None else _text("–"),
+                _text(fmt_datetime(t.due_at)),
+                _text(fmt_datetime(t.submitted_at)),
+                Cell(t.days_after_due),
+                _text(texts_ru.VIOLATIONS.get(t.violation_kind or "", t.violation_kind)),
+                _text(texts_ru.YES if t.used else texts_ru.NO),
+            ),
+        )
+        for t in figures.timeliness
+        if t.violation_kind
+    ]
+    return ReportTable(
+        texts_ru.ANNEX_LATE.split(". ", 1)[1],
+        texts_ru.LATE_HEADERS[0],
+        [Column(h) for h in texts_ru.LATE_HEADERS[1:]],
+        rows,
+    )
+
+
+def exclusions_table(figures: ReportFigures) -> ReportTable | None:
+    """Annex B (R8, R9): rows excluded per reason, by month of the quarter and for the year to date.
+
+    The cells are the mart's rows (one month, one reason); the year-to-date column and the
+    total row add them up — excluded rows are additive, unlike clients.
+    """
+    if figures.exclusions is None:
+        return None
+    period = figures.period
+    months = period.quarter.months
+    ytd_months = set(period.year_to_date.months)
+    reasons: dict[str, tuple[int, str]] = {}
+    by_key: dict[tuple[str, date], int] = {}
+    for e in figures.exclusions:
+        if e.rows:
+            reasons.setdefault(e.reason, (e.sort_order, e.reason_name))
+            by_key[(e.reason, e.month)] = e.rows
+    if not reasons:
+        return ReportTable(texts_ru.ANNEX_EXCLUDED.split(". ", 1)[1], texts_ru.EXCLUDED_HEADER, [], [])
+    show_total = not period.quarter_is_year_to_date or len(months) > 1
+    columns = [Column(texts_ru.MONTHS[m.month - 1].capitalize()) for m in months]
+    if show_total:
+        columns.append(Column(texts_ru.column_name(period.year_to_date)))
+
+    def cells(values: dict[date, int]) -> tuple[Cell, ...]:
+        out = [Cell(values.get(m)) for m in months]
+        if show_total:
+            out.append(Cell(sum(v for m, v in values.items() if m in ytd_months) or None))
+        return tuple(out)
+
+    rows = [
+        Row(name, cells({m: n for (r, m), n in by_key.items() if r == reason}))
+        for reason, (_, name) in sorted(reasons.items(), key=lambda item: item[1])
+    ]
+    totals: dict[date, int] = {}
+    for (_, month), n in by_key.items():
+        totals[month] = totals.get(month, 0) + n
+    rows.append(Row(texts_ru.EXCLUDED_TOTAL, cells(totals), total=True))
+    return ReportTable(
+        texts_ru.ANNEX_EXCLUDED.split(". ", 1)[1],
+        texts_ru.EXCLUDED_HEADER,
+        columns,
+        rows,
+        unit=texts_ru.EXCLUDED_UNIT,
+        notes=[texts_ru.EXCLUDED_NOTE],
+    )
+
+
+def letters_table(figures: ReportFigures) -> ReportTable | None:
+    """Annex C (R6, R7): letters sent to the operator and the corrections received."""
+    if figures.letters is None:
+        return None
+    rows = [
+        Row(
+            texts_ru.month_name(x.month),
+            (
+                Cell(x.version),
+                _text(fmt_date(x.letter_date)),
+                Cell(x.error_rows),
+                Cell(x.error_count),
+                _text(fmt_date(x.correction_due)),
+                _text(fmt_datetime(x.correction_submitted_at)),
+                _text(texts_ru.CORRECTION.get(x.correction_status or "", texts_ru.CORRECTION[""])),
+            ),
+        )
+        for x in figures.letters
+    ]
+    return ReportTable(
+        texts_ru.ANNEX_LETTERS.split(". ", 1)[1],
+        texts_ru.LETTERS_HEADERS[0],
+        [Column(h) for h in texts_ru.LETTERS_HEADERS[1:]],
+        rows,
+    )

@@ -1,0 +1,137 @@
+"""Write the report's tables as an .xlsx, the data carrier of clause 13.
+
+One sheet per table of the document, with the same number, title, headers and figures, so
+the workbook and the .docx agree by construction. Counts are real numbers (not text) with
+a thousands format; a footnote mark is part of the number format, so the cell stays a
+number a reader can sum. Header rows are frozen and the contents sheet lists every table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import xlsxwriter
+
+from orchestration.outputs.reports import texts_ru
+from orchestration.outputs.reports.layout import ReportLayout
+from orchestration.outputs.reports.tables import ReportTable
+
+NUMBER_FORMATS = {"int": "#,##0", "score": "0.0", "share": "0.0%"}
+CONTENTS_SHEET = "Содержание"
+
+
+def sheet_name(table: ReportTable) -> str:
+    return f"{texts_ru.TABLE} {table.number}"
+
+
+def write_xlsx(layout: ReportLayout, path: Path) -> None:
+    workbook = xlsxwriter.Workbook(str(path))
+    workbook.set_properties(
+        {
+            "title": f"{texts_ru.DOCUMENT_TITLE} {texts_ru.document_subtitle(layout.period)}",
+            "author": texts_ru.ORGANISATION,
+            "company": texts_ru.ORGANISATION,
+        }
+    )
+    styles = _Styles(workbook)
+    contents = workbook.add_worksheet(CONTENTS_SHEET)
+    contents.write(0, 0, texts_ru.DOCUMENT_TITLE, styles.title)
+    contents.write(1, 0, texts_ru.document_subtitle(layout.period))
+    contents.write_row(3, 0, [texts_ru.TABLE, texts_ru.CONTENTS_TITLE_HEADER], styles.header)
+    contents.set_column(0, 0, 14)
+    contents.set_column(1, 1, 110)
+    for index, table in enumerate(layout.tables):
+        contents.write_url(4 + index, 0, f"internal:'{sheet_name(table)}'!A1", string=sheet_name(table))
+        contents.write(4 + index, 1, table.title)
+        _sheet(workbook.add_worksheet(sheet_name(table)), table, styles)
+    workbook.close()
+
+
+class _Styles:
+    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
+        base = {"font_name": "Times New Roman", "font_size": 10}
+        self.workbook = workbook
+        self.title = workbook.add_format({**base, "bold": True, "font_size": 12})
+        self.unit = workbook.add_format({**base, "italic": True})
+        self.note = workbook.add_format({**base, "font_size": 9})
+        self.header = workbook.add_format(
+            {
+                **base,
+                "bold": True,
+                "text_wrap": True,
+                "align": "center",
+                "valign": "vcenter",
+                "border": 1,
+                "bg_color": "#E7EEF6",
+            }
+        )
+        self.text = workbook.add_format({**base, "border": 1, "text_wrap": True, "valign": "vcenter"})
+        self.cache: dict[tuple[str, str, bool, int], xlsxwriter.format.Format] = {}
+
+    def value(self, kind: str, marks: str, bold: bool, indent: int = 0) -> xlsxwriter.format.Format:
+        key = (kind, marks, bold, indent)
+        if key not in self.cache:
+            spec = {
+                "font_name": "Times New Roman",
+                "font_size": 10,
+                "border": 1,
+                "bold": bold,
+                "valign": "vcenter",
+            }
+            if kind in NUMBER_FORMATS:
+                spec["num_format"] = NUMBER_FORMATS[kind] + (f'"{marks}"' if marks else "")
+            else:
+                spec["text_wrap"] = True
+            if indent:
+                spec["indent"] = indent
+            self.cache[key] = self.workbook.add_format(spec)
+        return self.cache[key]
+
+
+def _sheet(sheet, table: ReportTable, styles: _Styles) -> None:
+    sheet.write(0, 0, f"{texts_ru.TABLE} {table.number} – {table.title}", styles.title)
+    if table.unit:
+        sheet.write(1, 0, f"({table.unit})", styles.unit)
+    top = 3
+    last = len(table.columns)
+    if table.grouped:
+        sheet.merge_range(top, 0, top + 1, 0, table.stub, styles.header)
+        start = 0
+        while start < last:
+            group = table.columns[start].group
+            end = start
+            while end + 1 < last and group and table.columns[end + 1].group == group:
+                end += 1
+            if group:
+                if end > start:
+                    sheet.merge_range(top, start + 1, top, end + 1, group, styles.header)
+                else:
+                    sheet.write(top, start + 1, group, styles.header)
+                for column in range(start, end + 1):
+                    sheet.write(top + 1, column + 1, table.columns[column].label, styles.header)
+            else:
+                sheet.merge_range(
+                    top, start + 1, top + 1, start + 1, table.columns[start].label, styles.header
+                )
+            start = end + 1
+        first_data = top + 2
+    else:
+        sheet.write_row(top, 0, [table.stub, *[c.label for c in table.columns]], styles.header)
+        first_data = top + 1
+    for offset, row in enumerate(table.rows):
+        line = first_data + offset
+        sheet.write_string(line, 0, row.label, styles.value("text", "", row.total, row.level))
+        for index, cell in enumerate(row.cells, start=1):
+            style = styles.value(cell.kind, cell.marks, row.total)
+            if cell.value is None:
+                sheet.write_blank(line, index, None, style)
+            elif cell.kind == "text":
+                sheet.write_string(line, index, str(cell.value), style)
+            else:
+                sheet.write_number(line, index, cell.value, style)
+    for offset, note in enumerate(table.notes):
+        sheet.write(first_data + len(table.rows) + 1 + offset, 0, note, styles.note)
+    sheet.freeze_panes(first_data, 1)
+    sheet.set_column(0, 0, 34)
+    sheet.set_column(1, last, 14)
+    sheet.set_row(top, 45 if table.grouped else 32)

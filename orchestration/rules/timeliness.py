@@ -1,0 +1,326 @@
+"""Registry timeliness (R5, R8, R10) and the correction loop's dates (R6, R7), as plain rows.
+
+The deadline *rules* live in ``orchestration.rules.deadlines``; this module applies them to what was
+received: one row per loaded registry version, and one per expected month with no registry,
+which the Dagster asset ``raw/registry_deadlines`` writes to the warehouse for dbt
+(``int_registry_timeliness``) and which the late-registry sensor shares (``overdue_months``).
+
+Decisions taken where the methodology is silent (documented here, tested in
+tests/test_timeliness.py and tests/test_overdue_sensor.py):
+
+*Evaluation time.* Whether a month is missing depends on "now". Everything that asks takes
+an explicit instant; ``evaluation_time()`` reads it from ``MONITORING_EVALUATION_TIME``
+(ISO-8601 with an offset, or a bare date meaning 00:00 of that day in Asia/Almaty) and
+falls back to the clock, so tests and backfills evaluate at a chosen date.
+
+*Which months are expected.* A month is expected when it is not before the programme start
+(``PROGRAMME_START``), its R5 deadline has passed at the evaluation time (``due_at < now``),
+and its year is in scope. The years in scope are every year from the first to the last
+year with a registry batch (gaps included), plus the evaluation time's own year when it is
+the year right after the last year with data (so January's missing registry is raised on
+2 February although nothing of the new year has arrived yet). With no registry at all, the
+evaluation year alone. So a sample year evaluated today does not report every month since
+then as missing; the price is that an operator silent for more than a whole calendar year
+stops being reported for the years after the first silent one (the alerts fired all that
+year long).
+
+*When the agency has the registry (starts the letter's 1 working day, R6, clause 8).* The
+earlier of ``submitted_at`` and ``received_at``: the operator submits through its portal
+(clause 11), so a declared submission time (the landing sidecar) is when the agency has it,
+while ``received_at`` is when this system first read the file, which in a backfill of
+historical data is years later. Without a sidecar the two are equal.
+
+*The letter's date, which starts the correction period (R7, clause 9).* A letter produced
+before its due date (R6: one working day after receipt) carries its production date; one
+produced after it (a backfill, or a pipeline that was down) carries its due date, the date
+the agency had to send it: the operator cannot be blamed for the agency's delay, and a
+historical month is not judged against a letter dated today. The real production time is
+recorded separately on the letter (``raw.letters.produced_at``, ``produced_late``). For a
+version with no letter yet the correction deadline is computed from the letter's due date,
+the latest date a letter may carry, so a backfill (letter produced late, dated at its due
+date) gives the same deadline before and after the letter exists.
+
+This module is pure: it does not import Dagster or dbt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+import duckdb
+
+from orchestration.ingestion.landing import discover
+from orchestration.rules.calendar import PROGRAMME_FIRST_YEAR, WorkingCalendar, kazakhstan_calendar
+from orchestration.rules.deadlines import (
+    DEFAULT_SETTINGS,
+    DeadlineSettings,
+    correction_due_at,
+    end_of_day,
+    letter_due_at,
+    local_date,
+    registry_due_at,
+)
+from orchestration.settings import PROGRAMME_START
+from orchestration.warehouse.raw import REGISTRY_DEADLINES_COLUMNS, ensure_raw_schema
+
+EVALUATION_TIME_ENV = "MONITORING_EVALUATION_TIME"
+# A run launched by the late-registry sensor carries the instant the sensor decided at.
+EVALUATION_TIME_TAG = "monitoring/evaluation_time"
+
+
+def month_start(period: str) -> date:
+    """'YYYY-MM' -> the first day of that month."""
+    year, month = period.split("-")
+    return date(int(year), int(month), 1)
+
+
+def period_of(month: date) -> str:
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def parse_evaluation_time(text: str, settings: DeadlineSettings = DEFAULT_SETTINGS) -> datetime:
+    """ISO-8601 with an offset, or a bare date ``YYYY-MM-DD`` = 00:00 of that day in Almaty."""
+    text = text.strip()
+    if len(text) == 10:
+        return datetime.combine(date.fromisoformat(text), time(0), tzinfo=settings.zone)
+    instant = datetime.fromisoformat(text)
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"{EVALUATION_TIME_ENV}={text!r}: give a UTC offset (or a bare date)")
+    return instant
+
+
+def evaluation_time(
+    environ: Mapping[str, str] | None = None, settings: DeadlineSettings = DEFAULT_SETTINGS
+) -> datetime:
+    """The instant deadlines are evaluated at: ``MONITORING_EVALUATION_TIME`` or now."""
+    environ = os.environ if environ is None else environ
+    text = environ.get(EVALUATION_TIME_ENV, "").strip()
+    return parse_evaluation_time(text, settings) if text else datetime.now(UTC)
+
+
+def received_registry_months(landing_dir: Path) -> set[str]:
+    """Months with at least one registry file in the landing folder (loaded or not, valid or not).
+
+    The late-registry sensor reads the landing folder rather than the warehouse: a sensor must
+    not open warehouse.duckdb while a run writes it, and a file the operator delivered is
+    received even if its ingestion has not run yet or rejected it (that is another alert).
+    """
+    return {f.period for f in discover(landing_dir) if f.input == "registry"}
+
+
+def calendar_covering(years: Iterable[int]) -> WorkingCalendar:
+    """The seeded calendar from the programme start to the year after the latest of ``years``.
+
+    A year more than the data: the deadlines of December run into January.
+    """
+    last = max([PROGRAMME_FIRST_YEAR, *years])
+    return kazakhstan_calendar(PROGRAMME_FIRST_YEAR, last + 1)
+
+
+def expected_months(
+    now: datetime,
+    data_months: Iterable[str],
+    first_month: str = PROGRAMME_START,
+    settings: DeadlineSettings = DEFAULT_SETTINGS,
+) -> list[str]:
+    """The months ('YYYY-MM') whose registry is owed at ``now`` (rule in the module docstring)."""
+    now_year = local_date(now, settings).year
+    data_years = sorted({month_start(m).year for m in data_months})
+    if data_years:
+        years = set(range(data_years[0], data_years[-1] + 1))
+        if now_year == data_years[-1] + 1:
+            years.add(now_year)
+    else:
+        years = {now_year}
+    start = month_start(first_month)
+    months: list[str] = []
+    month = max(start, date(min(years), 1, 1))
+    while month.year <= max(years) and registry_due_at(month, settings) < now:
+        if month.year in years:
+            months.append(period_of(month))
+        month = _next_month(month)
+    return months
+
+
+def overdue_months(
+    now: datetime,
+    received_months: Iterable[str],
+    first_month: str = PROGRAMME_START,
+    settings: DeadlineSettings = DEFAULT_SETTINGS,
+) -> list[str]:
+    """Months ('YYYY-MM') whose R5 deadline has passed at ``now`` with no registry received."""
+    received = set(received_months)
+    return [m for m in expected_months(now, received, first_month, settings) if m not in received]
+
+
+def arrived_at(submitted_at: datetime, received_at: datetime) -> datetime:
+    """When the agency has the registry: the earlier of submission and first sighting."""
+    return min(submitted_at, received_at)
+
+
+def letter_date(
+    received_at: datetime,
+    produced_at: datetime | None,
+    settings: DeadlineSettings = DEFAULT_SETTINGS,
+    calendar: WorkingCalendar | None = None,
+) -> date:
+    """The date a notification letter carries: its production date, or its due date if later.
+
+    With no letter produced yet, the due date (see the module docstring).
+    """
+    due = local_date(letter_due_at(received_at, settings, calendar), settings)
+    if produced_at is None:
+        return due
+    return min(local_date(produced_at, settings), due)
+
+
+def correction_due_for(
+    letter_day: date, settings: DeadlineSettings = DEFAULT_SETTINGS, calendar: WorkingCalendar | None = None
+) -> datetime:
+    """R7 (clause 9): the end of the 3rd working day after the letter's date."""
+    return correction_due_at(end_of_day(letter_day, settings), settings, calendar)
+
+
+@dataclass(frozen=True)
+class RegistryBatch:
+    """One loaded registry version, as raw.batches records it."""
+
+    batch_id: str
+    period: str
+    version: int
+    submitted_at: datetime
+    received_at: datetime
+
+
+def deadline_rows(
+    batches: Iterable[RegistryBatch],
+    produced_letters: Mapping[str, datetime],
+    now: datetime,
+    first_month: str = PROGRAMME_START,
+    settings: DeadlineSettings = DEFAULT_SETTINGS,
+) -> list[dict[str, object]]:
+    """The rows of raw.registry_deadlines (``warehouse.REGISTRY_DEADLINES_COLUMNS``).
+
+    ``produced_letters`` maps a batch_id to the production time of the letter already sent
+    about it (from raw.letters), so the correction deadline follows the letter's real date.
+    """
+    batches = sorted(batches, key=lambda b: (b.period, b.version))
+    received = {b.period for b in batches}
+    years = [month_start(p).year for p in received] + [local_date(now, settings).year]
+    calendar = calendar_covering(years)
+    rows: list[dict[str, object]] = []
+    for batch in batches:
+        month = month_start(batch.period)
+        produced_at = produced_letters.get(batch.batch_id)
+        arrival = arrived_at(batch.submitted_at, batch.received_at)
+        day = letter_date(arrival, produced_at, settings, calendar)
+        due_at = registry_due_at(month, settings, calendar)
+        rows.append({
+            "period": batch.period,
+            "month": month,
+            "version": batch.version,
+            "batch_id": batch.batch_id,
+            "is_missing": False,
+            "submitted_at": batch.submitted_at,
+            "received_at": batch.received_at,
+            "due_at": due_at,
+            "on_time": batch.submitted_at <= due_at,
+            "letter_due_at": letter_due_at(arrival, settings, calendar),
+            "letter_date": day,
+            "letter_date_source": "letter" if produced_at is not None else "letter_due",
+            "correction_due_at": correction_due_for(day, settings, calendar),
+            "evaluated_at": now,
+        })
+    for period in overdue_months(now, received, first_month, settings):
+        month = month_start(period)
+        rows.append({
+            "period": period,
+            "month": month,
+            "version": None,
+            "batch_id": None,
+            "is_missing": True,
+            "submitted_at": None,
+            "received_at": None,
+            "due_at": registry_due_at(month, settings, calendar),
+            "on_time": None,
+            "letter_due_at": None,
+            "letter_date": None,
+            "letter_date_source": None,
+            "correction_due_at": None,
+            "evaluated_at": now,
+        })
+    return sorted(rows, key=lambda r: (r["period"], r["version"] or 0))
+
+
+def registry_batches(con: duckdb.DuckDBPyConnection) -> list[RegistryBatch]:
+    """Every loaded registry version (raw.batches)."""
+    rows = con.execute(
+        "select batch_id, period, version, submitted_at, received_at from raw.batches "
+        "where input = 'registry' order by period, version"
+    ).fetchall()
+    return [RegistryBatch(*row) for row in rows]
+
+
+def produced_letters(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
+    """batch_id -> production time of the letter already sent about that very file."""
+    rows = con.execute(
+        "select letters.batch_id, letters.produced_at from raw.letters as letters "
+        "inner join raw.batches as batches on batches.batch_id = letters.batch_id "
+        "and batches.source_sha256 = letters.source_sha256"
+    ).fetchall()
+    return dict(rows)
+
+
+def write_registry_deadlines(
+    con: duckdb.DuckDBPyConnection,
+    now: datetime,
+    first_month: str = PROGRAMME_START,
+    settings: DeadlineSettings = DEFAULT_SETTINGS,
+) -> list[dict[str, object]]:
+    """Replace raw.registry_deadlines with the rows evaluated at ``now``; returns them."""
+    ensure_raw_schema(con)
+    rows = deadline_rows(registry_batches(con), produced_letters(con), now, first_month, settings)
+    names = [name for name, _ in REGISTRY_DEADLINES_COLUMNS]
+    con.execute("begin transaction")
+    try:
+        con.execute("delete from raw.registry_deadlines")
+        if rows:
+            placeholders = ", ".join("?" * len(names))
+            con.executemany(
+                f"insert into raw.registry_deadlines ({', '.join(names)}) values ({placeholders})",
+                [[row[name] for name in names] for row in rows],
+            )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write raw.registry_deadlines outside Dagster (a scratch warehouse before `dbt build`)."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--warehouse", required=True, help="path of warehouse.duckdb")
+    parser.add_argument("--at", help=f"evaluation time (default: ${EVALUATION_TIME_ENV} or now)")
+    args = parser.parse_args(argv)
+    now = parse_evaluation_time(args.at) if args.at else evaluation_time()
+    with duckdb.connect(args.warehouse) as con:
+        rows = write_registry_deadlines(con, now)
+    missing = [row["period"] for row in rows if row["is_missing"]]
+    late = [f"{row['period']} v{row['version']}" for row in rows if row["on_time"] is False]
+    print(f"{len(rows)} rows at {now.isoformat()}; missing: {missing or '-'}; late: {late or '-'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Command-line tools: the sample-data generator, the year runner, the benchmark."""
