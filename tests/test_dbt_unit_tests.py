@@ -11,6 +11,7 @@ import duckdb
 from registry_fixture import dbt
 
 from orchestration.defs.assets.dbt import PRODUCTION_BUILD_ARGS
+from orchestration.warehouse.correspondence import ensure_correspondence_schema
 from orchestration.warehouse.raw import ensure_raw_schema
 
 
@@ -22,5 +23,6 @@ def test_every_dbt_unit_test_passes(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         ensure_raw_schema(con)
+        ensure_correspondence_schema(con)
     # fails (with dbt's output) when any unit test fails
     dbt(warehouse, "build", "--empty", "--exclude-resource-type", "test")

@@ -117,7 +117,7 @@ def test_rerun_replaces_the_letter_and_keeps_its_date(built):
     with duckdb.connect(str(warehouse)) as con:
         again = produce_letters(con, data_dir / "letters", PRODUCED_LATE + timedelta(days=30))
         stored = con.execute(
-            "select letter_number, letter_date, produced_at, error_rows from raw.letters").fetchall()
+            "select letter_number, letter_date, produced_at, error_rows from correspondence.letters").fetchall()
     assert again == first  # same number, date and first production time
     assert stored == [("Д-2019-04-v1", LETTER_DATE, PRODUCED_LATE, 3)]
     assert not [p for p in (data_dir / "letters").rglob(".*")]  # no temporary folder left

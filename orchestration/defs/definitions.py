@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.defs.assets.call_lists import phone_survey_call_lists
-from orchestration.defs.assets.dbt import warehouse_models
+from orchestration.defs.assets.dbt import registry_rule_checks, warehouse_models
 from orchestration.defs.assets.deadlines import overdue_registries, registry_deadlines
 from orchestration.defs.assets.ingest import landing_files
 from orchestration.defs.assets.letters import notification_letters
@@ -26,7 +26,7 @@ from orchestration.settings import Settings
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     """The code location for one data folder (tests build it for a temporary one)."""
     return dg.Definitions(
-        assets=[landing_files, registry_deadlines, warehouse_models, notification_letters,
+        assets=[landing_files, registry_rule_checks, notification_letters, registry_deadlines, warehouse_models,
                 analytics_database, overdue_registries, monitoring_report, phone_survey_call_lists],
         asset_checks=[report_produced_by_due_date],
         jobs=[ingest_job, build_job, overdue_registries_job, report_job],

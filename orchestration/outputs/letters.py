@@ -45,7 +45,7 @@ from orchestration.outputs.docx_text import cell_text_xml
 from orchestration.reference import input_columns
 from orchestration.rules.deadlines import DEFAULT_SETTINGS, DeadlineSettings, letter_due_at, local_date
 from orchestration.rules.timeliness import calendar_covering, correction_due_for, letter_date
-from orchestration.warehouse.raw import LETTERS_COLUMNS, ensure_raw_schema
+from orchestration.warehouse.correspondence import ensure_correspondence_schema, replace_rows
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -424,7 +424,7 @@ order by batches.period, batches.version, violations.source_row, violations.rule
 
 @dataclass(frozen=True)
 class PendingLetter:
-    """A letter to write, with what raw.letters records about it."""
+    """A letter to write, with what correspondence.letters records about it."""
 
     batch_id: str
     source_sha256: str
@@ -448,7 +448,7 @@ def pending_letters(
     previous = dict(
         ((batch_id, sha), produced_at)
         for batch_id, sha, produced_at in con.execute(
-            "select batch_id, source_sha256, produced_at from raw.letters").fetchall()
+            "select batch_id, source_sha256, produced_at from correspondence.letters").fetchall()
     )
     grouped: dict[str, list[tuple]] = {}
     for row in con.execute(_error_rows_sql()).fetchall():
@@ -494,12 +494,12 @@ def produce_letters(
     writers: Executor | None = None,
 ) -> list[dict[str, object]]:
     """Write every letter, drop the folders of versions that no longer have errors, and replace
-    raw.letters with one row per letter (no personal data). Returns those rows.
+    correspondence.letters with one row per letter (no personal data). Returns those rows.
 
     With ``writers`` (worker processes) the letters are written several at a time: an annex
     of 20,000 error rows and its letter take seconds of Python each at a million rows a month.
     """
-    ensure_raw_schema(con)
+    ensure_correspondence_schema(con)
     pending = pending_letters(con, now, deadline_settings)
     letters = [item.letter for item in pending]
     written = (writers.map(write_letter, repeat(letters_dir), letters, repeat(letter_settings))
@@ -527,16 +527,5 @@ def produce_letters(
             "annex_path": str(files.annex),
         })
     remove_stale_letters(letters_dir, {(r["period"], r["version"]) for r in records})
-    names = [name for name, _ in LETTERS_COLUMNS]
-    placeholders = ", ".join("?" * len(names))
-    con.execute("begin transaction")
-    try:
-        con.execute("delete from raw.letters")
-        if records:
-            con.executemany(f"insert into raw.letters ({', '.join(names)}) values ({placeholders})",
-                            [[r[name] for name in names] for r in records])
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+    replace_rows(con, "letters", records)
     return records

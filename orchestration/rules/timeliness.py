@@ -2,7 +2,7 @@
 
 The deadline *rules* live in ``orchestration.rules.deadlines``; this module applies them to what was
 received: one row per loaded registry version, and one per expected month with no registry,
-which the Dagster asset ``raw/registry_deadlines`` writes to the warehouse for dbt
+which the Dagster asset ``deadlines/registry_deadlines`` writes to the warehouse for dbt
 (``int_registry_timeliness``) and which the late-registry sensor shares (``overdue_months``).
 
 Decisions taken where the methodology is silent (documented here, tested in
@@ -35,10 +35,10 @@ before its due date (R6: one working day after receipt) carries its production d
 produced after it (a backfill, or a pipeline that was down) carries its due date, the date
 the agency had to send it: the operator cannot be blamed for the agency's delay, and a
 historical month is not judged against a letter dated today. The real production time is
-recorded separately on the letter (``raw.letters.produced_at``, ``produced_late``). For a
-version with no letter yet the correction deadline is computed from the letter's due date,
-the latest date a letter may carry, so a backfill (letter produced late, dated at its due
-date) gives the same deadline before and after the letter exists.
+recorded separately on the letter (``correspondence.letters.produced_at``, ``produced_late``).
+The correction deadline is computed once, when the letter is written (``correction_due_for``),
+stated in it, and copied to ``correspondence.registry_deadlines``; a version with no letter
+(no errors) gets the deadline its letter's due date would give.
 
 This module is pure: it does not import Dagster or dbt.
 """
@@ -67,7 +67,8 @@ from orchestration.rules.deadlines import (
     registry_due_at,
 )
 from orchestration.settings import PROGRAMME_START
-from orchestration.warehouse.raw import REGISTRY_DEADLINES_COLUMNS, ensure_raw_schema
+from orchestration.warehouse.correspondence import ensure_correspondence_schema, replace_rows
+from orchestration.warehouse.raw import ensure_raw_schema
 
 EVALUATION_TIME_ENV = "MONITORING_EVALUATION_TIME"
 # A run launched by the late-registry sensor carries the instant the sensor decided at.
@@ -192,6 +193,14 @@ def correction_due_for(
 
 
 @dataclass(frozen=True)
+class StatedDates:
+    """What a notification letter states: its date and the correction deadline (R7) it sets."""
+
+    letter_date: date
+    correction_due_at: datetime
+
+
+@dataclass(frozen=True)
 class RegistryBatch:
     """One loaded registry version, as raw.batches records it."""
 
@@ -204,15 +213,17 @@ class RegistryBatch:
 
 def deadline_rows(
     batches: Iterable[RegistryBatch],
-    produced_letters: Mapping[str, datetime],
+    letters: Mapping[str, StatedDates],
     now: datetime,
     first_month: str = PROGRAMME_START,
     settings: DeadlineSettings = DEFAULT_SETTINGS,
 ) -> list[dict[str, object]]:
-    """The rows of raw.registry_deadlines (``warehouse.REGISTRY_DEADLINES_COLUMNS``).
+    """The rows of correspondence.registry_deadlines (``correspondence.REGISTRY_DEADLINES_COLUMNS``).
 
-    ``produced_letters`` maps a batch_id to the production time of the letter already sent
-    about it (from raw.letters), so the correction deadline follows the letter's real date.
+    ``letters`` maps a batch_id to the date and correction deadline its letter states
+    (correspondence.letters, written earlier in the same build): those are copied, so the
+    deadline the operator was told is the one the timeliness rules apply. A version with no
+    letter gets the letter's due date and the correction deadline that date would give.
     """
     batches = sorted(batches, key=lambda b: (b.period, b.version))
     received = {b.period for b in batches}
@@ -221,9 +232,9 @@ def deadline_rows(
     rows: list[dict[str, object]] = []
     for batch in batches:
         month = month_start(batch.period)
-        produced_at = produced_letters.get(batch.batch_id)
+        stated = letters.get(batch.batch_id)
         arrival = arrived_at(batch.submitted_at, batch.received_at)
-        day = letter_date(arrival, produced_at, settings, calendar)
+        day = stated.letter_date if stated is not None else letter_date(arrival, None, settings, calendar)
         due_at = registry_due_at(month, settings, calendar)
         rows.append({
             "period": batch.period,
@@ -237,8 +248,9 @@ def deadline_rows(
             "on_time": batch.submitted_at <= due_at,
             "letter_due_at": letter_due_at(arrival, settings, calendar),
             "letter_date": day,
-            "letter_date_source": "letter" if produced_at is not None else "letter_due",
-            "correction_due_at": correction_due_for(day, settings, calendar),
+            "letter_date_source": "letter" if stated is not None else "letter_due",
+            "correction_due_at": (stated.correction_due_at if stated is not None
+                                  else correction_due_for(day, settings, calendar)),
             "evaluated_at": now,
         })
     for period in overdue_months(now, received, first_month, settings):
@@ -271,14 +283,15 @@ def registry_batches(con: duckdb.DuckDBPyConnection) -> list[RegistryBatch]:
     return [RegistryBatch(*row) for row in rows]
 
 
-def produced_letters(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
-    """batch_id -> production time of the letter already sent about that very file."""
+def stated_letters(con: duckdb.DuckDBPyConnection) -> dict[str, StatedDates]:
+    """batch_id -> the date and correction deadline stated by the letter sent about that very file."""
     rows = con.execute(
-        "select letters.batch_id, letters.produced_at from raw.letters as letters "
+        "select letters.batch_id, letters.letter_date, letters.correction_due_at "
+        "from correspondence.letters as letters "
         "inner join raw.batches as batches on batches.batch_id = letters.batch_id "
         "and batches.source_sha256 = letters.source_sha256"
     ).fetchall()
-    return dict(rows)
+    return {batch_id: StatedDates(day, due) for batch_id, day, due in rows}
 
 
 def write_registry_deadlines(
@@ -287,28 +300,16 @@ def write_registry_deadlines(
     first_month: str = PROGRAMME_START,
     settings: DeadlineSettings = DEFAULT_SETTINGS,
 ) -> list[dict[str, object]]:
-    """Replace raw.registry_deadlines with the rows evaluated at ``now``; returns them."""
+    """Replace correspondence.registry_deadlines with the rows evaluated at ``now``; returns them."""
     ensure_raw_schema(con)
-    rows = deadline_rows(registry_batches(con), produced_letters(con), now, first_month, settings)
-    names = [name for name, _ in REGISTRY_DEADLINES_COLUMNS]
-    con.execute("begin transaction")
-    try:
-        con.execute("delete from raw.registry_deadlines")
-        if rows:
-            placeholders = ", ".join("?" * len(names))
-            con.executemany(
-                f"insert into raw.registry_deadlines ({', '.join(names)}) values ({placeholders})",
-                [[row[name] for name in names] for row in rows],
-            )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+    ensure_correspondence_schema(con)
+    rows = deadline_rows(registry_batches(con), stated_letters(con), now, first_month, settings)
+    replace_rows(con, "registry_deadlines", rows)
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write raw.registry_deadlines outside Dagster (a scratch warehouse before `dbt build`)."""
+    """Write correspondence.registry_deadlines outside Dagster (a scratch warehouse before `dbt build`)."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--warehouse", required=True, help="path of warehouse.duckdb")
     parser.add_argument("--at", help=f"evaluation time (default: ${EVALUATION_TIME_ENV} or now)")

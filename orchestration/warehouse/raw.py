@@ -37,46 +37,6 @@ LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-# Written by the deadline and letter assets (orchestration/rules/timeliness.py, orchestration/outputs/letters.py),
-# read by dbt (int_registry_timeliness, letters_sent). Created here with the rest of the raw layer
-# so that a scratch warehouse builds before those assets have run.
-REGISTRY_DEADLINES_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("period", "varchar"),  # 'YYYY-MM'
-    ("month", "date"),  # first day of the reporting month
-    ("version", "integer"),  # NULL on a missing month's row
-    ("batch_id", "varchar"),  # NULL on a missing month's row
-    ("is_missing", "boolean"),  # no registry received and the R5 deadline passed at evaluated_at
-    ("submitted_at", "timestamptz"),
-    ("received_at", "timestamptz"),
-    ("due_at", "timestamptz"),  # R5 (clause 7): deadlines.registry_due_at(month)
-    ("on_time", "boolean"),  # submitted_at <= due_at; NULL when missing
-    ("letter_due_at", "timestamptz"),  # R6 (clause 8): 1 working day after min(submitted_at, received_at)
-    ("letter_date", "date"),  # the letter's date if one was produced, else its due date
-    ("letter_date_source", "varchar"),  # 'letter' | 'letter_due'
-    ("correction_due_at", "timestamptz"),  # R7 (clause 9): 3 working days after letter_date
-    ("evaluated_at", "timestamptz"),  # the "now" the missing months were decided at
-)
-
-LETTERS_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("batch_id", "varchar"),  # the registry version the letter is about
-    ("period", "varchar"),
-    ("month", "date"),
-    ("version", "integer"),
-    ("source_sha256", "varchar"),  # the file the letter is about (a replaced file gets a new letter)
-    ("letter_number", "varchar"),  # outgoing number 'Д-YYYY-MM-vN'
-    ("letter_date", "date"),  # min(production date, letter due date)
-    ("produced_at", "timestamptz"),  # first production of this letter for this file
-    ("letter_due_at", "timestamptz"),  # R6: 1 working day after the registry arrived
-    ("produced_late", "boolean"),  # produced_at > letter_due_at
-    ("correction_due_at", "timestamptz"),  # R7: 3 working days after letter_date
-    ("error_rows", "integer"),  # distinct rows of the operator's file with an error
-    ("error_count", "integer"),  # error-severity violations (a row may break several rules)
-    ("rule_count", "integer"),
-    ("path", "varchar"),  # the .docx
-    ("annex_path", "varchar"),  # the .xlsx
-)
-
-
 # The warehouse holds personal data (raw.*): its file and DuckDB's write-ahead log beside it are
 # readable by the pipeline's own OS user only. DuckDB creates both with the process umask, so
 # every writer (this process's connection, dbt's subprocess) runs under owner_only_files().
@@ -138,9 +98,6 @@ def ddl() -> list[str]:
             reason varchar not null
         )"""
     )
-    for table, columns in (("registry_deadlines", REGISTRY_DEADLINES_COLUMNS), ("letters", LETTERS_COLUMNS)):
-        body = ", ".join(f"{name} {kind}" for name, kind in columns)
-        statements.append(f"create table if not exists {RAW_SCHEMA}.{table} ({body})")
     return statements
 
 

@@ -13,9 +13,10 @@
 --    letter's correction deadline (3 working days, R7) — corrected_in_time; otherwise
 --    corrected_late, a clause-9 violation, admissible only if var('use_late_corrections').
 -- 4. Any other version after the deadline (a resubmission no letter asked for) is late.
--- Deadlines come from raw.registry_deadlines (rules in orchestration/rules/deadlines.py); a batch the
--- deadline asset has not evaluated yet is 'not_evaluated' and stays admissible (a warning
--- test flags it: run raw/registry_deadlines before dbt).
+-- Deadlines come from correspondence.registry_deadlines (rules in orchestration/rules/deadlines.py),
+-- written after this build's letters, so a correction is judged by the deadline its letter
+-- stated; a batch the deadline asset has not evaluated yet is 'not_evaluated' and stays
+-- admissible (a warning test flags it: run deadlines/registry_deadlines before this model).
 
 with
 
@@ -45,7 +46,7 @@ deadlines as (
         letter_date,
         correction_due_at,
         evaluated_at
-    from {{ source('deadlines', 'registry_deadlines') }}
+    from {{ source('correspondence', 'registry_deadlines') }}
 ),
 
 versions_with_errors as (

@@ -1,4 +1,7 @@
-"""The dbt project as Dagster assets: staging → validated layer → marts, one dbt build per run.
+"""The dbt project as Dagster assets, in two builds around the letters and deadlines:
+
+    registry_rule_checks (dbt: staging of the registry → int_registry_rule_violations)
+    → letters → deadlines → warehouse_models (dbt: the rest: timeliness, validated layer, marts)
 
 The big staging models are incremental by batch (macros/staged_batches.sql: a build stages
 only new or re-delivered files, or everything when the SQL, the reference data or the key
@@ -10,7 +13,7 @@ per model) run in the same build.
 
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -168,21 +171,51 @@ def build_threads_args(warehouse_path: Path) -> list[str]:
     return ["--threads", "1"] if rows > ONE_MODEL_AT_A_TIME_FROM_ROWS else []
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=MonitoringDbtTranslator(
-        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
-    ),
-    pool=WAREHOUSE_POOL,
-)
-def warehouse_models(context: dg.AssetExecutionContext, dbt: MonitoringDbtCliResource) -> Iterator[Any]:
-    """Seeds, models and data tests in one `dbt build` (dbt start-up costs seconds per invocation).
+# The registry's rule checks: what the notification letters need, built first in a build run.
+# The letters and the deadlines (Python assets) follow, then everything else reads them.
+RULE_CHECKS_SELECTION = "+int_registry_rule_violations"
+TRANSLATOR = MonitoringDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def dbt_build(context: dg.AssetExecutionContext, dbt: MonitoringDbtCliResource,
+              extra_args: Sequence[str] = ()) -> Iterator[Any]:
+    """One `dbt build` of the step's models (dagster-dbt passes their selection) and their tests.
 
     dbt unit tests check the SQL, not the data: they run in `make test`
     (tests/test_dbt_unit_tests.py), not on every production build.
     """
     warehouse_path = Path(dbt.warehouse_path)
     yield from build_events(
-        context, dbt.cli(["build", *PRODUCTION_BUILD_ARGS, *build_threads_args(warehouse_path)], context=context),
+        context, dbt.cli(["build", *PRODUCTION_BUILD_ARGS, *build_threads_args(warehouse_path), *extra_args],
+                         context=context),
         warehouse_path=warehouse_path)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=RULE_CHECKS_SELECTION,
+    name="registry_rule_checks",
+    dagster_dbt_translator=TRANSLATOR,
+    pool=WAREHOUSE_POOL,
+)
+def registry_rule_checks(context: dg.AssetExecutionContext, dbt: MonitoringDbtCliResource) -> Iterator[Any]:
+    """The registry staged and checked row by row (int_registry_rule_violations): what the letters quote.
+
+    Only the tests whose every model is built here run here (``cautious``); a test that also
+    reads a later model (a relationship to this step's seeds, say) runs in warehouse_models.
+    """
+    yield from dbt_build(context, dbt, ("--indirect-selection", "cautious"))
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    exclude=RULE_CHECKS_SELECTION,
+    name="warehouse_models",
+    dagster_dbt_translator=TRANSLATOR,
+    pool=WAREHOUSE_POOL,
+)
+def warehouse_models(context: dg.AssetExecutionContext, dbt: MonitoringDbtCliResource) -> Iterator[Any]:
+    """Everything after the letters and deadlines: timeliness, the validated layer, the marts."""
+    yield from dbt_build(context, dbt)

@@ -1,11 +1,13 @@
 """Deadlines into the warehouse (R5-R7), and the alert for months with no registry (R5, R10).
 
-``raw/registry_deadlines`` applies the rules of ``orchestration.rules.deadlines`` (the one place they
-are written) to every loaded registry version and to every expected month with nothing
-received, for dbt's ``int_registry_timeliness``. ``alerts/overdue_registries`` is what the
-late-registry sensor launches: its check fails naming the months whose deadline has passed
-with no registry in the landing folder. Both evaluate at ``MONITORING_EVALUATION_TIME`` (or
-the run's ``monitoring/evaluation_time`` tag, or now); see ``orchestration.rules.timeliness``.
+``deadlines/registry_deadlines`` applies the rules of ``orchestration.rules.deadlines`` (the one
+place they are written) to every loaded registry version and to every expected month with
+nothing received, for dbt's ``int_registry_timeliness``. It runs after the letters of the same
+build, and takes each lettered version's date and correction deadline from its letter.
+``alerts/overdue_registries`` is what the late-registry sensor launches: its check fails
+naming the months whose deadline has passed with no registry in the landing folder.
+Both evaluate at ``MONITORING_EVALUATION_TIME`` (or the run's ``monitoring/evaluation_time``
+tag, or now); see ``orchestration.rules.timeliness``.
 """
 
 
@@ -15,6 +17,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.assets.ingest import BATCHES_KEY
+from orchestration.defs.assets.letters import LETTERS_KEY
 from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringSettings
 from orchestration.rules.timeliness import (
     EVALUATION_TIME_TAG,
@@ -25,7 +28,7 @@ from orchestration.rules.timeliness import (
     write_registry_deadlines,
 )
 
-DEADLINES_KEY = dg.AssetKey(["raw", "registry_deadlines"])
+DEADLINES_KEY = dg.AssetKey(["deadlines", "registry_deadlines"])
 OVERDUE_KEY = dg.AssetKey(["alerts", "overdue_registries"])
 
 
@@ -37,7 +40,7 @@ def run_evaluation_time(context: dg.AssetExecutionContext) -> datetime:
 
 @dg.asset(
     key=DEADLINES_KEY,
-    deps=[BATCHES_KEY],
+    deps=[BATCHES_KEY, LETTERS_KEY],
     group_name="deadlines",
     kinds={"duckdb"},
     pool=WAREHOUSE_POOL,
@@ -45,9 +48,9 @@ def run_evaluation_time(context: dg.AssetExecutionContext) -> datetime:
         "registries_submitted_on_time", asset=DEADLINES_KEY,
         description="R5 (clause 7): every expected month's registry (its first version) was submitted "
                     "by the 1st of the next month; none is missing.")],
-    description="raw.registry_deadlines: per registry version its R5 due time, on-time flag, the "
-                "notification letter's due time (R6) and the correction deadline (R7); one row per "
-                "expected month with no registry. Rules: orchestration/rules/deadlines.py; scope of "
+    description="correspondence.registry_deadlines: per registry version its R5 due time, on-time flag, the "
+                "notification letter's due time (R6) and the correction deadline (R7, as its letter states "
+                "it); one row per expected month with no registry. Rules: orchestration/rules/deadlines.py; scope of "
                 "expected months and letter dating: orchestration/rules/timeliness.py.",
 )
 def registry_deadlines(context: dg.AssetExecutionContext, warehouse: DuckDBResource):

@@ -1,9 +1,9 @@
 """Notification letters to the operator (R6, clause 8), one per registry version with errors.
 
-Runs after the dbt models (it reads int_registry_rule_violations joined to the raw values)
-and writes data/letters/<YYYY-MM>/v<N>/ (letter.docx + annex.xlsx, owner-only: personal
-data) and raw.letters (no personal data), which the dbt view ``marts.letters_sent`` reads when
-publish copies it (so publish runs after this asset).
+Runs after the registry's rule checks (dbt up to int_registry_rule_violations, joined here to
+the raw values) and before the deadlines and the rest of dbt; writes data/letters/<YYYY-MM>/v<N>/
+(letter.docx + annex.xlsx, owner-only: personal data) and correspondence.letters (no personal
+data), which the deadlines asset and the mart ``letters_sent`` read.
 Metadata and logs carry counts and paths only, never a value from the registry.
 """
 
@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from orchestration.defs.assets.ingest import BATCHES_KEY
 from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringSettings
 from orchestration.outputs.letters import produce_letters
 from orchestration.runtime.processes import forked_workers
@@ -25,7 +26,7 @@ LETTER_WRITERS = 2
 
 @dg.asset(
     key=LETTERS_KEY,
-    deps=[VIOLATIONS_KEY],
+    deps=[VIOLATIONS_KEY, BATCHES_KEY],
     group_name="letters",
     kinds={"docx", "xlsx"},
     pool=WAREHOUSE_POOL,
@@ -34,7 +35,7 @@ LETTER_WRITERS = 2
         description="R6 (clause 8): every letter produced within 1 working day of the registry's receipt.")],
     description="Письма-уведомления: a .docx letter and an .xlsx annex of error rows for every registry "
                 "version with error-severity violations, under data/letters/<YYYY-MM>/v<N>/ (personal "
-                "data: owner-only files); each recorded in raw.letters.",
+                "data: owner-only files); each recorded in correspondence.letters.",
 )
 def notification_letters(context: dg.AssetExecutionContext, monitoring: MonitoringSettings,
                          warehouse: DuckDBResource):

@@ -20,7 +20,6 @@ import dagster as dg
 import duckdb
 
 from orchestration.defs.assets.dbt import warehouse_models
-from orchestration.defs.assets.letters import LETTERS_KEY
 from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringSettings
 from orchestration.settings import duckdb_config
 
@@ -30,7 +29,7 @@ BATCH_SIGNATURE = "batch_signature"  # int_services_counted_batches: changes whe
 
 def publish_analytics(warehouse_path: Path, analytics_path: Path) -> dict[str, int]:
     """Copy every table and view of the warehouse's marts schema into a new analytics file
-    (a view, such as letters_sent, as a table of what it shows now) and swap it in."""
+    (a view as a table of what it shows now) and swap it in."""
     analytics_path.parent.mkdir(parents=True, exist_ok=True)
     staging_path = analytics_path.with_name(f".{analytics_path.name}.{os.getpid()}.tmp")
     staging_path.unlink(missing_ok=True)
@@ -100,8 +99,7 @@ def _copy_changed_batches(con: duckdb.DuckDBPyConnection, source: str, target: s
 
 @dg.asset(
     key=dg.AssetKey(["analytics", "database"]),
-    deps=[*(key for key in warehouse_models.keys if key.path[0] == PUBLISHED_SCHEMA),
-          LETTERS_KEY],  # marts.letters_sent is a view over what the letters asset writes
+    deps=[key for key in warehouse_models.keys if key.path[0] == PUBLISHED_SCHEMA],
     group_name="analytics",
     kinds={"duckdb"},
     pool=WAREHOUSE_POOL,

@@ -1,12 +1,8 @@
 -- Notification letters sent to the operator (R6 clause 8, R7 clause 9): one row per letter,
 -- with whether and when a correction followed. No personal data (the letters themselves,
 -- which quote values, stay in data/letters/ with owner-only permissions).
---
--- A view: raw.letters is written by the letters asset *after* this build (it needs the
--- validated layer), and a view built in the same single dbt invocation still shows those
--- letters when publish copies it to analytics.duckdb (a second dbt invocation costs seconds).
-
-{{ config(materialized='view') }}
+-- The letters are written before this model is built (after the registry's rule checks), and
+-- the correction deadline is the one each letter states.
 
 with
 
@@ -25,7 +21,7 @@ letters as (
         error_rows,
         error_count,
         rule_count
-    from {{ source('deadlines', 'letters') }}
+    from {{ source('correspondence', 'letters') }}
 ),
 
 corrections as (

@@ -1,0 +1,109 @@
+"""The correspondence with the operator: the notification letters sent and the deadlines they set.
+
+Not the raw layer (which holds only what the operator delivered): these tables are written by
+the pipeline itself, in the order the build runs them —
+
+    dbt up to int_registry_rule_violations → letters (correspondence.letters)
+    → deadlines (correspondence.registry_deadlines) → dbt for the rest (timeliness, marts)
+
+so each is written once per build from what is already there, and dbt reads both as the
+``correspondence`` source. The correction deadline (R7) of a version with a letter is the one
+the letter states (computed once, when the letter is written, by ``rules.timeliness``); the
+deadline table copies it. No personal data: letter files themselves live under data/letters/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import duckdb
+
+from orchestration.warehouse.raw import RAW_SCHEMA
+
+CORRESPONDENCE_SCHEMA = "correspondence"
+
+REGISTRY_DEADLINES_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("period", "varchar"),  # 'YYYY-MM'
+    ("month", "date"),  # first day of the reporting month
+    ("version", "integer"),  # NULL on a missing month's row
+    ("batch_id", "varchar"),  # NULL on a missing month's row
+    ("is_missing", "boolean"),  # no registry received and the R5 deadline passed at evaluated_at
+    ("submitted_at", "timestamptz"),
+    ("received_at", "timestamptz"),
+    ("due_at", "timestamptz"),  # R5 (clause 7): deadlines.registry_due_at(month)
+    ("on_time", "boolean"),  # submitted_at <= due_at; NULL when missing
+    ("letter_due_at", "timestamptz"),  # R6 (clause 8): 1 working day after min(submitted_at, received_at)
+    ("letter_date", "date"),  # the letter's date if one was produced, else its due date
+    ("letter_date_source", "varchar"),  # 'letter' | 'letter_due'
+    # R7 (clause 9): 3 working days after letter_date; as the letter states it where there is one
+    ("correction_due_at", "timestamptz"),
+    ("evaluated_at", "timestamptz"),  # the "now" the missing months were decided at
+)
+
+LETTERS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("batch_id", "varchar"),  # the registry version the letter is about
+    ("period", "varchar"),
+    ("month", "date"),
+    ("version", "integer"),
+    ("source_sha256", "varchar"),  # the file the letter is about (a replaced file gets a new letter)
+    ("letter_number", "varchar"),  # outgoing number 'Д-YYYY-MM-vN'
+    ("letter_date", "date"),  # min(production date, letter due date)
+    ("produced_at", "timestamptz"),  # first production of this letter for this file
+    ("letter_due_at", "timestamptz"),  # R6: 1 working day after the registry arrived
+    ("produced_late", "boolean"),  # produced_at > letter_due_at
+    ("correction_due_at", "timestamptz"),  # R7: 3 working days after letter_date
+    ("error_rows", "integer"),  # distinct rows of the operator's file with an error
+    ("error_count", "integer"),  # error-severity violations (a row may break several rules)
+    ("rule_count", "integer"),
+    ("path", "varchar"),  # the .docx
+    ("annex_path", "varchar"),  # the .xlsx
+)
+
+TABLES = {"registry_deadlines": REGISTRY_DEADLINES_COLUMNS, "letters": LETTERS_COLUMNS}
+
+
+def ensure_correspondence_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the schema and its tables; move what an older warehouse kept in raw.* here, once.
+
+    Letters keep their first production time (their date and number follow from it), so the
+    rows of an older raw.letters are carried over, not recomputed; the move is one transaction.
+    """
+    con.execute(f"create schema if not exists {CORRESPONDENCE_SCHEMA}")
+    for table, columns in TABLES.items():
+        body = ", ".join(f"{name} {kind}" for name, kind in columns)
+        con.execute(f"create table if not exists {CORRESPONDENCE_SCHEMA}.{table} ({body})")
+    old = {name for (name,) in con.execute(
+        "select table_name from duckdb_tables() where schema_name = ? and table_name in ('letters', "
+        "'registry_deadlines')", [RAW_SCHEMA]).fetchall()}
+    if not old:
+        return
+    con.execute("begin transaction")
+    try:
+        for table in sorted(old):
+            names = ", ".join(name for name, _ in TABLES[table])
+            con.execute(f"delete from {CORRESPONDENCE_SCHEMA}.{table}")
+            con.execute(f"insert into {CORRESPONDENCE_SCHEMA}.{table} ({names}) "
+                        f"select {names} from {RAW_SCHEMA}.{table}")
+            con.execute(f"drop table {RAW_SCHEMA}.{table}")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def replace_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Mapping[str, object]]) -> None:
+    """Replace a correspondence table's rows with ``rows``, in one transaction."""
+    ensure_correspondence_schema(con)
+    names = [name for name, _ in TABLES[table]]
+    values = [[row[name] for name in names] for row in rows]
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {CORRESPONDENCE_SCHEMA}.{table}")
+        if values:
+            placeholders = ", ".join("?" * len(names))
+            con.executemany(f"insert into {CORRESPONDENCE_SCHEMA}.{table} ({', '.join(names)}) values ({placeholders})",
+                            values)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
