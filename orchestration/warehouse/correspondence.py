@@ -66,7 +66,8 @@ def ensure_correspondence_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the schema and its tables; move what an older warehouse kept in raw.* here, once.
 
     Letters keep their first production time (their date and number follow from it), so the
-    rows of an older raw.letters are carried over, not recomputed; the move is one transaction.
+    rows of an older raw.letters are carried over, not recomputed; the deadlines are evaluated
+    afresh by every build. The move is one transaction.
     """
     con.execute(f"create schema if not exists {CORRESPONDENCE_SCHEMA}")
     for table, columns in TABLES.items():
@@ -79,11 +80,12 @@ def ensure_correspondence_schema(con: duckdb.DuckDBPyConnection) -> None:
         return
     con.execute("begin transaction")
     try:
-        for table in sorted(old):
-            names = ", ".join(name for name, _ in TABLES[table])
-            con.execute(f"delete from {CORRESPONDENCE_SCHEMA}.{table}")
-            con.execute(f"insert into {CORRESPONDENCE_SCHEMA}.{table} ({names}) "
-                        f"select {names} from {RAW_SCHEMA}.{table}")
+        if "letters" in old:
+            names = ", ".join(name for name, _ in LETTERS_COLUMNS)
+            con.execute(f"delete from {CORRESPONDENCE_SCHEMA}.letters")
+            con.execute(f"insert into {CORRESPONDENCE_SCHEMA}.letters ({names}) "
+                        f"select {names} from {RAW_SCHEMA}.letters")
+        for table in sorted(old):  # the deadlines are evaluated afresh by every build: dropped, not moved
             con.execute(f"drop table {RAW_SCHEMA}.{table}")
         con.execute("commit")
     except Exception:
