@@ -12,42 +12,18 @@ source as not materialized (
     {{ rows_to_stage('acts_rows') }}
 ),
 
-lookups as (
-    select domain, lookup_key, code from {{ ref('stg_reference__lookups') }}
-),
-
 service_subtypes as (
     select subtype_code, service_code from {{ ref('services') }}
 ),
 
--- the cells looked up in a reference list, one row per (domain, distinct cell as written):
--- they hold few distinct values, so each is cleaned, keyed and looked up once, not per row
-lookup_cells as (
-    select distinct 'service' as domain, service as cell from source
-    union all
-    select distinct 'service_subtype', service_subtype from source
-    union all
-    select distinct 'confirmation_method', confirmation_method from source
-),
-
+-- the cells looked up in a reference list, each distinct cell once (macros/staging_cells.sql)
 cleaned_cells as (
-    select
-        domain,
-        cell,
-        {{ clean_text('cell') }} as cell_text
-    from lookup_cells
-    where cell is not null
+    {{ cleaned_cells('source', {'service': 'service', 'service_subtype': 'service_subtype',
+                                'confirmation_method': 'confirmation_method'}) }}
 ),
 
 coded_cells as (
-    select
-        cleaned_cells.domain,
-        cleaned_cells.cell,
-        cleaned_cells.cell_text,
-        lookups.code
-    from cleaned_cells
-    left join lookups
-        on lookups.domain = cleaned_cells.domain and lookups.lookup_key = {{ lookup_key('cleaned_cells.cell_text') }}
+    {{ coded_cells('cleaned_cells') }}
 ),
 
 -- IIN/BIN stripped and restored row by row (macro client_identifier_columns says why)
@@ -56,31 +32,14 @@ identified as (
 ),
 
 -- every distinct date cell as written, parsed once
-date_cells as (
-    select distinct act_date as date_cell from source
-    union
-    select distinct service_date from source
-),
-
 dates as (
-    select
-        date_cell,
-        {{ clean_text('date_cell') }} as date_text,
-        {{ parse_date_text('date_cell') }} as date_value
-    from date_cells
-    where date_cell is not null
+    {{ parsed_dates('source', ['act_date', 'service_date']) }}
 ),
 
 renamed as (
     select
         -- lineage
-        batch_id,
-        period,
-        version,
-        source_row,
-        submitted_at,
-        received_at,
-        {{ empty_columns(form_columns('acts')) }} as empty_columns,
+        {{ lineage_columns('acts') }},
 
         -- cells
         {{ clean_text('act_number') }} as act_number,
@@ -98,13 +57,7 @@ renamed as (
 
 derived as (
     select
-        renamed.batch_id,
-        renamed.period,
-        renamed.version,
-        renamed.source_row,
-        renamed.submitted_at,
-        renamed.received_at,
-        renamed.empty_columns,
+        {{ lineage_of('renamed') }},
         renamed.act_number,
         service_cell.cell_text as service_text,
         service_cell.code as service_code,
@@ -133,13 +86,7 @@ derived as (
 final as (
     select
         -- lineage
-        derived.batch_id,
-        derived.period,
-        derived.version,
-        derived.source_row,
-        derived.submitted_at,
-        derived.received_at,
-        derived.empty_columns,
+        {{ lineage_of('derived') }},
 
         -- ids
         derived.act_number,

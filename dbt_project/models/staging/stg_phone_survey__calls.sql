@@ -24,13 +24,7 @@ service_subtypes as (
 renamed as (
     select
         -- lineage
-        batch_id,
-        period,
-        version,
-        source_row,
-        submitted_at,
-        received_at,
-        {{ empty_columns(form_columns('phone_survey')) }} as empty_columns,
+        {{ lineage_columns('phone_survey') }},
 
         -- cells
         {{ clean_text('call_id') }} as call_id,
@@ -47,10 +41,7 @@ renamed as (
         {{ clean_text('q4_instrument') }} as q4_instrument_text,
 
         -- numerics
-        case
-            when try_cast(trim(q2_quality) as double) in (1, 2, 3, 4, 5)
-                then cast(try_cast(trim(q2_quality) as double) as integer)
-        end as q2_quality,
+        {{ score_1_to_5('q2_quality') }} as q2_quality,
 
         -- dates
         {{ parse_date_text('service_date') }} as service_date,
@@ -92,13 +83,7 @@ derived as (
 final as (
     select
         -- lineage
-        derived.batch_id,
-        derived.period,
-        derived.version,
-        derived.source_row,
-        derived.submitted_at,
-        derived.received_at,
-        derived.empty_columns,
+        {{ lineage_of('derived') }},
 
         -- ids
         derived.call_id,

@@ -21,32 +21,13 @@ service_subtypes as (
     select subtype_code, service_code from {{ ref('services') }}
 ),
 
--- the cells looked up in a reference list, one row per (domain, distinct cell as written):
--- they hold few distinct values, so each is cleaned, keyed and looked up once, not per row
-lookup_cells as (
-    select distinct 'service' as domain, service as cell from source
-    union all
-    select distinct 'service_subtype', service_subtype from source
-),
-
+-- the cells looked up in a reference list, each distinct cell once (macros/staging_cells.sql)
 cleaned_cells as (
-    select
-        domain,
-        cell,
-        {{ clean_text('cell') }} as cell_text
-    from lookup_cells
-    where cell is not null
+    {{ cleaned_cells('source', {'service': 'service', 'service_subtype': 'service_subtype'}) }}
 ),
 
 coded_cells as (
-    select
-        cleaned_cells.domain,
-        cleaned_cells.cell,
-        cleaned_cells.cell_text,
-        lookups.code
-    from cleaned_cells
-    left join lookups
-        on lookups.domain = cleaned_cells.domain and lookups.lookup_key = {{ lookup_key('cleaned_cells.cell_text') }}
+    {{ coded_cells('cleaned_cells') }}
 ),
 
 -- IIN/BIN stripped and restored row by row (macro client_identifier_columns says why)
@@ -56,41 +37,18 @@ identified as (
 
 -- every manager name as written, once
 managers as (
-    select
-        manager_full_name,
-        case
-            when {{ normalise_full_name('manager_full_name') }} is not null
-                then pseudonymise({{ normalise_full_name('manager_full_name') }})
-        end as manager_key
-    from (select distinct manager_full_name from source)
-    where manager_full_name is not null
+    {{ manager_keys('source') }}
 ),
 
 -- every distinct date cell as written, parsed once
-date_cells as (
-    select distinct fill_date as date_cell from source
-    union
-    select distinct service_date from source
-),
-
 dates as (
-    select
-        date_cell,
-        {{ parse_date_text('date_cell') }} as date_value
-    from date_cells
-    where date_cell is not null
+    {{ parsed_dates('source', ['fill_date', 'service_date']) }}
 ),
 
 renamed as (
     select
         -- lineage
-        batch_id,
-        period,
-        version,
-        source_row,
-        submitted_at,
-        received_at,
-        {{ empty_columns(form_columns('questionnaires')) }} as empty_columns,
+        {{ lineage_columns('questionnaires') }},
 
         -- cells
         {{ clean_text('questionnaire_id') }} as questionnaire_id,
@@ -100,10 +58,7 @@ renamed as (
 
         -- numerics
         {%- for score in ['score_usefulness', 'score_organisation', 'score_expectations', 'score_satisfaction'] %}
-        case
-            when try_cast(trim({{ score }}) as double) in (1, 2, 3, 4, 5)
-                then cast(try_cast(trim({{ score }}) as double) as integer)
-        end as {{ score }},
+        {{ score_1_to_5(score) }} as {{ score }},
         {{ clean_text(score) }} as {{ score }}_text,
         {%- endfor %}
 
@@ -196,13 +151,7 @@ options_per_questionnaire as (
 final as (
     select
         -- lineage
-        derived.batch_id,
-        derived.period,
-        derived.version,
-        derived.source_row,
-        derived.submitted_at,
-        derived.received_at,
-        derived.empty_columns,
+        {{ lineage_of('derived') }},
 
         -- ids
         derived.questionnaire_id,

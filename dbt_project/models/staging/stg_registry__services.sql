@@ -14,10 +14,6 @@ source as not materialized (
     {{ rows_to_stage('registry_rows') }}
 ),
 
-lookups as (
-    select domain, lookup_key, code from {{ ref('stg_reference__lookups') }}
-),
-
 regions as (
     select
         kato_code,
@@ -81,39 +77,13 @@ identified as (
     {{ identified_rows('source_rows') }}
 ),
 
--- the cells looked up in a reference list, one row per (domain, distinct cell as written):
--- they hold few distinct values, so each is cleaned, keyed and looked up once, not per row
-lookup_cells as (
-    select distinct 'region' as domain, region as cell from source
-    union all
-    select distinct 'place_of_service', place_of_service from source
-    union all
-    select distinct 'gender', gender from source
-    union all
-    select distinct 'legal_form', legal_form from source
-    union all
-    select distinct 'sme_category', sme_category from source
-    union all
-    select distinct 'oked_section', oked_sector from source
-    union all
-    select distinct 'oked_division', oked_subsector from source
-    union all
-    select distinct 'service', service from source
-    union all
-    select distinct 'service_subtype', service_subtype from source
-    union all
-    select distinct 'provider', provider from source
-    union all
-    select distinct 'channel', channel from source
-),
-
+-- the cells looked up in a reference list, each distinct cell once (macros/staging_cells.sql)
 cleaned_cells as (
-    select
-        domain,
-        cell,
-        {{ clean_text('cell') }} as cell_text
-    from lookup_cells
-    where cell is not null
+    {{ cleaned_cells('source', {
+        'region': 'region', 'place_of_service': 'place_of_service', 'gender': 'gender',
+        'legal_form': 'legal_form', 'sme_category': 'sme_category', 'oked_section': 'oked_sector',
+        'oked_division': 'oked_subsector', 'service': 'service', 'service_subtype': 'service_subtype',
+        'provider': 'provider', 'channel': 'channel'}) }}
 ),
 
 -- lookup keys; OKED sector may be prefixed by its letter («C - Обрабатывающая …»),
@@ -137,44 +107,17 @@ keyed_cells as (
 ),
 
 coded_cells as (
-    select
-        keyed_cells.domain,
-        keyed_cells.cell,
-        keyed_cells.cell_text,
-        lookups.code
-    from keyed_cells
-    left join lookups
-        on lookups.domain = keyed_cells.domain and lookups.lookup_key = keyed_cells.cell_key
+    {{ coded_cells('keyed_cells', key='cells.cell_key') }}
 ),
 
 -- every manager name as written, once
 managers as (
-    select
-        manager_full_name,
-        case
-            when {{ normalise_full_name('manager_full_name') }} is not null
-                then pseudonymise({{ normalise_full_name('manager_full_name') }})
-        end as manager_key
-    from (select distinct manager_full_name from source)
-    where manager_full_name is not null
+    {{ manager_keys('source') }}
 ),
 
 -- every distinct date cell as written (service and birth dates), parsed once
-date_cells as (
-    select distinct start_date as date_cell from source
-    union
-    select distinct end_date from source
-    union
-    select distinct birth_date from source
-),
-
 dates as (
-    select
-        date_cell,
-        {{ clean_text('date_cell') }} as date_text,
-        {{ parse_date_text('date_cell') }} as date_value
-    from date_cells
-    where date_cell is not null
+    {{ parsed_dates('source', ['start_date', 'end_date', 'birth_date']) }}
 ),
 
 renamed as (
