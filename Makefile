@@ -55,12 +55,12 @@ sample: install
 		--defect-rate $(DEFECT_RATE) --seed $(SEED) --out $(MONITORING_DATA_DIR)/landing
 
 pipeline: install
-	MONITORING_DEMO=1 $(BIN)/python -m orchestration.tools.run_year --year $(YEAR)
+	MONITORING_DEMO=1 MONITORING_LANDING_SETTLE_SECONDS=0 $(BIN)/python -m orchestration.tools.run_year --year $(YEAR)
 
 demo: install sample pipeline
 
 test: install
-	MONITORING_DEMO=1 $(BIN)/python -m pytest -q
+	MONITORING_DEMO=1 MONITORING_LANDING_SETTLE_SECONDS=0 $(BIN)/python -m pytest -q
 
 lint: install
 	$(BIN)/ruff check orchestration schemas tests
@@ -72,7 +72,7 @@ dev: install
 # the last line printed is the JSON result (orchestration/tools/bench.py). Inputs are reused per size.
 BENCH_DIR ?= /tmp/bench
 bench: install
-	MONITORING_DEMO=1 $(BIN)/python -m orchestration.tools.bench --rows-per-month $(ROWS_PER_MONTH) --year $(YEAR) \
+	MONITORING_DEMO=1 MONITORING_LANDING_SETTLE_SECONDS=0 $(BIN)/python -m orchestration.tools.bench --rows-per-month $(ROWS_PER_MONTH) --year $(YEAR) \
 		--seed $(SEED) --defect-rate $(DEFECT_RATE) --bench-dir $(BENCH_DIR) $(BENCH_ARGS)
 
 clean:
