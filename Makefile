@@ -45,6 +45,10 @@ office:
 	else echo "LibreOffice missing: install $(OFFICE_PACKAGES) (Debian) for the reports' PDF" >&2; fi
 
 # dagster-dbt loads its assets from a manifest; parse once whenever the dbt project changes.
+# A manifest that is not valid JSON (dbt stopped while writing it) is removed before make
+# compares dates, with dbt's partial-parse state, so it is rebuilt instead of failing every load.
+$(shell test -f $(MANIFEST) && ! $(PYTHON) -c 'import json,sys; json.load(open(sys.argv[1]))' $(MANIFEST) \
+	2>/dev/null && rm -f $(MANIFEST) dbt_project/target/partial_parse.msgpack)
 $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
 	$(DBT) parse --profiles-dir . --quiet
 	touch $@
