@@ -120,6 +120,44 @@ def apply_duckdb_settings(con, settings: dict[str, str]) -> None:  # noqa: ANN00
         con.execute(f"set {name} = '{value}'")
 
 
+# How long a landing file must have stayed unchanged (size, mtime, inode change time) before it
+# is taken: a file still being copied is not read half-way. 0 takes every file at once (the demo
+# and the tests, which write their files before they ingest).
+LANDING_SETTLE_ENV = "MONITORING_LANDING_SETTLE_SECONDS"
+DEFAULT_LANDING_SETTLE_SECONDS = 60.0
+# A workbook is refused before it is read when its sheet declares more rows, or its parts
+# unpack to more bytes, than these: reading holds every cell, so they bound a read's memory.
+MAX_SHEET_ROWS_ENV = "MONITORING_MAX_SHEET_ROWS"
+DEFAULT_MAX_SHEET_ROWS = 1_048_576  # Excel's own sheet limit
+MAX_WORKBOOK_BYTES_ENV = "MONITORING_MAX_WORKBOOK_UNPACKED_BYTES"
+DEFAULT_MAX_WORKBOOK_BYTES = 1 << 30
+
+
+def _number_setting(name: str, default: float) -> float:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{name}={text!r} is not a number") from None
+    if value < 0:
+        raise ValueError(f"{name}={text!r} is negative")
+    return value
+
+
+def landing_settle_seconds() -> float:
+    return _number_setting(LANDING_SETTLE_ENV, DEFAULT_LANDING_SETTLE_SECONDS)
+
+
+def max_sheet_rows() -> int:
+    return int(_number_setting(MAX_SHEET_ROWS_ENV, DEFAULT_MAX_SHEET_ROWS))
+
+
+def max_workbook_bytes() -> int:
+    return int(_number_setting(MAX_WORKBOOK_BYTES_ENV, DEFAULT_MAX_WORKBOOK_BYTES))
+
+
 def load_settings() -> Settings:
     data_dir = Path(os.environ.get("MONITORING_DATA_DIR", PROJECT_ROOT / "data")).resolve()
     key = os.environ.get("MONITORING_HMAC_KEY", "").strip() or DEV_HMAC_KEY

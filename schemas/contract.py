@@ -212,10 +212,12 @@ def _failures(cases: pd.DataFrame, frame: pd.DataFrame, specs: tuple[ColumnSpec,
             failures.append(Failure(None, spec.title_ru if spec else column,
                                     f"column is {value}, expected text"))
             continue
-        # A value is shown only from a column without personal data, and only when it does not
-        # look like personal data either (an IIN shifted into the wrong column is still one).
+        # A value is shown only from a column without personal data, and only when it could be a
+        # value of the column's own domain (a score, a date, a code: a short token without
+        # letters) and does not look like an identifier; anything else (a name typed into a score
+        # column) is described, never quoted.
         hidden = spec is None or spec.personal_data or looks_personal(str(value))
-        shown = "(hidden: personal data)" if hidden else repr(_short(value))
+        shown = "(hidden: personal data)" if hidden else describe_value(value)
         failures.append(Failure(row, spec.title_ru if spec else column, f"{_check_text(check)}: {shown}"))
     return failures
 
@@ -250,12 +252,25 @@ def _check_text(check: str) -> str:
     return check
 
 
-def _short(value: object) -> str:
+MAX_SHOWN_CHARS = 12  # a score, a date, a code; never a name, an address or a sentence
+
+
+def describe_value(value: object) -> str:
+    """A failing cell as a message may show it: quoted when it is a short token without letters
+    ('7', '0', '12.05.2019', '-'), else described by its shape ('текст из 3 слов'), since text
+    with letters in a score or code column is most often a name typed into the wrong cell."""
     text = str(value)
-    return text if len(text) <= 40 else text[:37] + "…"
+    if len(text) <= MAX_SHOWN_CHARS and not any(char.isalpha() for char in text) and text.isprintable():
+        return repr(text)
+    words = len(text.split())
+    if any(char.isalpha() for char in text):
+        ending = "слова" if words % 10 == 1 and words % 100 != 11 else "слов"
+        return f"текст из {words} {ending}"
+    return f"значение из {len(text)} символов без букв"
 
 
 def _plain(message: str) -> str:
     """First line of a pandera message, identifiers masked (it may quote a value)."""
     first = message.splitlines()[0] if message else "contract failure"
+    first = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", first)  # a quoted cell may be a name
     return " ".join(mask(word) if word.isdigit() and len(word) >= 8 else word for word in first.split())

@@ -14,6 +14,8 @@ from orchestration.settings import Settings, load_settings
 def pytest_configure(config) -> None:
     # The suite hashes sample data with the public development key (orchestration/settings.py).
     os.environ.setdefault("MONITORING_DEMO", "1")
+    # The tests write their landing files and ingest them at once; the settle interval has its own test.
+    os.environ.setdefault("MONITORING_LANDING_SETTLE_SECONDS", "0")
 
 
 @pytest.fixture(scope="session")

@@ -567,14 +567,15 @@ def test_a_file_deleted_from_landing_after_ingestion_keeps_its_batch(folder):
                                                 "registry/2019-03/v2"]
 
 
-def test_a_month_outside_the_programme_is_never_launched_and_is_recorded_once(folder):
+def test_a_month_outside_the_programme_is_never_loaded_and_is_recorded_once(folder):
     from orchestration.defs.resources import MonitoringSettings
-    from orchestration.defs.sensors import landing_files_sensor
+    from orchestration.defs.sensors import landing_files_sensor, monitoring_partition_keys
 
     write_xlsx(folder.path("registry/2017-05/v1.xlsx"), form_rows([data_row()]))
-    # The sensor launches nothing for it ...
+    # The sensor launches the latest month's ingestion, which records it ...
     context = dg.build_sensor_context(resources={"monitoring": MonitoringSettings(data_dir=str(folder.root))})
-    assert isinstance(landing_files_sensor(context), dg.SkipReason)
+    (request,) = landing_files_sensor(context)
+    assert request.partition_key == monitoring_partition_keys()[-1]
     # ... Dagster refuses the partition if asked directly ...
     before = folder.checksums()
     with pytest.raises(dg.DagsterUnknownPartitionError, match="2017-05"):
@@ -582,9 +583,8 @@ def test_a_month_outside_the_programme_is_never_launched_and_is_recorded_once(fo
     # ... and the next ingestion of any month records the stray file as rejected, once.
     reason = ingest_rejected(folder, "registry/2017-05/v1.xlsx")
     assert reason == (
-        "registry/2017-05/v1.xlsx: month 2017-05 is before the programme's first reporting month 2019-01 "
-        "(Business Roadmap 2020 monitoring starts in 2019); the file is not loaded — put it under the folder "
-        "of the month it reports on")
+        "registry/2017-05/v1.xlsx: месяц 2017-05 раньше первого отчётного месяца программы 2019-01; файл не "
+        "загружен — положите его в папку месяца, о котором он отчитывается")
     again = folder.ingest()
     assert again.check_passed and again.files() == []
     assert len(folder.rejections()) == 1 and folder.checksums() == before
@@ -593,8 +593,8 @@ def test_a_month_outside_the_programme_is_never_launched_and_is_recorded_once(fo
 def test_a_folder_name_that_is_no_month_is_recorded_as_rejected(folder):
     write_xlsx(folder.path("registry/2019-13/v1.xlsx"), form_rows([data_row()]))
     assert ingest_rejected(folder, "registry/2019-13/v1.xlsx") == (
-        "registry/2019-13/v1.xlsx: '2019-13' is not a calendar month; the file is not loaded — put it under "
-        "the folder of the month it reports on")
+        "registry/2019-13/v1.xlsx: папка «2019-13» не названа отчётным месяцем в виде ГГГГ-ММ (например, "
+        "2019-05); файл не загружен")
 
 
 def test_a_bad_redelivery_leaves_the_good_batch_of_the_same_version(folder, base):

@@ -10,7 +10,6 @@ import dagster as dg
 import pytest
 from fixtures_bad_inputs import (
     IIN,
-    MONTH,
     REGISTRY_V1,
     TITLES,
     TWELVE_DIGITS,
@@ -141,19 +140,6 @@ def test_an_unexpected_reader_failure_rejects_the_file_without_its_message(folde
     assert folder.checksums() == before
     text = run.all_metadata_text()
     assert IIN not in text and NAME not in text
-
-
-def test_a_malformed_sidecar_fails_the_run_without_loading_anything(folder):
-    write_xlsx(folder.path("registry/2019-03/v2.xlsx"), form_rows([data_row()]))
-    folder.path("registry/2019-03/v2.meta.json").write_text('{"submitted_at": "2019-04-01"}')
-    before = folder.checksums(except_rejections=False)
-    result = dg.materialize([landing_files], partition_key=MONTH,
-                            selection=[RAW_KEYS["registry"], BATCHES_KEY],
-                            resources=folder.resources(), raise_on_error=False)
-    assert not result.success
-    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    assert "v2.meta.json: submitted_at '2019-04-01' has no UTC offset" in repr(failure.event_specific_data)
-    assert folder.checksums(except_rejections=False) == before
 
 
 @pytest.mark.parametrize(("text", "masked"), [

@@ -45,10 +45,15 @@ def test_new_file_runs_once_touch_does_not_change_does(tmp_path):
     assert changed[0].run_key != registry_request.run_key
 
 
-def test_month_outside_the_programme_is_not_launched(tmp_path):
+def test_month_outside_the_programme_is_launched_once_in_the_latest_month_to_be_recorded(tmp_path):
+    from orchestration.defs.sensors import monitoring_partition_keys
+
     _write(tmp_path / "landing/registry/2017-05/v1.csv", b"a\n")
-    result, _ = _evaluate(tmp_path)
-    assert isinstance(result, dg.SkipReason)
+    (request,), cursor = _evaluate(tmp_path)
+    # No partition is 2017-05: the latest month's ingestion records the file as rejected (once).
+    assert request.partition_key == monitoring_partition_keys()[-1]
+    again, _ = _evaluate(tmp_path, cursor)
+    assert isinstance(again, dg.SkipReason)
 
 
 def test_a_month_delivered_early_is_launched_once_its_partition_exists(tmp_path, monkeypatch):

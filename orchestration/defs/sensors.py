@@ -4,6 +4,7 @@ whose registry deadline has passed with nothing received raises an alert run."""
 
 import hashlib
 import json
+from pathlib import Path
 
 import dagster as dg
 
@@ -11,13 +12,14 @@ from orchestration.defs.assets.ingest import BATCHES_KEY, RAW_KEYS
 from orchestration.defs.jobs import build_job, ingest_job, overdue_registries_job
 from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import MonitoringSettings, release_dead_runs
-from orchestration.ingestion.landing import LandingError, discover, sha256_of
+from orchestration.ingestion.landing import scan, sha256_of
 from orchestration.rules.timeliness import (
     EVALUATION_TIME_TAG,
     evaluation_time,
     overdue_months,
     received_registry_months,
 )
+from orchestration.settings import PROGRAMME_START
 from orchestration.warehouse.raw import relative_to_landing
 
 
@@ -31,32 +33,44 @@ def landing_files_sensor(context: dg.SensorEvaluationContext, monitoring: Monito
     """
     settings = monitoring.get()
     cursor: dict[str, list] = json.loads(context.cursor) if context.cursor else {}
-    try:
-        files = discover(settings.landing_dir)
-    except LandingError as exc:
-        return dg.SkipReason(f"landing folder has a malformed sidecar: {exc}")
-    valid_months = set(monitoring_partition_keys())
+    # One file's bad name or sidecar never stops the others: it is a file like any other here,
+    # whose month's ingestion records why it is not taken. A file still being written is not
+    # in the cursor yet, so it is looked at again on the next tick.
+    found = scan(settings.landing_dir, now=evaluation_time())
+    partitions = monitoring_partition_keys()
+    valid_months = set(partitions)
+    entries: list[tuple[Path, str | None, str]] = [(f.path, f.month, f.input) for f in found.files]
+    entries += [(u.path, u.month, u.input) for u in found.unaccepted]
     changed: dict[tuple[str, str], list[str]] = {}
-    waiting: list[str] = []
-    for landing_file in files:
-        name = relative_to_landing(landing_file.path, settings.landing_dir)
-        if landing_file.month not in valid_months:
+    waiting: list[str] = [relative_to_landing(path, settings.landing_dir) for path in found.waiting]
+    for path, month, input_name in entries:
+        name = relative_to_landing(path, settings.landing_dir)
+        if month is None or month < PROGRAMME_START:
+            # Belongs to no reporting month: the latest month's ingestion records it (once).
+            month = partitions[-1] if partitions else None
+        if month not in valid_months:
             # Not a partition (yet): a month delivered early waits, unrecorded, until its
-            # partition exists; a month before the programme is never launched.
+            # partition exists.
             waiting.append(name)
             continue
-        stat = landing_file.path.stat()
-        seen = cursor.get(name)
-        if seen and seen[0] == stat.st_size and seen[1] == stat.st_mtime_ns:
-            continue
-        digest = sha256_of(landing_file.path)
-        cursor[name] = [stat.st_size, stat.st_mtime_ns, digest]
+        if input_name not in RAW_KEYS:
+            input_name = "registry"
+        try:
+            stat = path.stat()
+            seen = cursor.get(name)
+            if seen and seen[0] == stat.st_size and seen[1] == stat.st_mtime_ns:
+                continue
+            digest = sha256_of(path)
+        except OSError:  # a link to nowhere, a file without read permission: the run records why
+            stat, seen, digest = None, cursor.get(name), "unreadable"
+        cursor[name] = [stat.st_size if stat else -1, stat.st_mtime_ns if stat else -1, digest]
         if seen and seen[2] == digest:
             continue
-        changed.setdefault((landing_file.month, landing_file.input), []).append(f"{name}:{digest}")
+        changed.setdefault((month, input_name), []).append(f"{name}:{digest}")
     context.update_cursor(json.dumps(cursor, sort_keys=True))
     if not changed:
-        suffix = f"; {len(waiting)} file(s) for months that are not reporting partitions" if waiting else ""
+        suffix = (f"; {len(waiting)} file(s) still being written or for months that are not reporting "
+                  "partitions" if waiting else "")
         return dg.SkipReason(f"no new or changed landing files{suffix}")
     return [
         dg.RunRequest(

@@ -16,6 +16,7 @@ dbt staging's job, where each change is visible and counted.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
@@ -35,9 +36,18 @@ STRIP_CHARS = (
 )
 
 
+# Control characters (C0 but tab and line breaks, DEL, C1) are no text anyone typed: Excel writes
+# them as '_x0000_' escapes that calamine decodes, and XML 1.0 (every .docx and .xlsx written
+# later) cannot hold them. Removed here, on the way in, so nothing a file holds reaches a letter.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_PATTERN = CONTROL_CHARS.pattern
+
+
 def clean_text(value: str) -> str | None:
-    """Strip the characters above; '' becomes None."""
+    """Strip the characters above and remove control characters; '' becomes None."""
     stripped = value.strip(STRIP_CHARS)
+    if stripped and CONTROL_CHARS.search(stripped):
+        stripped = CONTROL_CHARS.sub("", stripped).strip(STRIP_CHARS)
     return stripped or None
 
 
@@ -83,6 +93,8 @@ def cell_to_text(value: object) -> str | None:
 
 def trimmed_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Vectorised ``clean_text`` over a string column: strip STRIP_CHARS; what becomes '' is null."""
+    if pc.any(pc.match_substring_regex(column, CONTROL_PATTERN)).as_py():
+        column = pc.replace_substring_regex(column, CONTROL_PATTERN, "")
     trimmed = pc.utf8_trim(column, characters=STRIP_CHARS)
     blank = pc.equal(pc.binary_length(trimmed), 0)
     if pc.any(blank).as_py():

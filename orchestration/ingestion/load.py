@@ -19,12 +19,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from orchestration.ingestion.landing import LandingFile, discover, month_start, sha256_of
+from orchestration.ingestion.landing import LandingFile, LandingScan, Unaccepted, scan, sha256_of
 from orchestration.ingestion.readers import ReadResult, read_input
 from orchestration.ingestion.spool import SpooledRows, SpoolWriter
 from orchestration.ingestion.spool import clear as clear_spool
 from orchestration.input_errors import InputFileError
 from orchestration.personal import mask_personal
+from orchestration.reference import INPUTS
 from orchestration.runtime.processes import forked_workers
 from orchestration.settings import PROGRAMME_START
 from orchestration.warehouse.raw import (
@@ -197,58 +198,91 @@ def reject(con, batch: Batch, reason: str) -> dict[str, object]:
 def outside_programme(landing_file: LandingFile) -> str | None:
     """Why a landing file belongs to no reporting month, or None when it belongs to one.
 
-    The partitions start at the programme's first month; a file for an earlier month (or a
-    folder name that is no calendar month) would otherwise sit in landing unnoticed. Months
-    after the last partition are not refused: they become partitions when they end.
+    The partitions start at the programme's first month; a file for an earlier month would
+    otherwise sit in landing unnoticed. Months after the last partition are not refused: they
+    become partitions when they end.
     """
     month = landing_file.month
-    try:
-        month_start(month)
-    except ValueError:
-        return f"'{landing_file.period}' is not a calendar month"
     if month < PROGRAMME_START:
-        return (f"month {month} is before the programme's first reporting month {PROGRAMME_START} "
-                "(Business Roadmap 2020 monitoring starts in 2019)")
+        return (f"месяц {month} раньше первого отчётного месяца программы {PROGRAMME_START}; файл не "
+                "загружен — положите его в папку месяца, о котором он отчитывается")
     return None
 
 
-def reject_outside_programme(con, landing_dir, inputs: set[str],
-                              seen_at: datetime) -> list[dict[str, object]]:
-    """Record (once per file content) the landing files that belong to no reporting month.
-
-    No sensor launches them and no partition can select them, so the first ingestion run
-    after they appear records them as rejected and fails its check: shown, never silent.
-    """
-    outcomes = []
-    for landing_file in discover(landing_dir):
+def unaccepted_in_run(found: LandingScan, landing_dir: Path, months: set[str],
+                      inputs: set[str]) -> tuple[list[Unaccepted], list[Unaccepted]]:
+    """The files this run records as not taken: those of its months and inputs (every run of the
+    month records them again, as it does a file that fails its contract), and those that belong to
+    no reporting month (recorded once per file content by whichever run comes first)."""
+    of_months, of_none = [], []
+    for item in found.unaccepted:
+        if item.month is not None and item.month >= PROGRAMME_START:
+            if item.month in months and item.input in inputs:
+                of_months.append(item)
+        elif item.input in inputs or item.input not in INPUTS:
+            of_none.append(item)
+    for landing_file in found.files:
         why = outside_programme(landing_file) if landing_file.input in inputs else None
-        if why is None:
-            continue
-        batch = batch_for(landing_dir, landing_file, seen_at)
+        if why is not None:
+            shown = relative_to_landing(landing_file.path, landing_dir)
+            of_none.append(Unaccepted(landing_file.input, landing_file.period, landing_file.version,
+                                      landing_file.path, f"{shown}: {why}", None))
+    return of_months, of_none
+
+
+def _unaccepted_batch(landing_dir: Path, item: Unaccepted, seen_at: datetime) -> Batch:
+    try:
+        digest = sha256_of(item.path)
+    except OSError:  # a link to nowhere, a file without read permission: recorded all the same
+        digest = ""
+    return Batch(input=item.input, period=item.period, version=item.version,
+                 source_file=relative_to_landing(item.path, landing_dir), source_sha256=digest,
+                 submitted_at=None, seen_at=seen_at)
+
+
+def record_unaccepted(con, landing_dir: Path, found: LandingScan, months: set[str], inputs: set[str],
+                      seen_at: datetime) -> list[tuple[str, dict[str, object]]]:
+    """Record in raw.rejected_files the landing files this run does not take (see ``unaccepted_in_run``);
+    each outcome with the input it belongs to ('landing' for a file outside every input folder)."""
+    of_months, of_none = unaccepted_in_run(found, landing_dir, months, inputs)
+    outcomes = []
+    for item in of_months:
+        outcomes.append((item.input, reject(con, _unaccepted_batch(landing_dir, item, seen_at), item.reason)))
+    for item in of_none:
+        batch = _unaccepted_batch(landing_dir, item, seen_at)
         ensure_raw_schema(con)
         known = con.execute(
             f"select count(*) from {RAW_SCHEMA}.rejected_files where source_file = ? and source_sha256 = ?",
             [batch.source_file, batch.source_sha256]).fetchall()[0][0]
-        if known:
-            continue
-        outcomes.append(reject(con, batch, f"{batch.source_file}: {why}; the file is not loaded — "
-                                            "put it under the folder of the month it reports on"))
+        if not known:
+            outcomes.append((item.input, reject(con, batch, item.reason)))
     return outcomes
 
 
 def load_files(con, files: list[LandingFile], checked_files: Iterator[Checked], landing_dir: Path,
-               inputs: set[str], seen_at: datetime, log: logging.Logger) -> dict[str, list[dict[str, object]]]:
-    """Load each read and checked file (or record its rejection), then reject the files that belong to
-    no reporting month; the outcome of every file, by input."""
+               inputs: set[str], seen_at: datetime, log: logging.Logger,
+               found: LandingScan | None = None, months: set[str] | None = None,
+               ) -> dict[str, list[dict[str, object]]]:
+    """Load each read and checked file (or record its rejection), then record the landing files
+    not taken (``found``: their names, sidecars, duplicates, months outside the programme); the
+    outcome of every file, by input ('landing' for files outside every input folder)."""
     outcomes: dict[str, list[dict[str, object]]] = {name: [] for name in inputs}
     for landing_file, checked in zip(files, checked_files, strict=True):
         outcome = ingest_file(con, batch_for(landing_dir, landing_file, seen_at), checked, log)
+        if outcome["status"] == "loaded" and landing_file.notes:
+            outcome["notes"] = [*landing_file.notes, *outcome["notes"]]  # type: ignore[misc]
         outcomes[landing_file.input].append(outcome)
         if outcome["status"] == "rejected":
             log.warning(f"rejected {outcome['reason']}")
         else:
             log.info(f"loaded {outcome['file']}: {outcome['rows']} rows")
-    for outcome in reject_outside_programme(con, landing_dir, inputs, seen_at):
-        outcomes[str(outcome["file"]).split("/", 1)[0]].append(outcome)
+    if found is None:
+        found = scan(landing_dir)
+    if months is None:
+        months = {f.month for f in files}
+    for input_name, outcome in record_unaccepted(con, landing_dir, found, months, inputs, seen_at):
+        outcomes.setdefault(input_name, []).append(outcome)
         log.warning(f"rejected {outcome['reason']}")
+    for path in found.waiting:
+        log.info(f"{relative_to_landing(path, landing_dir)}: still being written; taken once it stops changing")
     return outcomes

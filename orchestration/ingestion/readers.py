@@ -20,11 +20,14 @@ import csv
 import gc
 import io
 import json
+import re
+import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+from zlib import error as zlib_error
 
 import numpy as np
 import pyarrow as pa
@@ -53,8 +56,14 @@ from orchestration.ingestion.headers import (
 from orchestration.ingestion.sheet_columns import MergedRange, fill_merged_down, head_rows, read_worksheets
 from orchestration.input_errors import InputFileError
 from orchestration.reference import INPUTS, input_columns
+from orchestration.settings import (
+    MAX_SHEET_ROWS_ENV,
+    MAX_WORKBOOK_BYTES_ENV,
+    max_sheet_rows,
+    max_workbook_bytes,
+)
 
-XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls"})  # calamine reads Excel 97-2003 .xls too
 CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 CSV_DELIMITERS = (";", ",", "\t", "|")
 HEAD_BYTES = 1 << 20  # enough for the header and a few dozen rows of any real registry
@@ -258,11 +267,16 @@ def _open_workbook(path: Path) -> python_calamine.CalamineWorkbook:
         if _ENCRYPTED_PACKAGE in content:
             raise InputFileError(path, "the workbook is password-protected (encrypted); deliver it without a "
                                        "password")
-        raise InputFileError(path, "this is a legacy Excel 97-2003 (.xls) workbook named .xlsx; "
-                                   "save it as .xlsx")
-    if not head.startswith(_ZIP_MAGIC):
+        if path.suffix.lower() != ".xls":
+            raise InputFileError(path, "this is a legacy Excel 97-2003 (.xls) workbook named .xlsx; "
+                                       "save it as .xlsx")
+    elif path.suffix.lower() == ".xls" and head.startswith(_ZIP_MAGIC):
+        pass  # an .xlsx named .xls: calamine reads it by its content
+    elif not head.startswith(_ZIP_MAGIC):
         raise InputFileError(path, f"not an Excel workbook although named {path.suffix}: the file is "
                                    f"{_describe_text(path)}")
+    if head.startswith(_ZIP_MAGIC):
+        check_workbook_size(path)
     try:
         return python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError:
@@ -272,6 +286,38 @@ def _open_workbook(path: Path) -> python_calamine.CalamineWorkbook:
         # ``from None``: a parser's message may quote cell text, and tracebacks reach the UI.
         raise InputFileError(path, f"the workbook is damaged and cannot be opened ({type(exc).__name__}); "
                                    "re-export it from the source system") from None
+
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*\bref=\"[A-Z$]*\d*:?[A-Z$]*(\d+)\"")
+_DIMENSION_HEAD = 4096  # the <dimension> element comes before the sheet's data
+
+
+def check_workbook_size(path: Path) -> None:
+    """Refuse, before reading it, a workbook whose parts unpack to more than the setting or whose
+    sheet declares more rows than the setting (``settings.max_workbook_bytes``, ``max_sheet_rows``):
+    reading holds every cell, so these bound the memory a read takes, whatever the file says."""
+    limit_bytes, limit_rows = max_workbook_bytes(), max_sheet_rows()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            unpacked = sum(member.file_size for member in members)
+            if unpacked > limit_bytes:
+                raise InputFileError(path, f"the workbook unpacks to {unpacked:,} bytes, more than the "
+                                           f"{limit_bytes:,} allowed (setting {MAX_WORKBOOK_BYTES_ENV}); it "
+                                           "was not read: split it or delete unused sheets and formatting")
+            for member in members:
+                name = member.filename.lower()
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                with archive.open(member) as fh:
+                    found = _DIMENSION.search(fh.read(_DIMENSION_HEAD))
+                if found and int(found.group(1)) > limit_rows:
+                    raise InputFileError(path, f"a sheet of the workbook spans {int(found.group(1)):,} rows, "
+                                               f"more than the {limit_rows:,} allowed (setting "
+                                               f"{MAX_SHEET_ROWS_ENV}); it was not read: delete the empty or "
+                                               "unused rows below the data", row=int(found.group(1)))
+    except (zipfile.BadZipFile, OSError, EOFError, zlib_error):
+        return  # damaged: opening it says so, with the usual message
 
 
 def _describe_text(path: Path) -> str:
@@ -571,10 +617,13 @@ def _head_records(text: str, delimiter: str, complete: bool) -> list[tuple[list[
             yield line
 
     records = []
-    for fields in csv.reader(lines(), delimiter=delimiter, quotechar='"', doublequote=True, strict=False):
-        records.append((fields, consumed))
-        if len(records) > SCAN_ROWS + 3:
-            break
+    try:
+        for fields in csv.reader(lines(), delimiter=delimiter, quotechar='"', doublequote=True, strict=False):
+            records.append((fields, consumed))
+            if len(records) > SCAN_ROWS + 3:
+                break
+    except csv.Error:  # e.g. a field over the csv module's limit: the body's reader names its row
+        pass
     if not complete and records and records[-1][1] >= len(text):
         records.pop()  # may be cut in the middle
     return records
@@ -613,6 +662,7 @@ def _read_csv(path: Path, input_name: str, rows_to: RowsSink | None) -> ReadResu
     with path.open("rb") as fh:
         head = fh.read(HEAD_BYTES)
     encoding = _detect_encoding(path, head)
+    _require_last_line_break(path, encoding, size)
     complete = len(head) == size
     try:
         text = codecs.getincrementaldecoder(encoding.codec)().decode(head[encoding.bom:], final=complete)
@@ -642,6 +692,28 @@ def _read_csv(path: Path, input_name: str, rows_to: RowsSink | None) -> ReadResu
     notes += body_notes
     return _assemble(rows, file_rows, match, header_row, notes, extra_keys, sheet_name=None,
                      encoding=encoding.label, delimiter=layout.delimiter, counts=counts)
+
+
+def _require_last_line_break(path: Path, encoding: _Encoding, size: int) -> None:
+    """Refuse a text file whose last line has no line break: it was cut (a copy still under way,
+    an upload broken off), and its last row may hold only part of its cells. Every spreadsheet
+    program and the csv module end the last row with a line break."""
+    breaks = ["\n".encode(encoding.codec), "\r".encode(encoding.codec)]
+    width = len(breaks[0])
+    if size <= encoding.bom:
+        return
+    with path.open("rb") as fh:
+        fh.seek(max(size - width, 0))
+        tail = fh.read(width)
+        if tail in breaks:
+            return
+        fh.seek(encoding.bom)
+        lines = 1
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            lines += chunk.count(breaks[0])
+    raise InputFileError(path, "the file ends in the middle of a line: the last line has no line break, so "
+                               "the file was probably cut while being copied or uploaded; nothing was loaded — "
+                               "deliver the whole file again", row=lines)
 
 
 def _delimiter_name(delimiter: str) -> str:
@@ -709,11 +781,17 @@ def _read_csv_body_fast(path: Path, input_name: str, encoding: _Encoding, layout
                                         convert_options=convert_options)):
                 cleaned = [_trimmed(pa.chunked_array(batch.column(i) for batch in part).combine_chunks())
                            for i in range(layout.width)]
+                if any(pc.any(pc.match_substring(column, "\n")).as_py() for column in cleaned):
+                    # A quoted line break: usually a cell typed with Alt+Enter, but a quote left open
+                    # also joins rows into one. The exact parser knows which.
+                    raise _NeedsExactParser()
                 next_row += sum(batch.num_rows for batch in part)
                 del part
                 cleaned, numbers, part_empty = _numbered_rows(cleaned, next_row - len(cleaned[0]))
                 empty += part_empty
                 deliver(cleaned, numbers)
+        except _NeedsExactParser:
+            raise
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             # ``from None`` here and below: Arrow's messages may quote the offending row.
             if isinstance(exc, UnicodeDecodeError) or "UTF8" in str(exc):
@@ -810,8 +888,16 @@ def _read_csv_body_exact(path: Path, input_name: str, encoding: _Encoding, layou
         stream = io.TextIOWrapper(raw, encoding=encoding.codec, newline="")
         reader = csv.reader(stream, delimiter=layout.delimiter, quotechar='"', doublequote=True,
                             strict=False)
+        lines_before = 0
         try:
             for number, fields in enumerate(reader, start=first_row):
+                if reader.line_num - lines_before > 1 and len(fields) != layout.header_width:
+                    raise InputFileError(
+                        path, f"a quote opened in this row is not closed: {reader.line_num - lines_before} lines "
+                        f"of the file run together into one row of {len(fields)} cells (the header has "
+                        f"{layout.header_width}); nothing was loaded — close the quote or remove it",
+                        row=number)
+                lines_before = reader.line_num
                 cells = [clean_text(value) for value in fields]
                 if len(fields) < layout.header_width and any(cells):
                     short.append(number)
@@ -819,6 +905,10 @@ def _read_csv_body_exact(path: Path, input_name: str, encoding: _Encoding, layou
         except UnicodeDecodeError:
             raise InputFileError(path, f"the text is not valid {encoding.label} throughout; save the "
                                        "whole file in one encoding", row=number + 1) from None
+        except csv.Error as exc:  # e.g. a field over the csv module's 131,072 characters
+            problem = ("a cell is longer than 131,072 characters" if "field limit" in str(exc)
+                       else "the row cannot be parsed as delimited text")
+            raise InputFileError(path, f"{problem}; nothing was loaded", row=number + 1) from None
     table, extra_keys, notes = _builder_output(builder, layout.match, counts)
     if short:
         notes.insert(0, f"{len(short)} row(s) have fewer fields than the header; their missing cells are "

@@ -43,6 +43,7 @@ import pyarrow as pa
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+from orchestration.outputs.safe_text import write_text
 from orchestration.reference import input_columns
 from orchestration.rules.survey_stats import CONFIDENCE, margin_of_error, sample_size
 
@@ -329,6 +330,7 @@ def _write_book(path: Path, frame: pd.DataFrame, names: list[str], titles: list[
     ws = book.add_worksheet(SHEET)
     header = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "border": 1})
     date_fmt = book.add_format({"num_format": DATE_FORMAT})
+    quoted = book.add_format({"quote_prefix": True})  # a value starting like a formula stays text
     ws.write_string(0, 0, call_list_title(period), book.add_format({"bold": True, "font_size": 12}))
     for c, title in enumerate(titles):
         ws.write_string(1, c, title, header)
@@ -342,7 +344,7 @@ def _write_book(path: Path, frame: pd.DataFrame, names: list[str], titles: list[
             elif isinstance(value, (int, np.integer)) and names[c] == "call_id":
                 ws.write_number(first + r, c, int(value))
             else:
-                ws.write_string(first + r, c, str(value))
+                write_text(ws, first + r, c, str(value), quoted_format=quoted)
     last = first + max(len(frame), 1) - 1
     lists = book.add_worksheet(LISTS_SHEET)
     choices = {

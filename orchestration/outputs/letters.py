@@ -42,6 +42,7 @@ from docx.shared import Pt
 from docx.table import Table
 
 from orchestration.outputs.docx_text import cell_text_xml
+from orchestration.outputs.safe_text import write_text, xml_text
 from orchestration.reference import input_columns
 from orchestration.rules.deadlines import DEFAULT_SETTINGS, DeadlineSettings, letter_due_at, local_date
 from orchestration.rules.timeliness import calendar_covering, correction_due_for, letter_date
@@ -194,7 +195,7 @@ def write_docx(letter: Letter, settings: LetterSettings, path: Path, fingerprint
     by_rule = letter.by_rule()
     doc.add_paragraph(
         f"В соответствии с пунктом 8 {settings.methodology_reference} сообщаем, что при проверке "
-        f"Реестра услуг за {month}, версия {letter.version} (файл «{letter.source_file}», "
+        f"Реестра услуг за {month}, версия {letter.version} (файл «{xml_text(letter.source_file)}», "
         f"поступил {format_date(local_date(letter.received_at))}), выявлены неправильно внесенные "
         f"и (или) некачественно заполненные данные: {_errors_phrase(len(letter.errors))} "
         f"в {letter.error_rows} {plural_ru(letter.error_rows, 'строке', 'строках', 'строках')} файла "
@@ -217,7 +218,8 @@ def write_docx(letter: Letter, settings: LetterSettings, path: Path, fingerprint
         table.style = "Table Grid"
         for cell, text in zip(table.rows[0].cells, ("№ строки", "Графа", "Значение"), strict=True):
             cell.text = text
-        _append_rows(table, [(str(e.source_row), e.column_title_ru or NO_COLUMN, _value_text(e)) for e in shown])
+        _append_rows(table, [(str(e.source_row), xml_text(e.column_title_ru or NO_COLUMN), _value_text(e))
+                             for e in shown])
         if len(rows) > len(shown):
             doc.add_paragraph(f"Остальные ошибки по этому правилу ({len(rows) - len(shown)}) — в приложении.")
 
@@ -260,31 +262,40 @@ def _append_rows(table: Table, rows: list[tuple[str, ...]]) -> None:
 def _value_text(error: ErrorRow) -> str:
     if error.column_title_ru is None:
         return NO_COLUMN
-    return error.value if error.value not in (None, "") else EMPTY_VALUE
+    return xml_text(error.value) if error.value not in (None, "") else EMPTY_VALUE
 
 
-def write_annex(letter: Letter, path: Path) -> None:
-    workbook = xlsxwriter.Workbook(str(path))
+ANNEX_ROWS_PER_SHEET = 1_048_575  # Excel's 1,048,576 rows, less the header
+
+
+def write_annex(letter: Letter, path: Path, rows_per_sheet: int = ANNEX_ROWS_PER_SHEET) -> None:
+    """The annex: every error, by row; more errors than a sheet holds continue on the next sheet
+    («Ошибки (2)», …), each with the header."""
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                               "strings_to_urls": False})
     workbook.set_properties({"title": f"Приложение к письму № {letter.number}",
                              "created": datetime.combine(letter.letter_date, datetime.min.time())})
-    sheet = workbook.add_worksheet("Ошибки")
     bold = workbook.add_format({"bold": True})
-    for column, title in enumerate(ANNEX_HEADERS):
-        sheet.write_string(0, column, title, bold)
+    quoted = workbook.add_format({"quote_prefix": True})
     ordered = sorted(letter.errors, key=lambda e: (e.source_row, e.rule_order, e.rule_id))
-    for row, error in enumerate(ordered, start=1):
-        sheet.write_number(row, 0, error.source_row)
-        sheet.write_string(row, 1, error.column_title_ru or NO_COLUMN)
-        # Text, never a number: an IIN keeps its leading zero.
-        sheet.write_string(row, 2, _value_text(error))
-        sheet.write_string(row, 3, error.rule_id)
-        sheet.write_string(row, 4, error.rule_title_ru)
-        sheet.write_string(row, 5, error.message_ru)
-    sheet.set_column(0, 0, 14)
-    sheet.set_column(1, 2, 40)
-    sheet.set_column(3, 3, 24)
-    sheet.set_column(4, 5, 60)
-    sheet.freeze_panes(1, 0)
+    for part in range(max(1, -(-len(ordered) // rows_per_sheet))):
+        sheet = workbook.add_worksheet("Ошибки" if part == 0 else f"Ошибки ({part + 1})")
+        for column, title in enumerate(ANNEX_HEADERS):
+            sheet.write_string(0, column, title, bold)
+        chunk = ordered[part * rows_per_sheet:(part + 1) * rows_per_sheet]
+        for row, error in enumerate(chunk, start=1):
+            sheet.write_number(row, 0, error.source_row)
+            write_text(sheet, row, 1, error.column_title_ru or NO_COLUMN, quoted_format=quoted)
+            # Text, never a number: an IIN keeps its leading zero.
+            write_text(sheet, row, 2, _value_text(error), quoted_format=quoted)
+            write_text(sheet, row, 3, error.rule_id, quoted_format=quoted)
+            write_text(sheet, row, 4, error.rule_title_ru, quoted_format=quoted)
+            write_text(sheet, row, 5, error.message_ru, quoted_format=quoted)
+        sheet.set_column(0, 0, 14)
+        sheet.set_column(1, 2, 40)
+        sheet.set_column(3, 3, 24)
+        sheet.set_column(4, 5, 60)
+        sheet.freeze_panes(1, 0)
     workbook.close()
 
 

@@ -55,7 +55,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingestion.landing import discover
+from orchestration.ingestion.landing import received_months
 from orchestration.rules.calendar import PROGRAMME_FIRST_YEAR, WorkingCalendar, kazakhstan_calendar
 from orchestration.rules.deadlines import (
     DEFAULT_SETTINGS,
@@ -116,7 +116,7 @@ def received_registry_months(landing_dir: Path) -> set[str]:
     not open warehouse.duckdb while a run writes it, and a file the operator delivered is
     received even if its ingestion has not run yet or rejected it (that is another alert).
     """
-    return {f.period for f in discover(landing_dir) if f.input == "registry"}
+    return received_months(landing_dir, "registry")
 
 
 def calendar_covering(years: Iterable[int]) -> WorkingCalendar:

@@ -180,7 +180,13 @@ def extra_columns_json(values: dict[str, str | None]) -> str | None:
 
 
 def relative_to_landing(path: Path, landing_dir: Path) -> str:
+    """The path as the operator names it in the landing folder ('registry/2019-03/v1.xlsx').
+
+    A link is named by where it sits, not where it points; a path outside the landing folder
+    by its own name only: the machine's directory layout never reaches a message or a letter.
+    """
     try:
-        return path.resolve().relative_to(landing_dir.resolve()).as_posix()
+        located = Path(os.path.realpath(path.parent)) / path.name
+        return located.relative_to(os.path.realpath(landing_dir)).as_posix()
     except ValueError:
-        return path.as_posix()
+        return path.name

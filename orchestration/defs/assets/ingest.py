@@ -14,11 +14,11 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringSettings
-from orchestration.ingestion.landing import LandingError, files_for_months
+from orchestration.ingestion.landing import scan
 from orchestration.ingestion.load import LOAD_SETTINGS, checked_files, load_files
 from orchestration.ingestion.spool import clear as clear_spool
-from orchestration.personal import mask_personal
 from orchestration.reference import INPUTS
+from orchestration.rules.timeliness import evaluation_time
 from orchestration.settings import apply_duckdb_settings
 
 RAW_KEYS = {name: dg.AssetKey(["raw", f"{name}_rows"]) for name in INPUTS}
@@ -43,7 +43,9 @@ INPUT_DESCRIPTIONS = {
                     group_name="raw", kinds={"duckdb"}, skippable=True)],
     check_specs=[dg.AssetCheckSpec("landing_files_accepted", asset=BATCHES_KEY,
                                    description="Every landing file of the month passed its contract, and no "
-                                   "file sits in landing for a month outside the programme.")],
+                                   "file sits in landing unaccounted for: a name that is no version or "
+                                   "period, a bad sidecar, two files for one version, a folder that is no "
+                                   "month, a month outside the programme.")],
     partitions_def=monthly_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     can_subset=True,
@@ -56,16 +58,17 @@ def landing_files(context: dg.AssetExecutionContext, monitoring: MonitoringSetti
     months = set(context.partition_keys)
     inputs = {name for name, key in RAW_KEYS.items() if key in context.selected_asset_keys}
     seen_at = datetime.now(UTC)
-    try:  # before opening the warehouse: a failure must not leave a connection behind
-        files = files_for_months(settings.landing_dir, months, inputs)
-    except LandingError as exc:
-        raise dg.Failure(description=mask_personal(str(exc))) from None
+    # Before opening the warehouse. A file whose name or sidecar is wrong is not taken and is
+    # recorded with its reason below; it never stops the other files.
+    found = scan(settings.landing_dir, now=evaluation_time())
+    files = [f for f in found.files if f.month in months and f.input in inputs]
     clear_spool(settings.spool_dir)  # rows a killed run left in transit
     with (checked_files(files, settings.landing_dir, settings.spool_dir) as checked,
           warehouse.get_connection() as con):
         apply_duckdb_settings(con, LOAD_SETTINGS)
-        outcomes = load_files(con, files, checked, settings.landing_dir, inputs, seen_at, context.log)
-    problems = [str(o["reason"]) for name in sorted(inputs) for o in outcomes[name] if o["status"] == "rejected"]
+        outcomes = load_files(con, files, checked, settings.landing_dir, inputs, seen_at, context.log,
+                              found, months)
+    problems = [str(o["reason"]) for name in sorted(outcomes) for o in outcomes[name] if o["status"] == "rejected"]
     for name in sorted(inputs):
         loaded = [o for o in outcomes[name] if o["status"] == "loaded"]
         counts: dict[str, int] = {}
@@ -77,7 +80,7 @@ def landing_files(context: dg.AssetExecutionContext, monitoring: MonitoringSetti
             metadata={
                 "months": dg.MetadataValue.text(", ".join(sorted(months))),
                 "files_loaded": len(loaded),
-                "files_rejected": len(outcomes[name]) - len(loaded),
+                "files_rejected": sum(1 for o in outcomes[name] if o["status"] == "rejected"),
                 "rows_loaded": sum(int(o["rows"]) for o in loaded),  # type: ignore[call-overload]
                 "normalisations": dg.MetadataValue.json(counts),
                 "files": dg.MetadataValue.json(outcomes[name]),
