@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from orchestration.defs.definitions import build_definitions
+from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.warehouse.correspondence import CORRESPONDENCE_SCHEMA, LETTERS_COLUMNS, ensure_correspondence_schema
 
 RULE_CHECKS = dg.AssetKey(["intermediate", "int_registry_rule_violations"])
@@ -59,3 +64,24 @@ def test_an_older_warehouse_keeps_its_letters_when_they_move_out_of_raw(tmp_path
         left = con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()
     assert moved == [("Д-2019-02-v1", produced)]
     assert left == []
+
+
+def test_every_dbt_test_runs_in_exactly_one_of_the_two_builds(tmp_path):
+    # the build selects the rule checks (tests wholly inside them: cautious) and everything
+    # else (eager); a test in neither would never run, a test in both would run twice
+    from orchestration.defs.assets.dbt import RULE_CHECKS_SELECTION, dbt_project, nodes_after_rule_checks
+
+    def listed(*args: str) -> set[str]:
+        done = subprocess.run([str(Path(sys.executable).parent / "dbt"), "ls", "--resource-type", "test",
+                               "--output", "name", "--quiet", "--profiles-dir", ".", "--target-path",
+                               str(tmp_path / "target"), *args],
+                              cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=True,
+                              env={**os.environ, "MONITORING_WAREHOUSE_PATH": str(tmp_path / "w.duckdb")})
+        return set(done.stdout.split())
+
+    every = listed()
+    first = listed("--select", RULE_CHECKS_SELECTION, "--indirect-selection", "cautious")
+    rest = listed("--select", nodes_after_rule_checks(dbt_project.manifest_path))
+    assert first and rest and "assert_counted_plus_excluded_equals_ingested" in rest
+    assert first & rest == set()
+    assert first | rest == every

@@ -12,6 +12,7 @@ per model) run in the same build.
 """
 
 
+import json
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -173,7 +174,32 @@ def build_threads_args(warehouse_path: Path) -> list[str]:
 
 # The registry's rule checks: what the notification letters need, built first in a build run.
 # The letters and the deadlines (Python assets) follow, then everything else reads them.
-RULE_CHECKS_SELECTION = "+int_registry_rule_violations"
+RULE_CHECKS_MODEL = "int_registry_rule_violations"
+RULE_CHECKS_SELECTION = f"+{RULE_CHECKS_MODEL}"
+BUILT_RESOURCES = ("model", "seed", "snapshot")
+
+
+def nodes_after_rule_checks(manifest_path: Path) -> str:
+    """Every model and seed the rule checks do not need, by name: warehouse_models' selection.
+
+    Named one by one rather than as ``--exclude +int_registry_rule_violations``: an exclusion
+    also drops every test that reads an excluded node (the raw sources, the registry's staging),
+    and the tests that read both halves (that nothing is lost, relationships to seeds) would
+    run in neither build. Selected positively, dbt runs each test whose every parent is in the
+    rule checks there (``cautious``) and every other test here (``eager``): each test once.
+    """
+    manifest = json.loads(manifest_path.read_text())
+    nodes = {**manifest["nodes"], **manifest["sources"]}
+    root = next(uid for uid, node in nodes.items()
+                if node["resource_type"] == "model" and node["name"] == RULE_CHECKS_MODEL)
+    upstream, todo = {root}, [root]
+    while todo:
+        for parent in manifest["parent_map"].get(todo.pop(), []):
+            if parent not in upstream:
+                upstream.add(parent)
+                todo.append(parent)
+    return " ".join(sorted(node["name"] for uid, node in manifest["nodes"].items()
+                           if node["resource_type"] in BUILT_RESOURCES and uid not in upstream))
 TRANSLATOR = MonitoringDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
@@ -211,7 +237,7 @@ def registry_rule_checks(context: dg.AssetExecutionContext, dbt: MonitoringDbtCl
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    exclude=RULE_CHECKS_SELECTION,
+    select=nodes_after_rule_checks(dbt_project.manifest_path),
     name="warehouse_models",
     dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
