@@ -1,8 +1,8 @@
 {#- Generic test: a model's column rules in one test and one pass over its rows, in place of one
-    dbt test per rule and column (dbt spends ~30 ms on every test node, ten times what a rule's
-    SQL costs). Returns one row per broken rule: rule, column_name and failing_rows — how many
-    rows break it, never their values (they can be personal data). The rules mean what dbt's
-    built-in tests of the same name mean:
+    dbt test per rule and column (dbt's own time on every test node is many times what a rule's
+    SQL costs: docs/performance.md). Returns one row per broken rule: rule, column_name and
+    failing_rows — how many rows break it, never their values (they can be personal data).
+    The rules mean what dbt's built-in tests of the same name mean:
       not_null         the column has no null;
       unique           no non-null value occurs twice (failing_rows: the rows repeating a value
                        an earlier row has);

@@ -33,9 +33,9 @@
 {#-
     Every run of spaces, tabs, line breaks and non-breaking spaces as one space. The
     replacement runs only on the cells it changes, those holding a whitespace character
-    other than a space or two spaces in a row: a regular-expression match costs a sixth of
-    a replacement, and nearly every cell is already single-spaced (RE2's \s is
-    [\t\n\f\r ]). Pass a column or a cheap expression: it appears three times.
+    other than a space or two spaces in a row: a regular-expression match costs a fraction of
+    a replacement (docs/performance.md), and nearly every cell is already single-spaced
+    (RE2's \s is [\t\n\f\r ]). Pass a column or a cheap expression: it appears three times.
 -#}
 {% macro single_spaced(expr) -%}
     case

@@ -7,7 +7,8 @@
 
 {#- A Kazakhstan phone number: 11 digits once punctuation is dropped, starting 7 (+7) or 8.
     Null for an empty cell (the phone columns are optional). Punctuation is + ( ) - . and
-    spaces, anywhere: one full match (dropping the punctuation first cost seven times more). -#}
+    spaces, anywhere: one full match (dropping the punctuation first cost several times more:
+    docs/performance.md). -#}
 {% macro phone_ok(expr) -%}
     {%- set punctuation = "[+()\\-\\s\\x{00a0}.]*" -%}
     case when {{ expr }} is not null then
@@ -38,7 +39,8 @@
     The list of the given columns whose cell is empty, as column names: the required-field
     rule intersects it with input_columns.csv's required flag. The raw layer holds no blank
     text (the readers turn a cell that is empty once trimmed into null, orchestration/ingestion/cells.py),
-    so empty is null: trimming 24 columns of every row cost a second per million rows.
+    so empty is null: trimming 24 columns of every row again would be a measurable cost for
+    nothing (docs/performance.md).
 -#}
 {% macro empty_columns(columns) -%}
     list_filter([
@@ -51,10 +53,10 @@
 
 {#- A pseudonymous key (64 hex characters) as the 128-bit number the marts count distinct:
     grouping and distinct counts over 16-byte numbers cost a fraction of those over the text
-    (at 12 million services, the person marts and the distinct-totals test took 1.5-2.5 times
-    as long). The number is the key's MD5: two different keys of a year share one with a
-    probability below 1e-24 (12 million keys, 128 bits), far under any hardware error rate,
-    so the counts are the distinct counts of the keys. Null for a null key. -#}
+    (at 12 million services, the person marts and the distinct-totals test: docs/performance.md).
+    The number is the key's MD5: two different keys of a year share one with a probability
+    below 1e-24 (12 million keys, 128 bits), far under any hardware error rate, so the counts
+    are the distinct counts of the keys. Null for a null key. -#}
 {% macro counting_number(key) -%}
     md5_number({{ key }})
 {%- endmacro %}

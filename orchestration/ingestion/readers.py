@@ -67,8 +67,9 @@ XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls"})  # calamine reads Excel 97
 CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 CSV_DELIMITERS = (";", ",", "\t", "|")
 HEAD_BYTES = 1 << 20  # enough for the header and a few dozen rows of any real registry
-# Arrow's streaming CSV reader parses about 40 blocks ahead of the consumer: 1 MB blocks keep
-# that near 40 MB (16 MB blocks held 650 MB). Blocks are processed and spooled in parts.
+# Arrow's streaming CSV reader parses dozens of blocks ahead of the consumer: small blocks keep
+# that memory small (larger blocks held many times more: docs/performance.md). Blocks are
+# processed and spooled in parts.
 CSV_BLOCK_BYTES = 1 << 20
 CSV_PART_BYTES = 32 << 20
 MAX_ROWS_LISTED = 10  # row numbers spelt out in a note; the rest are counted
@@ -112,8 +113,8 @@ def read_input(path: Path, input_name: str, rows_to: RowsSink | None = None) -> 
 
     With ``rows_to`` the rows are written there and ``ReadResult.rows`` is what its
     ``close()`` returns; a CSV file streams there block by block as it is parsed, so
-    its rows are never all in memory at once (a million-row registry held 1.3 GB). When
-    this raises, the caller discards ``rows_to``.
+    its rows are never all in memory at once (a million-row registry held gigabytes:
+    docs/performance.md). When this raises, the caller discards ``rows_to``.
     """
     result = _read_input(Path(path), input_name, rows_to)
     if rows_to is not None and isinstance(result.rows, pa.Table):

@@ -113,7 +113,7 @@ def _raw_text(column: pa.Array) -> pa.Array:
     if column.null_count == len(column):
         return column
     # a midnight rendering ends with the time: a suffix test (the last bytes of each cell) finds
-    # the columns that need the rewrite; searching every cell for it cost 70 ms a registry, this 5
+    # the columns that need the rewrite, far cheaper than searching every cell (docs/performance.md)
     if pc.any(pc.ends_with(column, _MIDNIGHT_TIME)).as_py():
         column = pc.replace_substring_regex(column, _MIDNIGHT, r"\1")
     return trimmed_text(column)

@@ -197,7 +197,8 @@ def sample_period(con: duckdb.DuckDBPyConnection, start: date, end: date, period
     sample): DuckDB counts each stratum and numbers its clients, Python draws the positions,
     and only the drawn rows are fetched — at a million services a month a quarter's clients
     as a frame were gigabytes and most of the call lists' time. The clients are a temporary
-    table of the connection for the call (the period query ran twice: 1 s a quarter at 1M).
+    table of the connection for the call (the period query, run twice, was a measurable cost
+    at a million rows a month: docs/performance.md).
     """
     keys = stratum_keys(settings)
     listed = ", ".join(keys)

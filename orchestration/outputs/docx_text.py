@@ -1,7 +1,7 @@
 """Text in WordprocessingML as python-docx writes it, without python-docx's per-character run.
 
-python-docx's ``run.text`` setter builds a run's content one character at a time (a few
-microseconds a character); the report tables and the notification letters write thousands of
+python-docx's ``run.text`` setter builds a run's content one character at a time (its cost per
+character: docs/performance.md); the report tables and the notification letters write thousands of
 cells, so they write each run's content as XML text with ``cell_text_xml`` and parse whole
 tables or rows at once.
 """

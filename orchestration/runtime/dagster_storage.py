@@ -1,11 +1,10 @@
 """Dagster's SQLite storage with a cheaper event log, named in dagster_home/dagster.yaml.
 
-A run writes every event to SQLite as it happens: a year's three runs write ~535 (an asset
+A run writes every event to SQLite as it happens: a year's three runs write hundreds (an asset
 planned, materialised, checked; a step started, its output), and Dagster's own SQLite event
-log took 12.7 ms of wall time for each (8.6 ms of CPU) on this project's 2-core machine:
-6.8 s of a 55-60 s year at 12 x 50,000 rows, most of it on the runs' critical path (the
-build run's 88 planned events alone take ~1.4 s before the run starts). Two things made it
-cost that much, and this storage changes only those two:
+log made them a noticeable share of a year's time, most of it on the runs' critical path (the
+build run's planned events are all written before the run starts; docs/performance.md).
+Two things made it cost that much, and this storage changes only those two:
 
 - Each connection was made by a new SQLAlchemy engine, disposed after one statement or
   transaction, so every statement was compiled again (SQLAlchemy caches compiled statements
@@ -19,8 +18,7 @@ cost that much, and this storage changes only those two:
   (not of a process) may lose the events of the last moments before it, as a run cut off
   by it would be lost anyway and is run again; the warehouse's durability is DuckDB's own.
 
-Measured on the 12 x 50,000 year (every event write timed; two runs each way): 6.6-6.8 s →
-4.1-4.7 s of wall time in the event log, 4.2-4.6 s → 2.5-2.8 s of CPU. The runs, schedules
+What that saves, timed around every event write, is in docs/performance.md. The runs, schedules
 and their files are Dagster's own SQLite storage, unchanged: the same folders under
 ``base_dir`` (DAGSTER_HOME), readable by a stock Dagster.
 """

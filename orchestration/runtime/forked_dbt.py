@@ -1,8 +1,8 @@
 """dbt forked from the run's process instead of started as a program of its own.
 
-A new dbt process spends about 1.5 s of CPU importing dbt before it reads a file, and the
-build waits for that on the critical path of every run and of every test that builds the
-warehouse (a dbt invocation that selects nothing: 3.0-3.6 s as a program, 1.5 s forked). The run's
+A new dbt process spends a good share of its start importing dbt before it reads a file, and
+the build waits for that on the critical path of every run and of every test that builds the
+warehouse (a dbt invocation that selects nothing, as a program and forked: docs/performance.md). The run's
 process has already imported nearly all of dbt (dagster-dbt imports it), so a fork of it
 starts dbt's work at once: the child runs dbt's programmatic entry point (``dbtRunner``)
 with the arguments, environment and working folder the command would get, writes the same

@@ -1,6 +1,6 @@
 """dbt's partial-parse state, kept per warehouse, so that a run's dbt does not parse the project afresh.
 
-dbt parses the whole project again (~3 s of every invocation) when the profile it runs with
+dbt parses the whole project again (seconds of every invocation: docs/performance.md) when the profile it runs with
 differs from the one that wrote ``partial_parse.msgpack`` — and the profile holds the
 warehouse's path. `make install` parses for ./data's warehouse; every run on another warehouse
 (a second deployment, the benchmark, a test) would pay the full parse in every invocation.
@@ -22,7 +22,7 @@ from orchestration.settings import DBT_PROJECT_DIR
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 STATE_DIR = DBT_PROJECT_DIR / "target" / "partial_parse"
-# States kept (~2 MB each), the most recently saved: a test suite creates a warehouse per test.
+# States kept (a few MB each: docs/performance.md), the most recently saved: a test suite creates a warehouse per test.
 KEEP_STATES = 8
 
 

@@ -25,9 +25,9 @@
 6. ``--repeat N``: the year, and each side of the incremental comparison, run N times (the
    year on a fresh folder each time, month 12 added to the same 11 built months restored
    from a copy); the figures are the fastest run's, and every run's total is listed. On this
-   shared virtual machine the same run varies by 10-30 % from one minute to the next (a
+   shared virtual machine the same run varies markedly from one minute to the next (a
    co-tenant's load: every model of a run slower alike), and the fastest of a few runs is
-   the least disturbed measure of the pipeline's own cost.
+   the least disturbed measure of the pipeline's own cost (the spread: docs/performance.md).
 
 The last line printed is one JSON object (``rows_per_month``, ``rows``, ``total_s``,
 ``floor_s``, ``ratio``, ``peak_rss_mb``, ``stages``, ``overhead_s``, ``rows_per_s``, …).
@@ -82,8 +82,8 @@ class PeakRss:
     page shared by a forked reader worker and its parent counts in both), and the sum of
     proportional set sizes (PSS, every 2 s: each shared page counted once across the tree —
     the memory the tree really occupies). Reading PSS makes the kernel walk each process's
-    page tables: every second it cost ~2.5 s of CPU in a 60-second run on two cores, time
-    taken from the pipeline being measured.
+    page tables: done every second it cost a measurable share of the CPU of a two-core run
+    (docs/performance.md), time taken from the pipeline being measured.
     """
 
     def __init__(self, interval: float = 0.25, pss_every: int = 8) -> None:
@@ -175,8 +175,8 @@ def ensure_inputs(spec: InputSpec, bench_dir: Path) -> tuple[Path, bool, float]:
             return folder / "landing", True, float(done.get("seconds", 0.0))
     log(f"generating {spec.name} into {folder} …")
     started = time.perf_counter()
-    # The generator holds the months of one invocation in memory (~2 KB a row: 1.8 GB for a 1M-row month): from
-    # CSV_FROM_ROWS up, one month per invocation (two at a time, each with its own truth
+    # The generator holds the months of one invocation in memory (gigabytes for a 1M-row month:
+    # docs/performance.md): from CSV_FROM_ROWS up, one month per invocation (two at a time, each with its own truth
     # folder; a quarter's phone survey then holds the calls of its last month only). A month
     # whose truth is complete is kept, so an interrupted generation resumes.
     if spec.rows_per_month < CSV_FROM_ROWS:
@@ -464,7 +464,8 @@ def machine() -> dict[str, object]:
 
 def cpu_probe_s(repeats: int = 5) -> float:
     """The fastest of a few runs of a fixed pure-Python loop: the same code measured an hour
-    apart on this (virtual) machine varied by a third, and this says how fast the host was."""
+    apart on this (virtual) machine varied markedly (docs/performance.md), and this says how fast
+    the host was."""
     best = float("inf")
     for _ in range(repeats):
         started = time.perf_counter()

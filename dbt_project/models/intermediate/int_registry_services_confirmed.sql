@@ -47,7 +47,8 @@ reconciled as (
 
 -- why a row is not confirmed, looked up for those rows only (a few per cent): the client's
 -- acts for the same service and sub-type on another date, or on the same date for another
--- (two more joins of the whole registry to distinct act lists cost half the model at 14M rows)
+-- (two more joins of the whole registry to distinct act lists were a large share of the model
+-- at 14M rows: docs/performance.md)
 unconfirmed_reasons as (
     select
         reconciled.batch_id,

@@ -2,7 +2,7 @@
 -- normalised, non-personal attributes and the rules it breaks (int_registry_rule_violations).
 -- A view: its readers take a few columns each (act reconciliation, exclusions) or write the
 -- rows anyway (int_services_counted), and the rules per row join cheaply; a copy of ~50
--- columns of every registry row was 40 s of a 12 x 1M build.
+-- columns of every registry row cost far more than its readers need (docs/performance.md).
 
 {{ config(materialized='view') }}
 

@@ -153,12 +153,12 @@ def manifest_test_name(manifest: Mapping[str, Any], unique_id: str) -> str | Non
 
 
 # What a production build leaves out: unit tests check the SQL against fixed rows, and their
-# ~40 invocations cost half a minute whatever the data size.
+# dozens of invocations cost the same time whatever the data size (docs/performance.md).
 PRODUCTION_BUILD_ARGS = ("--exclude-resource-type", "unit_test")
 # Registry rows (every version) above which dbt builds one model at a time. Two at a time
-# (the profile's threads) overlap dbt's per-node work with DuckDB's on small models (12 x 50k:
-# ~3 s of 20); on big ones the two queries share the memory ceiling and both spill (12 x 1M:
-# the models downstream of staging took 152 s one at a time, 161 s two at a time).
+# (the profile's threads) overlap dbt's per-node work with DuckDB's on small models; on big
+# ones the two queries share the memory ceiling and both spill, and one at a time is faster
+# (docs/performance.md).
 ONE_MODEL_AT_A_TIME_FROM_ROWS = 3_000_000
 
 

@@ -9,8 +9,8 @@ LibreOffice serves all the periods of a call (pdf.py): it starts first, and conv
 period's .docx in a background thread while the next period's figures, charts and documents
 are built, so the two cores do the two kinds of work at once. A call with several periods
 starts two instances (`PDF_CONVERTERS`): a conversion takes a little longer than building the
-next period, so one instance fell behind and the year's last PDFs waited for it (the four
-reports of 12 x 50,000 rows: 10.1 s with one, 8.5-9.0 s with two). The folders are swapped in
+next period, so one instance fell behind and the year's last PDFs waited for it (one against
+two instances: docs/performance.md). The folders are swapped in
 once every period's files are written; a failure leaves every previous folder as it was.
 `write_report` is the same for one period.
 """
@@ -36,9 +36,9 @@ from orchestration.outputs.reports.periods import parse_period
 from orchestration.outputs.reports.xlsx_report import write_xlsx
 
 LATIN = re.compile(r"[A-Za-z]")
-# LibreOffice instances converting a call's documents: a conversion (~1.7 s at 50,000 rows a
-# month) takes longer than building the next period's documents (~1.5 s), so one instance fell
-# behind and the last PDFs waited for it.
+# LibreOffice instances converting a call's documents: a conversion takes longer than building
+# the next period's documents (docs/performance.md), so one instance fell behind and the last
+# PDFs waited for it.
 PDF_CONVERTERS = 2
 
 

@@ -2,12 +2,12 @@
 
 python-docx locates a cell by recomputing the whole table's cell grid on every `cell()`,
 `row.cells` or `column.cells` call, and each formatting setter searches the element for its
-schema position; filling and merging the 30-odd regional tables that way cost 2–5 s of a
-report at 50,000 rows a month, most of the .docx time. Even element-by-element lxml costs a
-few microseconds an element, ~70,000 of them a report. So each table is written as text —
+schema position; filling and merging the 30-odd regional tables that way was most of the
+.docx time. Even element-by-element lxml adds up over the tens of thousands of elements of a
+report (docs/performance.md). So each table is written as text —
 the merges as they end up (``gridSpan`` across a column group, ``vMerge`` down the two header
 rows), the elements in schema order — and parsed in one call: the same table the cell-by-cell
-calls produced, for Word, LibreOffice and python-docx, at a millisecond or two a table.
+calls produced, for Word, LibreOffice and python-docx, at a fraction of the cost.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ The PDF is a convenience copy of the document (the .docx is the report), so a ma
 without LibreOffice skips it and says so instead of failing the report. A private profile
 directory per converter lets several conversions run at once without LibreOffice's lock.
 
-LibreOffice takes over a second to start, and each document takes it one to two seconds
-more at 50,000 rows a month. So a converter starts one LibreOffice first (`PdfConverter`),
+LibreOffice is slow to start, and each document takes it a while more (docs/performance.md).
+So a converter starts one LibreOffice first (`PdfConverter`),
 headless on its private profile and holding an empty text document open, and converts every
 .docx it is then given with that one instance while the caller builds the next report: the
 usual ``--convert-to`` command finds the instance up on the same profile, hands it the file

@@ -65,7 +65,7 @@ def make_acts(
     _, group = np.unique(key, return_inverse=True)
     n_groups = group.max() + 1 if len(group) else 0
     present = np.zeros(n_groups, dtype=bool)
-    present[group[eligible]] = True  # group ids are dense: a mask, not another unique (1 s at 1M)
+    present[group[eligible]] = True  # group ids are dense: a mask, not another unique (docs/performance.md)
     eligible_groups = np.flatnonzero(present)
     first_row = np.full(n_groups, -1, dtype=np.int64)
     rows_e = np.flatnonzero(eligible)

@@ -1,8 +1,9 @@
 """CSV text built with Arrow kernels: the bytes Python's csv module writes, without a loop per row.
 
-Why: ``csv.writer`` over a million rows of two dozen object columns costs ~12 s and a
+Why: ``csv.writer`` over a million rows of two dozen object columns is slow and costs a
 Python list per column; here each block of rows becomes Arrow string arrays, quoted where
-needed and joined into lines by C++ kernels, then encoded and written (~1 s per million).
+needed and joined into lines by C++ kernels, then encoded and written, many times faster
+(docs/performance.md).
 
 The output is what ``csv.writer(fh, delimiter=..., lineterminator="\\r\\n")`` (QUOTE_MINIMAL)
 writes: a field is quoted when it holds the delimiter, a double quote, CR or LF, and a
@@ -25,8 +26,8 @@ import pyarrow.compute as pc
 from orchestration.tools.sample_data.dates import format_days
 
 # Rows encoded at a time. Small enough that Arrow's allocator (mimalloc) reuses the freed
-# buffers of one block for the next (memory stays flat with no system calls; at 200,000
-# rows it grows by ~0.5 GB a file), large enough to amortise the kernels.
+# buffers of one block for the next (memory stays flat with no system calls; with much larger
+# blocks it grows with every file: docs/performance.md), large enough to amortise the kernels.
 BLOCK_ROWS = 25_000
 LINE_END = "\r\n"
 
@@ -122,5 +123,5 @@ def write_table(
 
 def release_arrow_memory() -> None:
     """Hand the buffers Arrow's allocator keeps for reuse back to the system (once per file:
-    after every block it costs a second of system time per million rows)."""
+    after every block it costs system time in proportion to the rows: docs/performance.md)."""
     pa.default_memory_pool().release_unused()

@@ -95,7 +95,7 @@ class MonthData:
 
     @property
     def services(self) -> pa.Table:
-        """All of ``services_blocks`` (built on demand: ~0.5 GB per million rows as Arrow)."""
+        """All of ``services_blocks`` (built on demand: large as Arrow, docs/performance.md)."""
         return pa.concat_tables(self.services_blocks())
 
     @property

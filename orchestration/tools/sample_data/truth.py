@@ -141,8 +141,8 @@ _WHITESPACE_BYTES = (
 def normalise_names(names: pa.Array) -> pa.Array:
     """``normalise_name`` with Arrow kernels, for a million names at once.
 
-    The whitespace regex (0.6 s a million) runs only if the bytes show something for it to
-    collapse; generated names have single spaces.
+    The whitespace regex (costly over a million names: docs/performance.md) runs only if the
+    bytes show something for it to collapse; generated names have single spaces.
     """
     lowered = pc.replace_substring(pc.utf8_lower(names), "ё", "е")
     data = lowered.buffers()[2]
@@ -189,10 +189,10 @@ def defects_manifest(cat: Catalogue, period: str, v: RegistryVersion, acts_file:
 def services_blocks(cat: Catalogue, period: str, v: RegistryVersion, version_used: bool) -> Iterator[pa.Table]:
     """The truth of a version's rows, ``SERVICES_BLOCK_ROWS`` at a time (see the package docstring).
 
-    Why blocks: a million-row version's truth is ~0.5 GB as Arrow; ``write_truth`` streams the
-    blocks into services.parquet, so that never exists at once. Text columns go to Arrow with
-    ``pa.array`` and derived text (person key, rule, severity) is built by Arrow kernels or
-    looked up once per distinct value.
+    Why blocks: a million-row version's truth is large as Arrow (docs/performance.md);
+    ``write_truth`` streams the blocks into services.parquet, so that never exists at once.
+    Text columns go to Arrow with ``pa.array`` and derived text (person key, rule, severity)
+    is built by Arrow kernels or looked up once per distinct value.
     """
     rows = v.rows
     rule_of = {k: defects.EXPECTED_RULE.get(k, "") for k in (*defects.KINDS, "")}
