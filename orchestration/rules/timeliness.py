@@ -65,9 +65,10 @@ from orchestration.rules.deadlines import (
     letter_due_at,
     local_date,
     registry_due_at,
+    report_cutoff_at,
 )
 from orchestration.settings import PROGRAMME_START
-from orchestration.warehouse.raw import REGISTRY_DEADLINES_COLUMNS, ensure_raw_schema
+from orchestration.warehouse.raw import MONTH_CUTOFFS_COLUMNS, REGISTRY_DEADLINES_COLUMNS, ensure_raw_schema
 
 EVALUATION_TIME_ENV = "MONITORING_EVALUATION_TIME"
 # A run launched by the late-registry sensor carries the instant the sensor decided at.
@@ -127,6 +128,20 @@ def calendar_covering(years: Iterable[int]) -> WorkingCalendar:
     return kazakhstan_calendar(PROGRAMME_FIRST_YEAR, last + 1)
 
 
+def years_in_scope(
+    now: datetime, data_months: Iterable[str], settings: DeadlineSettings = DEFAULT_SETTINGS
+) -> set[int]:
+    """The years whose months are owed and reported (rule in the module docstring)."""
+    now_year = local_date(now, settings).year
+    data_years = sorted({month_start(m).year for m in data_months})
+    if not data_years:
+        return {now_year}
+    years = set(range(data_years[0], data_years[-1] + 1))
+    if now_year == data_years[-1] + 1:
+        years.add(now_year)
+    return years
+
+
 def expected_months(
     now: datetime,
     data_months: Iterable[str],
@@ -134,14 +149,7 @@ def expected_months(
     settings: DeadlineSettings = DEFAULT_SETTINGS,
 ) -> list[str]:
     """The months ('YYYY-MM') whose registry is owed at ``now`` (rule in the module docstring)."""
-    now_year = local_date(now, settings).year
-    data_years = sorted({month_start(m).year for m in data_months})
-    if data_years:
-        years = set(range(data_years[0], data_years[-1] + 1))
-        if now_year == data_years[-1] + 1:
-            years.add(now_year)
-    else:
-        years = {now_year}
+    years = years_in_scope(now, data_months, settings)
     start = month_start(first_month)
     months: list[str] = []
     month = max(start, date(min(years), 1, 1))
@@ -262,6 +270,33 @@ def deadline_rows(
     return sorted(rows, key=lambda r: (r["period"], r["version"] or 0))
 
 
+def month_cutoff_rows(
+    received_months: Iterable[str],
+    now: datetime,
+    first_month: str = PROGRAMME_START,
+    settings: DeadlineSettings = DEFAULT_SETTINGS,
+) -> list[dict[str, object]]:
+    """The rows of raw.month_cutoffs (``warehouse.MONTH_CUTOFFS_COLUMNS``): every month of the
+    years in scope from the programme start, with its R5 deadline and the cut-off after which a
+    reporting period ending with it is closed (``deadlines.report_cutoff_at``)."""
+    years = years_in_scope(now, received_months, settings)
+    calendar = calendar_covering(years)
+    start = month_start(first_month)
+    rows: list[dict[str, object]] = []
+    for year in sorted(years):
+        for number in range(1, 13):
+            month = date(year, number, 1)
+            if month < start:
+                continue
+            rows.append({
+                "month": month,
+                "registry_due_at": registry_due_at(month, settings, calendar),
+                "cutoff_at": report_cutoff_at(month, settings, calendar),
+                "evaluated_at": now,
+            })
+    return rows
+
+
 def registry_batches(con: duckdb.DuckDBPyConnection) -> list[RegistryBatch]:
     """Every loaded registry version (raw.batches)."""
     rows = con.execute(
@@ -287,19 +322,26 @@ def write_registry_deadlines(
     first_month: str = PROGRAMME_START,
     settings: DeadlineSettings = DEFAULT_SETTINGS,
 ) -> list[dict[str, object]]:
-    """Replace raw.registry_deadlines with the rows evaluated at ``now``; returns them."""
+    """Replace raw.registry_deadlines and raw.month_cutoffs with the rows evaluated at ``now``;
+    returns the registry deadlines."""
     ensure_raw_schema(con)
-    rows = deadline_rows(registry_batches(con), produced_letters(con), now, first_month, settings)
-    names = [name for name, _ in REGISTRY_DEADLINES_COLUMNS]
+    batches = registry_batches(con)
+    rows = deadline_rows(batches, produced_letters(con), now, first_month, settings)
+    cutoffs = month_cutoff_rows({b.period for b in batches}, now, first_month, settings)
     con.execute("begin transaction")
     try:
-        con.execute("delete from raw.registry_deadlines")
-        if rows:
-            placeholders = ", ".join("?" * len(names))
-            con.executemany(
-                f"insert into raw.registry_deadlines ({', '.join(names)}) values ({placeholders})",
-                [[row[name] for name in names] for row in rows],
-            )
+        for table, columns, table_rows in (
+            ("registry_deadlines", REGISTRY_DEADLINES_COLUMNS, rows),
+            ("month_cutoffs", MONTH_CUTOFFS_COLUMNS, cutoffs),
+        ):
+            names = [name for name, _ in columns]
+            con.execute(f"delete from raw.{table}")
+            if table_rows:
+                placeholders = ", ".join("?" * len(names))
+                con.executemany(
+                    f"insert into raw.{table} ({', '.join(names)}) values ({placeholders})",
+                    [[row[name] for name in names] for row in table_rows],
+                )
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -57,6 +57,15 @@ REGISTRY_DEADLINES_COLUMNS: tuple[tuple[str, str], ...] = (
     ("evaluated_at", "timestamptz"),  # the "now" the missing months were decided at
 )
 
+# Written with raw.registry_deadlines (the same evaluation): one row per month of the years in
+# scope, for dbt's reporting_periods — a period closes when its last month's cutoff_at has passed.
+MONTH_CUTOFFS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("month", "date"),  # first day of the month
+    ("registry_due_at", "timestamptz"),  # R5 (clause 7): deadlines.registry_due_at(month)
+    ("cutoff_at", "timestamptz"),  # deadlines.report_cutoff_at(month): R5 + letter (R6) + correction (R7)
+    ("evaluated_at", "timestamptz"),  # the "now" of the evaluation
+)
+
 LETTERS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("batch_id", "varchar"),  # the registry version the letter is about
     ("period", "varchar"),
@@ -138,7 +147,11 @@ def ddl() -> list[str]:
             reason varchar not null
         )"""
     )
-    for table, columns in (("registry_deadlines", REGISTRY_DEADLINES_COLUMNS), ("letters", LETTERS_COLUMNS)):
+    for table, columns in (
+        ("registry_deadlines", REGISTRY_DEADLINES_COLUMNS),
+        ("month_cutoffs", MONTH_CUTOFFS_COLUMNS),
+        ("letters", LETTERS_COLUMNS),
+    ):
         body = ", ".join(f"{name} {kind}" for name, kind in columns)
         statements.append(f"create table if not exists {RAW_SCHEMA}.{table} ({body})")
     return statements
