@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 import pytest
+from docx import Document
 from python_calamine import CalamineWorkbook
 from registry_fixture import FIRST_DATA_ROW, GOOD_ROW, _input_table, dbt, load_rows, service_day
 
@@ -38,16 +39,16 @@ EVALUATED = datetime(2019, 4, 10, tzinfo=ALMATY)
 AFTER_MARCH_CORRECTION = datetime(2019, 4, 12, tzinfo=ALMATY)
 
 
-def _first(make, *args) -> str:
-    """The first serial from 1 that gives a valid number (an unissuable serial gives None)."""
-    return next(n for serial in range(1, 100) if (n := make(*args, serial)) is not None)
+def _first(make, *args, start: int = 1) -> str:
+    """The first serial from ``start`` that gives a valid number (an unissuable serial gives None)."""
+    return next(n for serial in range(start, start + 100) if (n := make(*args, serial)) is not None)
 
 
 # The client row's birth date and gender (GOOD_ROW: 02.07.1990, female) match these IINs.
 KH_HEAD_IIN = _first(make_iin, date(1990, 7, 2), False)
-IP_JOINT_BIN = make_bin(date(2015, 3, 1), 6, 0, 4321) or _first(lambda s: make_bin(date(2015, 3, 1), 6, 0, s + 4321))
-TOO_BIN = make_bin(date(2010, 4, 1), 4, 0, 777) or _first(lambda s: make_bin(date(2010, 4, 1), 4, 0, s + 777))
-TOO_IIN = make_iin(date(1990, 7, 2), False, 5555) or _first(lambda s: make_iin(date(1990, 7, 2), False, s + 5555))
+TOO_IIN = _first(make_iin, date(1990, 7, 2), False, start=5555)
+IP_JOINT_BIN = _first(make_bin, date(2015, 3, 1), 6, 0)  # type 6: joint individual entrepreneurship
+TOO_BIN = _first(make_bin, date(2010, 4, 1), 4, 0, start=777)  # type 4: resident legal entity
 
 # (overrides, counted?) per registry row; the second element is the law's answer, by hand.
 JANUARY = [
@@ -190,8 +191,6 @@ def test_every_statistical_heading_and_sheet_says_march_is_not_included(small_ye
     assert statistical and all(t.endswith(NOTE) for t in statistical), statistical
     contents = [str(row[1]) for row in sheets["Содержание"][4:] if row and row[1]]
     assert sum(t.endswith(NOTE) for t in contents) == len(statistical)
-    from docx import Document
-
     document = Document(str(files.docx))
     captions = [p.text for p in document.paragraphs if p.text.startswith("Рисунок")]
     assert captions and all("март не включен: реестр представлен с нарушением срока" in c for c in captions)
