@@ -129,6 +129,12 @@ class Grid:
     number: int
     title: str
     rows: list[tuple[str, dict[tuple[str | None, str], object]]] = field(default_factory=list)
+    note: str = ""  # issue 20: '(январь–март 2019 г.; март не включен: …)' after the title
+
+    def __post_init__(self) -> None:
+        match = re.fullmatch(r"(.*) \((.* не включен: .*)\)", self.title)
+        if match:
+            self.title, self.note = match[1], match[2]
 
     def cell(self, row: str, column: str, group: str | None = None) -> object:
         for label, cells in self.rows:
@@ -571,6 +577,17 @@ def test_the_introduction_says_which_months_were_left_out_and_why(reports, perio
         assert f"Реестр за {MONTHS[month.month - 1]} {month.year}{NBSP}г." in text
         if status == "late":
             assert "в отчет не включен (пункт 10 Методики)" in text
+    # issue 20: every statistical table heading says which month is not included, and why
+    why = {"late": "реестр представлен с нарушением срока", "missing": "реестр не представлен"}
+    for source in (read_xlsx(folder / period / f"report_{period}.xlsx"),
+                   read_docx(folder / period / f"report_{period}.docx")):
+        statistical = [g for g in source.values() if g.title in INDICATOR_TITLES
+                       or g.title.split(": ")[0] in QUALITY_TITLES]
+        assert statistical
+        for grid in statistical:
+            for month, status in left_out:
+                if status in why:
+                    assert f"{MONTHS[month.month - 1]} не включен: {why[status]}" in grid.note, grid.title
 
 
 def test_no_latin_letters_in_any_table(reports):

@@ -35,7 +35,7 @@ from orchestration.tools.sample_data import (
     truth,
 )
 from orchestration.tools.sample_data.__main__ import main
-from orchestration.tools.sample_data.catalogue import load_catalogue
+from orchestration.tools.sample_data.catalogue import load_catalogue, sample_identifier_kind
 from orchestration.tools.sample_data.frames import Table
 
 ROWS = 200
@@ -178,7 +178,7 @@ def test_clean_identifiers_are_valid_and_consistent(
         ident = row["iin_bin"]
         assert isinstance(ident, str) and identifiers.is_valid(ident), row
         form = kinds[row["legal_form"]]
-        if form["identifier_kind"] == "iin":
+        if sample_identifier_kind(form) == "iin":
             assert identifiers.iin_birth_date(ident) == as_date(row["birth_date"]), row
             assert identifiers.iin_is_male(ident) == (gender_code(row["gender"]) == "male"), row
         else:

@@ -46,7 +46,7 @@ from orchestration.outputs.safe_text import write_text, xml_text
 from orchestration.reference import input_columns
 from orchestration.rules.deadlines import DEFAULT_SETTINGS, DeadlineSettings, letter_due_at, local_date
 from orchestration.rules.timeliness import calendar_covering, correction_due_for, letter_date
-from orchestration.warehouse.correspondence import ensure_correspondence_schema, replace_rows
+from orchestration.warehouse.correspondence import ensure_correspondence_schema, replace_tables
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -538,5 +538,5 @@ def produce_letters(
             "annex_path": str(files.annex),
         })
     remove_stale_letters(letters_dir, {(r["period"], r["version"]) for r in records})
-    replace_rows(con, "letters", records)
+    replace_tables(con, {"letters": records})
     return records

@@ -137,6 +137,26 @@ def correction_due_at(
     return _working_days_after(letter_sent_at, CORRECTION_WORKING_DAYS, settings, calendar)
 
 
+def report_cutoff_at(
+    last_month: date,
+    settings: DeadlineSettings = DEFAULT_SETTINGS,
+    calendar: WorkingCalendar | None = None,
+) -> datetime:
+    """The instant after which a reporting period ending with ``last_month`` is closed.
+
+    A registry submitted at the very R5 deadline (clause 7) may draw a notification letter by
+    the end of the next working day (R6, clause 8) and a correction within 3 working days of
+    that letter (R7, clause 9). Once that correction deadline has passed, nothing more can
+    lawfully enter the period's counts: the period is reportable with whatever was counted, and
+    a month without an admissible registry stays in it with zero counted rows (clause 10).
+    For the final report (November) in 2019: due 1 December (Sunday), 2 December is the day off
+    moved from 1 December, the letter by 3 December, the correction by 6 December.
+    """
+    due = registry_due_at(last_month, settings, calendar)
+    letter_due = letter_due_at(due, settings, calendar)
+    return correction_due_at(letter_due, settings, calendar)
+
+
 def report_due_date(period: str) -> date:
     """R11 (clause 12): when the report for ``period`` is due.
 

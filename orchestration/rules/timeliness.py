@@ -65,9 +65,10 @@ from orchestration.rules.deadlines import (
     letter_due_at,
     local_date,
     registry_due_at,
+    report_cutoff_at,
 )
 from orchestration.settings import PROGRAMME_START
-from orchestration.warehouse.correspondence import ensure_correspondence_schema, replace_rows
+from orchestration.warehouse.correspondence import ensure_correspondence_schema, replace_tables
 from orchestration.warehouse.raw import ensure_raw_schema
 
 EVALUATION_TIME_ENV = "MONITORING_EVALUATION_TIME"
@@ -128,6 +129,20 @@ def calendar_covering(years: Iterable[int]) -> WorkingCalendar:
     return kazakhstan_calendar(PROGRAMME_FIRST_YEAR, last + 1)
 
 
+def years_in_scope(
+    now: datetime, data_months: Iterable[str], settings: DeadlineSettings = DEFAULT_SETTINGS
+) -> set[int]:
+    """The years whose months are owed and reported (rule in the module docstring)."""
+    now_year = local_date(now, settings).year
+    data_years = sorted({month_start(m).year for m in data_months})
+    if not data_years:
+        return {now_year}
+    years = set(range(data_years[0], data_years[-1] + 1))
+    if now_year == data_years[-1] + 1:
+        years.add(now_year)
+    return years
+
+
 def expected_months(
     now: datetime,
     data_months: Iterable[str],
@@ -135,14 +150,7 @@ def expected_months(
     settings: DeadlineSettings = DEFAULT_SETTINGS,
 ) -> list[str]:
     """The months ('YYYY-MM') whose registry is owed at ``now`` (rule in the module docstring)."""
-    now_year = local_date(now, settings).year
-    data_years = sorted({month_start(m).year for m in data_months})
-    if data_years:
-        years = set(range(data_years[0], data_years[-1] + 1))
-        if now_year == data_years[-1] + 1:
-            years.add(now_year)
-    else:
-        years = {now_year}
+    years = years_in_scope(now, data_months, settings)
     start = month_start(first_month)
     months: list[str] = []
     month = max(start, date(min(years), 1, 1))
@@ -274,6 +282,33 @@ def deadline_rows(
     return sorted(rows, key=lambda r: (r["period"], r["version"] or 0))
 
 
+def month_cutoff_rows(
+    received_months: Iterable[str],
+    now: datetime,
+    first_month: str = PROGRAMME_START,
+    settings: DeadlineSettings = DEFAULT_SETTINGS,
+) -> list[dict[str, object]]:
+    """The rows of correspondence.month_cutoffs (``correspondence.MONTH_CUTOFFS_COLUMNS``): every month of the
+    years in scope from the programme start, with its R5 deadline and the cut-off after which a
+    reporting period ending with it is closed (``deadlines.report_cutoff_at``)."""
+    years = years_in_scope(now, received_months, settings)
+    calendar = calendar_covering(years)
+    start = month_start(first_month)
+    rows: list[dict[str, object]] = []
+    for year in sorted(years):
+        for number in range(1, 13):
+            month = date(year, number, 1)
+            if month < start:
+                continue
+            rows.append({
+                "month": month,
+                "registry_due_at": registry_due_at(month, settings, calendar),
+                "cutoff_at": report_cutoff_at(month, settings, calendar),
+                "evaluated_at": now,
+            })
+    return rows
+
+
 def registry_batches(con: duckdb.DuckDBPyConnection) -> list[RegistryBatch]:
     """Every loaded registry version (raw.batches)."""
     rows = con.execute(
@@ -300,11 +335,14 @@ def write_registry_deadlines(
     first_month: str = PROGRAMME_START,
     settings: DeadlineSettings = DEFAULT_SETTINGS,
 ) -> list[dict[str, object]]:
-    """Replace correspondence.registry_deadlines with the rows evaluated at ``now``; returns them."""
+    """Replace correspondence.registry_deadlines and correspondence.month_cutoffs with the rows
+    evaluated at ``now`` (one transaction); returns the registry deadlines."""
     ensure_raw_schema(con)
     ensure_correspondence_schema(con)
-    rows = deadline_rows(registry_batches(con), stated_letters(con), now, first_month, settings)
-    replace_rows(con, "registry_deadlines", rows)
+    batches = registry_batches(con)
+    rows = deadline_rows(batches, stated_letters(con), now, first_month, settings)
+    cutoffs = month_cutoff_rows({b.period for b in batches}, now, first_month, settings)
+    replace_tables(con, {"registry_deadlines": rows, "month_cutoffs": cutoffs})
     return rows
 
 

@@ -59,7 +59,17 @@ LETTERS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("annex_path", "varchar"),  # the .xlsx
 )
 
-TABLES = {"registry_deadlines": REGISTRY_DEADLINES_COLUMNS, "letters": LETTERS_COLUMNS}
+# Written with the registry deadlines (the same evaluation): one row per month of the years in
+# scope, for dbt's reporting_periods — a period closes when its last month's cutoff_at has passed.
+MONTH_CUTOFFS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("month", "date"),  # first day of the month
+    ("registry_due_at", "timestamptz"),  # R5 (clause 7): deadlines.registry_due_at(month)
+    ("cutoff_at", "timestamptz"),  # deadlines.report_cutoff_at(month): R5 + letter (R6) + correction (R7)
+    ("evaluated_at", "timestamptz"),  # the "now" of the evaluation
+)
+
+TABLES = {"registry_deadlines": REGISTRY_DEADLINES_COLUMNS, "month_cutoffs": MONTH_CUTOFFS_COLUMNS,
+          "letters": LETTERS_COLUMNS}
 
 
 def ensure_correspondence_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -75,7 +85,7 @@ def ensure_correspondence_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"create table if not exists {CORRESPONDENCE_SCHEMA}.{table} ({body})")
     old = {name for (name,) in con.execute(
         "select table_name from duckdb_tables() where schema_name = ? and table_name in ('letters', "
-        "'registry_deadlines')", [RAW_SCHEMA]).fetchall()}
+        "'registry_deadlines', 'month_cutoffs')", [RAW_SCHEMA]).fetchall()}
     if not old:
         return
     con.execute("begin transaction")
@@ -93,18 +103,19 @@ def ensure_correspondence_schema(con: duckdb.DuckDBPyConnection) -> None:
         raise
 
 
-def replace_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Mapping[str, object]]) -> None:
-    """Replace a correspondence table's rows with ``rows``, in one transaction."""
+def replace_tables(con: duckdb.DuckDBPyConnection, tables: Mapping[str, Iterable[Mapping[str, object]]]) -> None:
+    """Replace the rows of each named correspondence table, all in one transaction."""
     ensure_correspondence_schema(con)
-    names = [name for name, _ in TABLES[table]]
-    values = [[row[name] for name in names] for row in rows]
     con.execute("begin transaction")
     try:
-        con.execute(f"delete from {CORRESPONDENCE_SCHEMA}.{table}")
-        if values:
-            placeholders = ", ".join("?" * len(names))
-            con.executemany(f"insert into {CORRESPONDENCE_SCHEMA}.{table} ({', '.join(names)}) values ({placeholders})",
-                            values)
+        for table, rows in tables.items():
+            names = [name for name, _ in TABLES[table]]
+            values = [[row[name] for name in names] for row in rows]
+            con.execute(f"delete from {CORRESPONDENCE_SCHEMA}.{table}")
+            if values:
+                placeholders = ", ".join("?" * len(names))
+                con.executemany(f"insert into {CORRESPONDENCE_SCHEMA}.{table} ({', '.join(names)}) "
+                                f"values ({placeholders})", values)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

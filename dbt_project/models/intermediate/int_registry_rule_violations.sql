@@ -126,14 +126,20 @@ violations as (
     union all
     select batch_id, source_row, 'identifier_kind_mismatch', 'legal_form',
         'для формы «' || legal_form_text || '» требуется '
-        || case legal_form_identifier_kind when 'iin' then 'ИИН' else 'БИН' end
+        || case legal_form_identifier_kind when 'iin' then 'ИИН' when 'bin' then 'БИН' else 'ИИН или БИН' end
         || ', а указан '
         || case identifier_kind when 'iin' then 'ИИН' when 'bin' then 'БИН'
             else 'номер, не являющийся ни ИИН, ни БИН (5-я цифра)' end
     from checked
+    -- legal_forms.identifier_kind: 'iin', 'bin', or 'iin_or_bin' where the law allows both
+    -- (personal or joint individual entrepreneurship; the seed cites the articles)
     where iin_bin_status in ('ok', 'leading_zero_restored')
         and legal_form_code is not null
-        and identifier_kind is distinct from legal_form_identifier_kind
+        and not coalesce(
+            identifier_kind = legal_form_identifier_kind
+            or (legal_form_identifier_kind = 'iin_or_bin' and identifier_kind in ('iin', 'bin')),
+            false
+        )
 
     union all
     select batch_id, source_row, 'gender_unknown', 'gender',

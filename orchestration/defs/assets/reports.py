@@ -74,7 +74,7 @@ def report_metadata(files: ReportFiles) -> dict[str, dg.MetadataValue]:
 
 
 def periods_with_data(analytics_path: Path) -> list[str]:
-    """The reports the data calls for: periods whose last registry is in (reporting_periods)."""
+    """The reports due from the data: periods closed by the calendar (reporting_periods, issue 20)."""
     if not analytics_path.exists():
         return []
     with duckdb.connect(str(analytics_path), read_only=True) as con:

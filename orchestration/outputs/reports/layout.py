@@ -8,9 +8,16 @@ and table numbers, and keeps the writers free of report logic.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from orchestration.outputs.reports import charts, texts_ru
-from orchestration.outputs.reports.figures import INDICATORS, ONLINE_VALUES, IndicatorFigures, ReportFigures
+from orchestration.outputs.reports.figures import (
+    INDICATORS,
+    ONLINE_VALUES,
+    IndicatorFigures,
+    ReportFigures,
+    Timeliness,
+)
 from orchestration.outputs.reports.findings import key_findings
 from orchestration.outputs.reports.formatting import fmt_date, fmt_datetime, fmt_int
 from orchestration.outputs.reports.periods import DateRange, ReportingPeriod
@@ -20,6 +27,7 @@ from orchestration.outputs.reports.tables import (
     indicator_tables,
     late_table,
     letters_table,
+    period_ranges,
     quality_tables,
     registries_table,
 )
@@ -125,20 +133,56 @@ def _months_left_out(figures: ReportFigures) -> str:
     ]
     if not short:
         return ""
-    counted_months = {v.month for v in figures.registries or [] if v.used and v.rows_counted > 0}
     reasons = []
-    for month in period.year_to_date.months:
-        if month in counted_months:
-            continue
-        judged = [t for t in figures.timeliness or [] if t.month == month]
-        first = judged[0] if judged else None
+    for month, first in _uncounted_months(figures, period.year_to_date):
         why = texts_ru.why_left_out(
-            first.status if first else "missing",
+            first.status if first else "awaited",
             fmt_datetime(first.submitted_at) if first else None,
             fmt_date(first.due_at) if first else None,
         )
         reasons.append((texts_ru.range_name(DateRange(month, month)), why))
     return texts_ru.months_left_out(short, reasons)
+
+
+def _uncounted_months(figures: ReportFigures, window: DateRange) -> list[tuple[date, Timeliness | None]]:
+    """The window's months with no counted service, each with its first registry version's
+    timeliness row. None: no registry and no row — registry_timeliness lists a missing month once
+    its R5 deadline has passed at the evaluation time, so its registry is still awaited."""
+    counted_months = {v.month for v in figures.registries or [] if v.used and v.rows_counted > 0}
+    uncounted = []
+    for month in window.months:
+        if month in counted_months:
+            continue
+        judged = [t for t in figures.timeliness or [] if t.month == month]
+        uncounted.append((month, judged[0] if judged else None))
+    return uncounted
+
+
+def _period_notes(figures: ReportFigures) -> dict[str, str]:
+    """Issue 20: per period column ('quarter', 'year_to_date') whose counts miss a month
+    (reporting_periods.months_counted), the note its table headings and chart captions carry:
+    'январь–март 2019 г.; март не включен: реестр представлен с нарушением срока'."""
+    notes = {}
+    for name, window in period_ranges(figures.period):
+        coverage = figures.coverage.get(name)
+        if coverage is None or coverage.months_counted >= coverage.months_in_period:
+            continue
+        months = [
+            (
+                texts_ru.range_name(DateRange(month, month), with_year=False),
+                texts_ru.LEFT_OUT_SHORT.get(first.status if first else "awaited", texts_ru.LEFT_OUT_SHORT_OTHER),
+            )
+            for month, first in _uncounted_months(figures, window)
+        ]
+        notes[name] = texts_ru.period_note(texts_ru.range_name(window), months)
+    return notes
+
+
+def _noted(tables: list[ReportTable], notes: dict[str, str]) -> list[ReportTable]:
+    """The tables with the period notes in their headings (the .docx and the .xlsx share them)."""
+    for table in tables:
+        table.title = texts_ru.with_period_note(table.title, list(notes.values()))
+    return tables
 
 
 def _statistics(figures: ReportFigures, add) -> None:
@@ -147,7 +191,7 @@ def _statistics(figures: ReportFigures, add) -> None:
     for spec in INDICATORS:
         indicator = figures.indicators[spec.key]
         add(Heading(texts_ru.INDICATOR_HEADINGS[spec.key], 2))
-        tables = indicator_tables(indicator, figures.regions, figures.period)
+        tables = _noted(indicator_tables(indicator, figures.regions, figures.period), _period_notes(figures))
         if not tables:
             add(Paragraph(texts_ru.NO_DATA))
             continue
@@ -162,7 +206,9 @@ def _indicator_chart(indicator: IndicatorFigures, figures: ReportFigures) -> Cha
     """A chart where it reads faster than the table: regions, gender, age, services, online share."""
     key = indicator.spec.key
     period = figures.period
-    quarter_name = texts_ru.range_name(period.quarter)
+    notes = _period_notes(figures)
+    # the quarter's name, with what its counts miss (issue 20)
+    quarter_name = notes.get("quarter", texts_ru.range_name(period.quarter))
     regions = [r.code for r in figures.regions]
     labels = [texts_ru.short_region(r.name) for r in figures.regions]
     q = indicator.quarter
@@ -192,7 +238,7 @@ def _indicator_chart(indicator: IndicatorFigures, figures: ReportFigures) -> Cha
                 charts.vertical_bars(
                     [indicator.label("age_group", g) for g in groups], series, texts_ru.AXIS_PERSONS
                 ),
-                texts_ru.CHART_AGE,
+                texts_ru.with_period_note(texts_ru.CHART_AGE, list(notes.values())),
             )
     if key == "i7":
         services = indicator.values(0)
@@ -229,7 +275,7 @@ def _quality(figures: ReportFigures, add) -> None:
     add(Paragraph(texts_ru.QUALITY_INTRO))
     for key, quality in figures.quality.items():
         add(Heading(texts_ru.QUALITY_HEADINGS[key], 2))
-        tables = quality_tables(quality, figures.regions, figures.period)
+        tables = _noted(quality_tables(quality, figures.regions, figures.period), _period_notes(figures))
         if not tables:
             add(Paragraph(texts_ru.NO_DATA))
         for table in tables:

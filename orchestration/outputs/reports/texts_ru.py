@@ -196,6 +196,8 @@ def months_left_out(coverage: list[tuple[str, int, int]], months: list[tuple[str
 
 
 def why_left_out(status: str, submitted: str | None, due: str | None) -> str:
+    if status == "awaited":
+        return "ожидается: срок его представления не истек (пункт 7 Методики)"
     if status == "missing":
         return "не представлен (пункт 7 Методики)"
     if status == "late" and submitted and due:
@@ -204,6 +206,25 @@ def why_left_out(status: str, submitted: str | None, due: str | None) -> str:
             "(пункт 10 Методики)"
         )
     return "в отчет не включен: все его записи исключены (приложение Б)"
+
+
+# Why a month is not in a period's counts, as a table heading or chart caption says it (issue 20).
+LEFT_OUT_SHORT = {
+    "awaited": "реестр ожидается",
+    "missing": "реестр не представлен",
+    "late": "реестр представлен с нарушением срока",
+}
+LEFT_OUT_SHORT_OTHER = "все записи реестра исключены"
+
+
+def period_note(window: str, months: list[tuple[str, str]]) -> str:
+    """'январь–март 2019 г.; март не включен: реестр представлен с нарушением срока'."""
+    return "; ".join([window, *(f"{month} не включен: {why}" for month, why in months)])
+
+
+def with_period_note(title: str, notes: list[str]) -> str:
+    """A table heading with the notes of the period columns that miss a month."""
+    return f"{title} ({'; '.join(notes)})" if notes else title
 
 
 STATUS = {
@@ -576,6 +597,7 @@ LETTERS_HEADERS = (
 CORRECTION = {
     "corrected_in_time": "в срок",
     "corrected_late": "с нарушением срока",
+    "awaited": "ожидается",  # its correction deadline has not passed at the evaluation time
     "": "не получено",
 }
 CONTENTS_TITLE_HEADER = "Наименование"

@@ -157,7 +157,7 @@ def load_catalogue() -> Catalogue:
         place_p=_weights(place_codes, vocab.PLACE_WEIGHTS),
         legal_codes=legal_codes,
         legal_short=tuple(r["short_name_ru"] for r in legal),
-        legal_is_iin=np.array([r["identifier_kind"] == "iin" for r in legal]),
+        legal_is_iin=np.array([sample_identifier_kind(r) == "iin" for r in legal]),
         legal_p=_weights(legal_codes, vocab.LEGAL_FORM_WEIGHTS),
         sme_codes=sme_codes,
         sme_names=tuple(r["name_ru"] for r in sme),
@@ -193,3 +193,17 @@ def column_names(input_name: str) -> tuple[str, ...]:
 
 def column_titles(input_name: str) -> tuple[str, ...]:
     return tuple(c.title_ru for c in input_columns(input_name))
+
+
+def sample_identifier_kind(legal_form: dict[str, str]) -> str:
+    """'iin' or 'bin': the seed's kind, or the generator's choice where the law allows both."""
+    kind = legal_form["identifier_kind"]
+    if kind != "iin_or_bin":
+        return kind
+    try:
+        return vocab.SAMPLE_IDENTIFIER_KIND[legal_form["legal_form_code"]]
+    except KeyError:
+        raise ValueError(
+            f"legal form {legal_form['legal_form_code']!r} allows an IIN or a BIN: "
+            "name the generated one in vocab.SAMPLE_IDENTIFIER_KIND"
+        ) from None

@@ -431,6 +431,9 @@ SERVICE_WEIGHTS: dict[str, float] = {
     "fin": 16,
     "it": 18,
 }
+# The identifier the generator gives a legal form that lawfully carries either (legal_forms.csv
+# identifier_kind 'iin_or_bin'): most ИП work alone (IIN), the generated КХ are joint (BIN).
+SAMPLE_IDENTIFIER_KIND: dict[str, str] = {"ip": "iin", "kh": "bin"}
 # Relative frequency of legal forms (legal_form_code in legal_forms.csv).
 LEGAL_FORM_WEIGHTS: dict[str, float] = {
     "ip": 62,

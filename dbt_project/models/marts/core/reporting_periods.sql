@@ -1,27 +1,32 @@
--- The reporting periods of clause 12 (R11), one row per period, for every year with counted data:
+-- The reporting periods of clause 12 (R11), one row per period:
 --   month         every reporting_month present in int_services_counted;
 --   quarter       Q1–Q3 calendar quarters, Q4 = 1 October – 30 November (the final annual
 --                 report is "as of 1 December", i.e. through the November registry);
 --   year_to_date  1 January to 31 March, 30 June, 30 September and 30 November.
--- Inclusion rule: a month is included when it has counted services; a quarter or a
--- year-to-date is included when (1) period_end <= the last day of the latest
--- reporting_month present (the period is closed: its last registry is in) and (2) at least
--- one of its months has counted services. A month inside it may still have none (a
--- registry left out as late, R8): months_counted < months_in_period says so.
+-- Closed by the calendar (issue 20): a quarter or a year-to-date is included once its last
+-- month's cut-off has passed at the evaluation time — the R5 registry deadline plus the
+-- letter's working day (R6) and the correction window (R7), computed in
+-- orchestration/rules/deadlines.py (report_cutoff_at) and written to correspondence.month_cutoffs with
+-- the evaluation time — whatever was counted. A month with no usable registry (late, R8, or
+-- missing) stays in the period with no counted rows: months_counted < months_in_period says
+-- so, and the report says which month and why.
 
 with counted_months as (
     select distinct reporting_month
     from {{ ref('int_services_counted') }}
 ),
 
-data_end as (
-    select last_day(max(reporting_month)) as last_counted_day
-    from counted_months
+month_cutoffs as (
+    select
+        month,
+        cutoff_at,
+        evaluated_at
+    from {{ source('correspondence', 'month_cutoffs') }}
 ),
 
-counted_years as (
-    select distinct year(reporting_month) as reporting_year
-    from counted_months
+years_in_scope as (
+    select distinct year(month) as reporting_year
+    from month_cutoffs
 ),
 
 reporting_quarters as (
@@ -53,7 +58,7 @@ quarters as (
         last_day(make_date(reporting_year, last_month, 1)) as period_end,
         reporting_year || '-Q' || quarter_no as period_label,
         reporting_year || '-' || report_suffix as report_period
-    from counted_years
+    from years_in_scope
     cross join reporting_quarters
 ),
 
@@ -64,39 +69,42 @@ years_to_date as (
         last_day(make_date(reporting_year, last_month, 1)) as period_end,
         reporting_year || '-Q' || quarter_no || '-YTD' as period_label,
         reporting_year || '-' || report_suffix as report_period
-    from counted_years
+    from years_in_scope
     cross join reporting_quarters
 ),
 
-candidate_periods as (
-    select * from months
-    union all
-    select * from quarters
-    union all
-    select * from years_to_date
+closed_quarters_and_years_to_date as (
+    select periods.*
+    from (
+        select * from quarters
+        union all
+        select * from years_to_date
+    ) as periods
+    inner join month_cutoffs
+        on month_cutoffs.month = date_trunc('month', periods.period_end)
+    where month_cutoffs.cutoff_at < month_cutoffs.evaluated_at
 ),
 
-closed_periods as (
-    select candidate_periods.*
-    from candidate_periods
-    cross join data_end
-    where candidate_periods.period_end <= data_end.last_counted_day
+reportable_periods as (
+    select * from months
+    union all
+    select * from closed_quarters_and_years_to_date
 ),
 
 periods_with_month_counts as (
     select
-        closed_periods.period_type,
-        closed_periods.period_start,
-        closed_periods.period_end,
-        closed_periods.period_label,
-        closed_periods.report_period,
-        (datediff('month', closed_periods.period_start, closed_periods.period_end) + 1)::integer as months_in_period,
+        reportable_periods.period_type,
+        reportable_periods.period_start,
+        reportable_periods.period_end,
+        reportable_periods.period_label,
+        reportable_periods.report_period,
+        (datediff('month', reportable_periods.period_start, reportable_periods.period_end) + 1)::integer
+            as months_in_period,
         count(counted_months.reporting_month)::integer as months_counted
-    from closed_periods
+    from reportable_periods
     left join counted_months
-        on counted_months.reporting_month between closed_periods.period_start and closed_periods.period_end
+        on counted_months.reporting_month between reportable_periods.period_start and reportable_periods.period_end
     group by all
-    having count(counted_months.reporting_month) > 0
 )
 
 select

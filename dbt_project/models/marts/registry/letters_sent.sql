@@ -35,6 +35,12 @@ corrections as (
     where corrects_batch_id is not null
 ),
 
+evaluation as (
+    -- the instant the deadlines were evaluated at (correspondence.month_cutoffs, written with them)
+    select max(evaluated_at) as evaluated_at
+    from {{ source('correspondence', 'month_cutoffs') }}
+),
+
 final as (
     select
         -- ids
@@ -60,9 +66,15 @@ final as (
         corrections.correction_batch_id,
         corrections.correction_version,
         corrections.correction_submitted_at,
-        corrections.correction_status
+        -- no correction yet: 'awaited' while its deadline (R7) has not passed at the evaluation
+        -- time, NULL (not received) once it has
+        coalesce(
+            corrections.correction_status,
+            case when letters.correction_due_at >= evaluation.evaluated_at then 'awaited' end
+        ) as correction_status
     from letters
     left join corrections on corrections.corrects_batch_id = letters.batch_id
+    cross join evaluation
 )
 
 select * from final
