@@ -11,6 +11,7 @@ YEAR ?= 2019
 ROWS_PER_MONTH ?= 3000
 DEFECT_RATE ?= 0.03
 SEED ?= 7
+SIM_ROWS_PER_MONTH ?= $(if $(filter command line,$(origin ROWS_PER_MONTH)),$(ROWS_PER_MONTH),300)
 DATA ?= $(CURDIR)/data
 
 export MONITORING_DATA_DIR ?= $(DATA)
@@ -22,7 +23,7 @@ DBT := cd dbt_project && dbt
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: install office demo test dev sample pipeline lint clean bench
+.PHONY: install office demo test dev sample pipeline lint clean bench simulate
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,6 +63,12 @@ pipeline: install
 	MONITORING_DEMO=1 MONITORING_LANDING_SETTLE_SECONDS=0 $(BIN)/python -m orchestration.tools.run_year --year $(YEAR)
 
 demo: install sample pipeline
+
+# A sample year through the real sensors and schedules with a simulated clock (timeline in
+# data/simulation/timeline.md); the runs are on the DAGSTER_HOME instance, seen in `make dev`.
+simulate: install
+	MONITORING_DEMO=1 $(BIN)/python -m orchestration.tools.simulate --year $(YEAR) \
+		--rows-per-month $(SIM_ROWS_PER_MONTH) --defect-rate $(DEFECT_RATE) --seed $(SEED)
 
 test: install
 	MONITORING_DEMO=1 MONITORING_LANDING_SETTLE_SECONDS=0 $(BIN)/python -m pytest -q

@@ -9,6 +9,7 @@ from orchestration.defs.partitions import monthly_partitions
 RAW = dg.AssetSelection.groups("raw")
 REPORTS = dg.AssetSelection.groups("reports")
 ALERTS = dg.AssetSelection.groups("alerts")
+APPROVALS = dg.AssetSelection.groups("approvals")
 
 # Load the landing files of one or more months (a year is one run: single-run backfill).
 ingest_job = dg.define_asset_job(
@@ -21,7 +22,7 @@ ingest_job = dg.define_asset_job(
 # Build the dbt models (staging by new batch, the rest over all history) and publish analytics.duckdb.
 build_job = dg.define_asset_job(
     "build_warehouse",
-    selection=dg.AssetSelection.all() - RAW - ALERTS - REPORTS,
+    selection=dg.AssetSelection.all() - RAW - ALERTS - REPORTS - APPROVALS,
     description="Registry deadlines, dbt build (staging, validated layer, marts, tests), notification "
     "letters, and publish analytics.duckdb.",
 )
@@ -39,4 +40,12 @@ report_job = dg.define_asset_job(
     "write_report",
     selection=REPORTS,
     description="Write the report files of one reporting period from analytics.duckdb.",
+)
+
+
+# An analyst approves a report period's revision (run config approved_by; partition '2019-Q1' …).
+approve_report_job = dg.define_asset_job(
+    "approve_report",
+    selection=APPROVALS,
+    description="Record an analyst's approval of a report period's revision (run config approved_by).",
 )

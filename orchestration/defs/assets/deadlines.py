@@ -11,31 +11,22 @@ tag, or now); see ``orchestration.rules.timeliness``.
 """
 
 
-from datetime import datetime
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.assets.ingest import BATCHES_KEY
 from orchestration.defs.assets.letters import LETTERS_KEY
+from orchestration.defs.clock import run_evaluation_time
 from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringSettings
 from orchestration.rules.timeliness import (
-    EVALUATION_TIME_TAG,
-    evaluation_time,
     overdue_months,
-    parse_evaluation_time,
     received_registry_months,
     write_registry_deadlines,
 )
 
 DEADLINES_KEY = dg.AssetKey(["deadlines", "registry_deadlines"])
 OVERDUE_KEY = dg.AssetKey(["alerts", "overdue_registries"])
-
-
-def run_evaluation_time(context: dg.AssetExecutionContext) -> datetime:
-    """The run's evaluation-time tag (set by the sensor), else the environment, else now."""
-    tagged = context.run.tags.get(EVALUATION_TIME_TAG)
-    return parse_evaluation_time(tagged) if tagged else evaluation_time()
 
 
 @dg.asset(

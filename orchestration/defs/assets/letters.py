@@ -8,12 +8,12 @@ Metadata and logs carry counts and paths only, never a value from the registry.
 """
 
 
-from datetime import UTC, datetime
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.assets.ingest import BATCHES_KEY
+from orchestration.defs.clock import run_evaluation_time
 from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringSettings
 from orchestration.outputs.letters import produce_letters
 from orchestration.runtime.processes import forked_workers
@@ -42,7 +42,7 @@ def notification_letters(context: dg.AssetExecutionContext, monitoring: Monitori
     settings = monitoring.get()
     # forked before the warehouse is opened (processes.forked_workers says why)
     with forked_workers(LETTER_WRITERS) as writers, warehouse.get_connection() as con:
-        records = produce_letters(con, settings.letters_dir, datetime.now(UTC), writers=writers)
+        records = produce_letters(con, settings.letters_dir, run_evaluation_time(context), writers=writers)
     late = [str(r["letter_number"]) for r in records if r["produced_late"]]
     context.log.info(f"{len(records)} letters in {settings.letters_dir}; {len(late)} produced late")
     yield dg.MaterializeResult(metadata={

@@ -9,6 +9,11 @@ The new file starts as a copy of the published one: the marts are small and copi
 but a table with a ``batch_signature`` column (fct_services: every counted service of the
 history) keeps the batches it already holds under the same signature and copies only the
 others, so a month added to a built year copies that month's services, not the year's.
+
+The reports as issued (``reporting.reported_figures``, ``report_revisions``,
+``report_approvals``: outputs/reports/vintages.py) are kept in the warehouse in a schema of
+their own and copied by every publish, so re-publishing never loses them; the report asset
+publishes just those tables after filing a revision.
 """
 
 
@@ -21,15 +26,18 @@ import duckdb
 
 from orchestration.defs.assets.dbt import warehouse_models
 from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringSettings
+from orchestration.outputs.reports.vintages import SCHEMA as VINTAGES_SCHEMA
 from orchestration.settings import duckdb_config
 
 PUBLISHED_SCHEMA = "marts"
 BATCH_SIGNATURE = "batch_signature"  # int_services_counted_batches: changes whenever a batch's rows could
 
 
-def publish_analytics(warehouse_path: Path, analytics_path: Path) -> dict[str, int]:
-    """Copy every table and view of the warehouse's marts schema into a new analytics file
-    (a view as a table of what it shows now) and swap it in."""
+def publish_analytics(warehouse_path: Path, analytics_path: Path,
+                      schemas: tuple[str, ...] = (PUBLISHED_SCHEMA, VINTAGES_SCHEMA)) -> dict[str, int]:
+    """Copy every table and view of the warehouse's marts and reporting schemas into a new
+    analytics file (a view as a table of what it shows now) and swap it
+    in. With ``schemas`` naming some of them, only their tables are copied; the others stay."""
     analytics_path.parent.mkdir(parents=True, exist_ok=True)
     staging_path = analytics_path.with_name(f".{analytics_path.name}.{os.getpid()}.tmp")
     staging_path.unlink(missing_ok=True)
@@ -37,16 +45,19 @@ def publish_analytics(warehouse_path: Path, analytics_path: Path) -> dict[str, i
     try:
         with _open_copy(analytics_path, staging_path) as con:
             con.execute(f"attach '{warehouse_path}' as warehouse (read_only)")
-            tables = [row[0] for row in con.execute(
-                "select table_name from duckdb_tables() where database_name = 'warehouse' and schema_name = $1 "
-                "union all select view_name from duckdb_views() where database_name = 'warehouse' "
-                "and schema_name = $1 order by 1", [PUBLISHED_SCHEMA]).fetchall()]
+            tables = dict(con.execute(
+                "select table_name, schema_name from duckdb_tables() where database_name = 'warehouse' "
+                "and list_contains($1, schema_name) union all select view_name, schema_name from duckdb_views() "
+                "where database_name = 'warehouse' and list_contains($1, schema_name) order by 1",
+                [list(schemas)]).fetchall())
             published = _columns(con, "main")
-            for stale in published.keys() - set(tables):  # a mart since removed
-                con.execute(f"drop table main.{stale}")
-            sources = _columns(con, PUBLISHED_SCHEMA, database="warehouse")
-            for table in tables:
-                source = f"warehouse.{PUBLISHED_SCHEMA}.{table}"
+            if set(schemas) >= {PUBLISHED_SCHEMA, VINTAGES_SCHEMA}:
+                for stale in published.keys() - set(tables):  # a mart since removed
+                    con.execute(f"drop table main.{stale}")
+            sources = {table: columns for schema in schemas
+                       for table, columns in _columns(con, schema, database="warehouse").items()}
+            for table, schema in tables.items():
+                source = f"warehouse.{schema}.{table}"
                 columns = sources[table]
                 if BATCH_SIGNATURE in dict(columns) and published.get(table) == columns:
                     _copy_changed_batches(con, source, f"main.{table}")

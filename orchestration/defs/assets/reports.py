@@ -1,8 +1,16 @@
 """The report to the authorised body (Appendix 3), one partition per reporting period, and
 the check that each report was produced by its due date (R11, clause 12).
 
-Reads the published analytics.duckdb only (never the warehouse), so it needs no slot in
-the warehouse pool, and the document, the workbook and the database always agree.
+Reads its figures from the published analytics.duckdb, so the document, the workbook and the
+database always agree. Reports as issued are kept (outputs/reports/vintages.py): each period's
+figures are compared with its latest revision in the warehouse's ``reporting`` schema; the same
+figures keep the same revision (no file is rewritten), different ones file revision N+1 under
+data/reports/<period>/r<N+1>/ with the annex of changes, and the latest is copied to
+data/reports/<period>/. The revisions are then published to analytics.duckdb. Because it writes
+the warehouse and swaps analytics.duckdb, the asset runs in the one-slot warehouse pool.
+
+Approval: a revision N+1 of a period whose earlier revision an analyst approved is filed as
+awaiting approval, and the check ``approved_revision_unchanged`` fails, saying so in Russian.
 
 A run writes one period (the quarterly schedule) or several: a backfill of report partitions
 is one run (``BackfillPolicy.single_run``), as `run_year` asks for a year's reports, so one
@@ -26,15 +34,31 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from dagster_duckdb import DuckDBResource
 
+from orchestration.defs.assets.publish import publish_analytics
+from orchestration.defs.clock import run_evaluation_time
 from orchestration.defs.partitions import report_partitions
-from orchestration.defs.resources import MonitoringSettings
-from orchestration.outputs.reports import ReportFiles, write_reports
+from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringSettings
+from orchestration.outputs.reports import ReportFiles, parse_period, write_reports
 from orchestration.outputs.reports.deadline import OVERDUE, ReportDeadline, report_deadlines
+from orchestration.outputs.reports.figures import read_figures
+from orchestration.outputs.reports.periods import ReportingPeriod
+from orchestration.outputs.reports.vintages import (
+    AWAITING_APPROVAL,
+    RevisionPlan,
+    plan_revision,
+    record_revision,
+)
+from orchestration.outputs.reports.vintages import (
+    SCHEMA as VINTAGES_SCHEMA,
+)
+from orchestration.rules.deadlines import local_date
 from orchestration.rules.timeliness import evaluation_time
 
 REPORT_KEY = dg.AssetKey(["reports", "monitoring_report"])
 DEADLINE_CHECK = "produced_by_due_date"
+APPROVAL_CHECK = "approved_revision_unchanged"
 
 
 @dg.asset(
@@ -44,22 +68,88 @@ DEADLINE_CHECK = "produced_by_due_date"
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="reports",
     kinds={"docx", "xlsx"},
+    pool=WAREHOUSE_POOL,
+    check_specs=[dg.AssetCheckSpec(
+        APPROVAL_CHECK, asset=REPORT_KEY,
+        description="An approved report's figures are not changed silently: a changed period is filed "
+                    "as a new revision awaiting approval, and this check fails naming it.")],
     description="Quarterly (Q1-Q3) and final annual report per Appendix 3: .docx, .xlsx and, "
-    "where LibreOffice is installed, .pdf in data/reports/<period>/ (clauses 12-14).",
+    "where LibreOffice is installed, .pdf in data/reports/<period>/r<N>/ (each revision kept) and "
+    "the latest in data/reports/<period>/ (clauses 12-14); figures kept in reported_figures.",
 )
-def monitoring_report(context: dg.AssetExecutionContext, monitoring: MonitoringSettings) -> dg.MaterializeResult:
+def monitoring_report(context: dg.AssetExecutionContext, monitoring: MonitoringSettings,
+                      warehouse: DuckDBResource):
     settings = monitoring.get()
-    for files in write_reports(settings.analytics_path, list(context.partition_keys), settings.reports_dir):
-        context.log.info(f"report {files.period}: {files.folder}; {files.pdf_message or 'PDF written'}")
-        for warning in files.warnings:
-            context.log.warning(warning)
-        context.add_asset_metadata(report_metadata(files), partition_key=files.period)
-    return dg.MaterializeResult()
+    produced_at = run_evaluation_time(context)
+    periods = list(context.partition_keys)
+    with warehouse.get_connection() as con:
+        plans = {period: plan_revision(con, period, read_figures(settings.analytics_path, parse_period(period)))
+                 for period in periods}
+    to_write = [p for p in periods if plans[p].is_new
+                or not (settings.reports_dir / plans[p].folder).is_dir()]
+    written = {files.period: files for files in write_reports(
+        settings.analytics_path, to_write, settings.reports_dir, plans=plans,
+        generated=local_date(produced_at))}
+    with warehouse.get_connection() as con:
+        for period in to_write:
+            record_revision(con, plans[period], produced_at)
+    publish_analytics(settings.warehouse_path, settings.analytics_path, schemas=(VINTAGES_SCHEMA,))
+    for period in periods:
+        plan, files = plans[period], written.get(period)
+        if files is not None:
+            context.log.info(f"report {period} revision {plan.revision}: {files.revision_folder}; "
+                             f"{files.pdf_message or 'PDF written'}")
+            for warning in files.warnings:
+                context.log.warning(warning)
+        else:
+            context.log.info(f"report {period}: same figures as revision {plan.revision}; nothing rewritten")
+        context.add_asset_metadata(report_metadata(files, plan, settings.reports_dir), partition_key=period)
+    awaiting = [plans[p] for p in periods if plans[p].is_new and plans[p].status == AWAITING_APPROVAL]
+    yield dg.MaterializeResult()
+    yield dg.AssetCheckResult(
+        check_name=APPROVAL_CHECK,
+        passed=not awaiting,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=" ".join(approval_message(plan) for plan in awaiting)
+        or "Утвержденные отчеты не изменились.",
+        metadata={"awaiting_approval": dg.MetadataValue.json(
+            {plan.period: plan.revision for plan in awaiting})},
+    )
 
 
-def report_metadata(files: ReportFiles) -> dict[str, dg.MetadataValue]:
-    """A period's materialisation metadata: where its files are, and what the report holds."""
-    return {
+def approval_message(plan: RevisionPlan) -> str:
+    """The check's plain words: which approved report changed, and what is awaiting approval."""
+    period_name = period_title(parse_period(plan.period))
+    approved_revision, approved_by = plan.approved or (plan.previous, "")
+    return (f"Отчет {period_name} утвержден в редакции {approved_revision} ({approved_by}), но данные "
+            f"изменились: подготовлена редакция {plan.revision}, ожидающая утверждения "
+            f"({plan.reason.lower()}). Утвержденной остается редакция {approved_revision}.")
+
+
+def period_title(period: ReportingPeriod) -> str:
+    if period.is_final:
+        return f"итоговый за {period.year} год"
+    return f"за {period.quarter_number}-й квартал {period.year} года"
+
+
+def report_metadata(files: ReportFiles | None, plan: RevisionPlan, reports_dir: Path) -> dict[str, dg.MetadataValue]:
+    """A period's materialisation metadata: its revision, where its files are, what the report holds."""
+    revision = {
+        "revision": dg.MetadataValue.int(plan.revision),
+        "new_revision": dg.MetadataValue.bool(plan.is_new),
+        "revision_status": dg.MetadataValue.text(plan.status),
+        "changed_figures": dg.MetadataValue.int(len(plan.changes)),
+        "revision_folder": dg.MetadataValue.path(str(reports_dir / plan.folder)),
+    }
+    if files is None:  # the same revision: its files are already the latest
+        folder = reports_dir / plan.period
+        pdf = folder / f"report_{plan.period}.pdf"
+        return {**revision,
+                "folder": dg.MetadataValue.path(str(folder)),
+                "docx": dg.MetadataValue.path(str(folder / f"report_{plan.period}.docx")),
+                "xlsx": dg.MetadataValue.path(str(folder / f"report_{plan.period}.xlsx")),
+                "pdf": dg.MetadataValue.text(str(pdf) if pdf.exists() else "")}
+    return {**revision,
         "folder": dg.MetadataValue.path(str(files.folder)),
         "docx": dg.MetadataValue.path(str(files.docx)),
         "xlsx": dg.MetadataValue.path(str(files.xlsx)),

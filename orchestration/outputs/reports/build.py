@@ -13,6 +13,11 @@ next period, so one instance fell behind and the year's last PDFs waited for it 
 two instances: docs/performance.md). The folders are swapped in
 once every period's files are written; a failure leaves every previous folder as it was.
 `write_report` is the same for one period.
+
+With revision plans (vintages.py, as the report asset passes them), a period's files go to
+<out_dir>/<period>/r<N>/ — a revision's folder is written once and never replaced by another
+revision — and are then copied, file by file with atomic renames, to <out_dir>/<period>/, where
+the latest revision always is. A revision N+1 carries the annex of its changes against N.
 """
 
 from __future__ import annotations
@@ -22,17 +27,20 @@ import queue
 import re
 import shutil
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from orchestration.outputs.reports.changes import add_changes_annex
 from orchestration.outputs.reports.docx_report import write_docx
 from orchestration.outputs.reports.figures import INDICATORS, QUALITY, read_figures
 from orchestration.outputs.reports.layout import Chart, Heading, Paragraph, TableBlock, build_layout
 from orchestration.outputs.reports.pdf import PdfConverter, PdfResult
 from orchestration.outputs.reports.periods import parse_period
+from orchestration.outputs.reports.vintages import RevisionPlan
 from orchestration.outputs.reports.xlsx_report import write_xlsx
 
 LATIN = re.compile(r"[A-Za-z]")
@@ -56,6 +64,8 @@ class ReportFiles:
     charts: int
     missing_tables: tuple[str, ...] = ()  # marts the report looked for and did not find
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    revision: int | None = None  # with a revision plan: the revision written
+    revision_folder: Path | None = None  # <out_dir>/<period>/r<N>, of which ``folder`` has a copy
 
 
 @dataclass(frozen=True)
@@ -76,9 +86,10 @@ def write_report(
 
 def write_reports(
     analytics_path: Path, periods: list[str], out_dir: Path, *, make_pdf: bool = True,
-    generated: date | None = None,
+    generated: date | None = None, plans: Mapping[str, RevisionPlan] | None = None,
 ) -> list[ReportFiles]:
-    """Write <out_dir>/<period>/ for each period, in the given order, as `write_report` does."""
+    """Write <out_dir>/<period>/ for each period, in the given order, as `write_report` does;
+    with ``plans``, <out_dir>/<period>/r<N>/ and its copy in <out_dir>/<period>/."""
     for period in periods:
         parse_period(period)  # an unknown period fails before any work
     if not periods:
@@ -91,7 +102,8 @@ def write_reports(
                                                       thread_name_prefix="report-pdf"))
         try:
             for period in periods:
-                draft = _draft(analytics_path, period, out_dir, generated or date.today())
+                plan = (plans or {}).get(period)
+                draft = _draft(analytics_path, period, out_dir, generated or date.today(), plan)
                 drafts.append((draft, pdfs.submit(converters.convert, draft.docx) if converters.count else None))
             finished = [(draft, pdf.result() if pdf else None) for draft, pdf in drafts]
         except BaseException:
@@ -105,7 +117,11 @@ def write_reports(
     files = []
     try:
         for draft, pdf in finished:
-            _swap(draft.staging, draft.files.folder)
+            if draft.files.revision_folder is not None:
+                _swap(draft.staging, draft.files.revision_folder)
+                copy_latest(draft.files.revision_folder, draft.files.folder)
+            else:
+                _swap(draft.staging, draft.files.folder)
             files.append(_with_pdf(draft.files, pdf))
     finally:
         for draft, _ in finished[len(files):]:
@@ -131,14 +147,20 @@ class _Converters:
             self._free.put(converter)
 
 
-def _draft(analytics_path: Path, period: str, out_dir: Path, generated: date) -> _Draft:
+def _draft(analytics_path: Path, period: str, out_dir: Path, generated: date,
+           plan: RevisionPlan | None = None) -> _Draft:
     """Read the period's figures, lay the report out and write the .docx and .xlsx into a new
-    temporary folder beside <out_dir>/<period>."""
+    temporary folder beside <out_dir>/<period> (or beside its r<N> with a plan)."""
     figures = read_figures(analytics_path, parse_period(period))
     layout = build_layout(figures)
-    out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / period
-    staging = out_dir / f".{period}.tmp-{uuid.uuid4().hex}"
+    revision_folder = None
+    if plan is not None:
+        add_changes_annex(layout, plan, figures)
+        revision_folder = final / f"r{plan.revision}"
+    parent = final if plan is not None else out_dir
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = parent / f".{(revision_folder or final).name}.tmp-{uuid.uuid4().hex}"
     staging.mkdir()
     try:
         docx_path = staging / f"report_{period}.docx"
@@ -173,6 +195,8 @@ def _draft(analytics_path: Path, period: str, out_dir: Path, generated: date) ->
         charts=sum(isinstance(b, Chart) for b in layout.blocks),
         missing_tables=missing,
         warnings=tuple(_latin_warnings(layout)),
+        revision=plan.revision if plan is not None else None,
+        revision_folder=revision_folder,
     )
     return _Draft(files=files, staging=staging, docx=docx_path)
 
@@ -190,6 +214,19 @@ def _swap(staging: Path, final: Path) -> None:
         os.replace(final, retired)
     os.replace(staging, final)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def copy_latest(revision_folder: Path, folder: Path) -> None:
+    """Make <period>/ hold the files of <period>/r<N>/ (each replaced by an atomic rename; a
+    file of an earlier revision that r<N> lacks, such as a PDF, removed)."""
+    names = {path.name for path in revision_folder.iterdir() if path.is_file()}
+    for name in sorted(names):
+        temporary = folder / f".{name}.tmp-{uuid.uuid4().hex}"
+        shutil.copy2(revision_folder / name, temporary)
+        os.replace(temporary, folder / name)
+    for path in folder.iterdir():
+        if path.is_file() and path.name.startswith("report_") and path.name not in names:
+            path.unlink()
 
 
 def _latin_warnings(layout) -> list[str]:

@@ -601,3 +601,18 @@ CORRECTION = {
     "": "не получено",
 }
 CONTENTS_TITLE_HEADER = "Наименование"
+
+
+# --- revisions (reports as issued) --------------------------------------------------------
+
+ANNEX_CHANGES = "Приложение Г. Изменения по сравнению с редакцией {revision}"
+ANNEX_CHANGES_INTRO = (
+    "Настоящий отчет является редакцией {revision} отчета за {period}. {reason}. "
+    "Ниже приведены показатели, значения которых отличаются от редакции {previous}"
+)
+ANNEX_CHANGES_NONE = "Значения показателей не изменились; изменился состав использованных реестров"
+CHANGES_TABLE_TITLE = "Изменения показателей по сравнению с редакцией {previous}"
+CHANGES_STUB = "Показатель"
+CHANGES_COLUMNS = ("Было", "Стало")
+CHANGES_SCOPES = {"quarter": "за квартал", "year_to_date": "с начала года"}
+CHANGES_NOT_PRINTED = "нет"

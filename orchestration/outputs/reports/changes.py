@@ -1,0 +1,80 @@
+"""The annex of a revised report: "Изменения по сравнению с редакцией N".
+
+Each changed figure is one row: which table, which column (quarter or year to date), which
+region, which row, with the value of the previous revision and of this one. Labels come from
+the report's own wording (texts_ru) and the figures' labels, so the annex reads as the tables do.
+"""
+
+from __future__ import annotations
+
+from orchestration.outputs.reports import texts_ru
+from orchestration.outputs.reports.figures import INDICATORS, QUALITY, ReportFigures
+from orchestration.outputs.reports.layout import Heading, PageBreak, Paragraph, ReportLayout, TableBlock, _number
+from orchestration.outputs.reports.tables import Cell, Column, ReportTable, Row
+from orchestration.outputs.reports.vintages import Change, RevisionPlan
+
+_INDICATOR_BY_TABLE = {spec.table: spec for spec in INDICATORS}
+_QUALITY_BY_TABLE = {spec.table: spec for spec in QUALITY}
+
+
+def add_changes_annex(layout: ReportLayout, plan: RevisionPlan, figures: ReportFigures) -> None:
+    """Append the annex to a revision N+1's layout (nothing for a first revision)."""
+    if plan.previous is None or not plan.is_new:
+        return
+    layout.blocks.append(PageBreak())
+    layout.blocks.append(Heading(texts_ru.ANNEX_CHANGES.format(revision=plan.previous), 1))
+    period = texts_ru.range_name(figures.period.year_to_date)
+    layout.blocks.append(Paragraph(texts_ru.sentence(texts_ru.ANNEX_CHANGES_INTRO.format(
+        revision=plan.revision, period=period, reason=plan.reason, previous=plan.previous))))
+    if not plan.changes:
+        layout.blocks.append(Paragraph(texts_ru.sentence(texts_ru.ANNEX_CHANGES_NONE)))
+    else:
+        layout.blocks.append(TableBlock(changes_table(plan, figures)))
+    _number(layout)
+
+
+def changes_table(plan: RevisionPlan, figures: ReportFigures) -> ReportTable:
+    rows = [Row(change_label(change, figures), (_cell(change.old), _cell(change.new)))
+            for change in plan.changes]
+    return ReportTable(
+        title=texts_ru.CHANGES_TABLE_TITLE.format(previous=plan.previous),
+        stub=texts_ru.CHANGES_STUB,
+        columns=[Column(label) for label in texts_ru.CHANGES_COLUMNS],
+        rows=rows,
+    )
+
+
+def _cell(value: float | None) -> Cell:
+    if value is None:
+        return Cell(texts_ru.CHANGES_NOT_PRINTED, "text")
+    if float(value).is_integer():
+        return Cell(int(value))
+    return Cell(value, "score")
+
+
+def change_label(change: Change, figures: ReportFigures) -> str:
+    table, scope, _region_code, row_key, measure = change.figure
+    parts = [_table_title(table), texts_ru.CHANGES_SCOPES.get(scope, scope), change.region]
+    indicator = _INDICATOR_BY_TABLE.get(table)
+    values = dict(item.split("=", 1) for item in row_key.split(" / ")) if row_key else {}
+    if indicator is not None:
+        figures_ = figures.indicators.get(indicator.key)
+        labels = [figures_.label(dim, value) if figures_ else value for dim, value in values.items()]
+        parts.append(" / ".join(labels) if labels else texts_ru.TOTAL_COLUMN)
+    else:
+        quality = figures.quality.get(_QUALITY_BY_TABLE[table].key) if table in _QUALITY_BY_TABLE else None
+        name, _, part = measure.partition(":")
+        label = quality.measure_labels.get(name, name) if quality else name
+        part_label = dict(zip(("n", "value", "ci_low", "ci_high"),
+                              ("число ответов", "значение", "нижняя граница интервала",
+                               "верхняя граница интервала"), strict=True)).get(part, part)
+        parts.extend([*values.values(), f"{label}: {part_label}"])
+    return " — ".join(p for p in parts if p)
+
+
+def _table_title(table: str) -> str:
+    if table in _INDICATOR_BY_TABLE:
+        return texts_ru.TABLE_TITLES[_INDICATOR_BY_TABLE[table].key][0]
+    if table in _QUALITY_BY_TABLE:
+        return texts_ru.QUALITY_TITLES[_QUALITY_BY_TABLE[table].key]
+    return table

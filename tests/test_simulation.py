@@ -1,0 +1,100 @@
+"""The simulated operating year (issue 20, item 3): files arrive at their sidecar times, the real
+sensors and schedules are evaluated at each instant through Dagster's APIs, and the runs they
+request execute on the instance. A small first quarter (to the Q1 report on 10 April)."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+
+from orchestration.settings import Settings, load_settings
+from orchestration.tools.sample_data import GeneratorConfig, generate_year
+
+CONFIG = GeneratorConfig(year=2019, rows_per_month=60, defect_rate=0.03, seed=3)
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory):
+    from orchestration.defs.definitions import build_definitions
+    from orchestration.defs.simulation import ALMATY, Simulation, simulate, write_timeline
+
+    saved = os.environ.get("MONITORING_DATA_DIR")
+    data = tmp_path_factory.mktemp("simulation") / "data"
+    source = data / "simulation" / "source"
+    generate_year(CONFIG, out=source, truth_dir=data / "sample_truth", months=range(1, 5))
+    settings = Settings(data_dir=data, hmac_key=load_settings().hmac_key)
+    os.environ["MONITORING_DATA_DIR"] = str(data)
+    try:
+        with dg.instance_for_test() as instance:
+            sim = Simulation(settings, instance, build_definitions(settings))
+            events = simulate(sim, source, 2019, datetime(2019, 4, 10, 12, tzinfo=ALMATY))
+            timeline = write_timeline(events, data / "simulation" / "timeline.md", "test")
+            yield settings, instance, events, timeline
+    finally:
+        if saved is None:
+            os.environ.pop("MONITORING_DATA_DIR", None)
+        else:
+            os.environ["MONITORING_DATA_DIR"] = saved
+
+
+def test_runs_are_requested_by_the_sensors_and_schedules(simulated):
+    _, instance, _, _ = simulated
+    runs = instance.get_runs()
+    assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
+    origins = {run.tags.get("monitoring/simulated_by") for run in runs}
+    assert origins == {"landing_files_sensor", "build_after_ingestion", "monthly_ingestion",
+                       "monitoring_reports", "overdue_registries_sensor"}
+    [report] = [run for run in runs if run.job_name == "write_report"]
+    assert report.tags["dagster/partition"] == "2019-Q1"
+    assert datetime.fromisoformat(report.tags["monitoring/evaluation_time"]) == datetime.fromisoformat(
+        "2019-04-10T09:00:00+06:00")
+
+
+def test_each_registry_version_is_ingested_when_it_arrives(simulated):
+    settings, _, events, timeline = simulated
+    submissions = pd.read_csv(settings.data_dir / "sample_truth" / "submissions.csv")
+    text = timeline.read_text(encoding="utf-8")
+    for row in submissions.itertuples():
+        at = datetime.fromisoformat(row.submitted_at)
+        if at > datetime.fromisoformat("2019-04-10T12:00:00+06:00"):
+            continue
+        rel = f"registry/{row.period}/v{row.version}"
+        [arrival] = [e for e in events if e.kind == "arrival" and e.text.startswith(rel)]
+        assert arrival.at == at
+        runs = [e for e in events if e.kind == "run" and e.at == at and "ingest_landing_files" in e.text]
+        assert runs, rel
+        assert f"{at.astimezone(arrival.at.tzinfo):%Y-%m-%d %H:%M} | arrival | {rel}" in text
+
+
+def test_the_q1_report_uses_the_versions_in_and_usable_at_its_time(simulated):
+    settings, _, events, _ = simulated
+    tick = datetime.fromisoformat("2019-04-10T09:00:00+06:00")
+    submissions = pd.read_csv(settings.data_dir / "sample_truth" / "submissions.csv")
+    submissions["arrived"] = submissions.submitted_at.map(datetime.fromisoformat)
+    usable = submissions[(submissions.arrived <= tick) & submissions.timeliness.isin(["on_time", "correction"])
+                         & submissions.period.isin(["2019-01", "2019-02", "2019-03"])]
+    expected = sorted(f"{period} v{version}" for period, version in usable.groupby("period").version.max().items())
+    with duckdb.connect(str(settings.analytics_path), read_only=True) as con:
+        [(revision, produced_at, versions)] = con.execute(
+            "select revision, produced_at, registry_versions from report_revisions "
+            "where report_period = '2019-Q1'").fetchall()
+    assert revision == 1 and produced_at == tick
+    assert sorted(versions) == expected and expected  # March (late) is not among them
+    assert any(e.kind == "report" and "2019-Q1 revision 1" in e.text for e in events)
+    assert (settings.reports_dir / "2019-Q1" / "r1" / "report_2019-Q1.docx").is_file()
+
+
+def test_letters_are_written_when_the_registry_with_errors_arrives(simulated):
+    settings, _, events, _ = simulated
+    letters = [e for e in events if e.kind == "letter"]
+    assert letters
+    submissions = pd.read_csv(settings.data_dir / "sample_truth" / "submissions.csv")
+    for letter in letters:
+        month, version = letter.text.rsplit(": ", 1)[1].split("/v")
+        [row] = submissions[(submissions.period == month) & (submissions.version == int(version))].itertuples()
+        assert letter.at == datetime.fromisoformat(row.submitted_at)  # the build right after the arrival
