@@ -15,7 +15,6 @@ SIM_ROWS_PER_MONTH ?= $(if $(filter command line,$(origin ROWS_PER_MONTH)),$(ROW
 DATA ?= $(CURDIR)/data
 
 export MONITORING_DATA_DIR ?= $(DATA)
-export MONITORING_WAREHOUSE_PATH ?= $(MONITORING_DATA_DIR)/warehouse.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 

@@ -3,7 +3,7 @@
 Every path the pipeline writes hangs off one data folder (``MONITORING_DATA_DIR``,
 default ``./data``), so a test or a benchmark points the whole system elsewhere by
 setting one variable. The warehouse path is derived from it and exported to dbt's
-profile as ``MONITORING_WAREHOUSE_PATH``.
+profile as ``MONITORING_WAREHOUSE_PATH`` when dbt starts (``dbt_environment``).
 """
 
 from __future__ import annotations
@@ -164,8 +164,11 @@ def load_settings() -> Settings:
     return Settings(data_dir=data_dir, hmac_key=key)
 
 
-def export_dbt_environment(settings: Settings) -> None:
-    """Point dbt's profile at the same warehouse file Dagster writes (one variable for both)."""
-    os.environ["MONITORING_WAREHOUSE_PATH"] = str(settings.warehouse_path)
-    if not os.environ.get("MONITORING_HMAC_KEY", "").strip():  # dbt's plugin reads the key from here
-        os.environ["MONITORING_HMAC_KEY"] = settings.hmac_key
+def dbt_environment(warehouse_path: str | Path) -> dict[str, str]:
+    """What a dbt invocation needs in its environment: the warehouse its profile points at (the
+    one Dagster writes) and the pseudonymisation key its plugin reads. Applied by the dbt resource
+    as it starts dbt, never at import."""
+    environment = {"MONITORING_WAREHOUSE_PATH": str(warehouse_path)}
+    if not os.environ.get("MONITORING_HMAC_KEY", "").strip():
+        environment["MONITORING_HMAC_KEY"] = load_settings().hmac_key
+    return environment

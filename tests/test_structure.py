@@ -85,3 +85,19 @@ def test_the_checks_see_what_they_look_for(tmp_path):
     sample.write_text("import dagster as dg\nfrom dagster._core.storage import sql\nfrom dagster_dbt import x\n")
     found = [module for _, module in imported_modules(sample)]
     assert "dagster" in found and "dagster._core.storage" in found and "dagster_dbt.x" in found
+
+
+def test_loading_the_code_location_changes_no_environment_variable():
+    # dbt learns the warehouse and the key when the dbt resource starts it, not at import (libraries
+    # such as pandera set their own variables; ours and dbt's are what the project controls)
+    import os
+    import subprocess
+    import sys
+
+    script = ("import os; before = dict(os.environ); import orchestration.defs.definitions; "
+              "print(sorted(k for k in os.environ if os.environ[k] != before.get(k) "
+              "and k.startswith(('MONITORING_', 'DBT_'))))")
+    env = {"PATH": os.environ["PATH"], "MONITORING_DEMO": "1", "HOME": os.environ.get("HOME", "/tmp")}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -34,7 +34,7 @@ from orchestration.settings import (
     DBT_PROJECT_DIR,
     RUN_WORKER_PID_ENV,
     Settings,
-    export_dbt_environment,
+    dbt_environment,
     load_settings,
     require_secret_key,
 )
@@ -45,6 +45,8 @@ from orchestration.warehouse.raw import owner_only_files
 # Every asset that opens warehouse.duckdb runs in this pool; dagster_home/dagster.yaml gives
 # pools one slot, so one process writes the file at a time (DuckDB allows no more).
 WAREHOUSE_POOL = "warehouse"
+
+
 class MonitoringSettings(dg.ConfigurableResource):
     """Where the data folder is; everything else is derived from it (see Settings)."""
 
@@ -95,6 +97,7 @@ class MonitoringDbtCliResource(FastDbtCliResource):
         with open_warehouse(Path(self.warehouse_path), wait_seconds=self.lock_wait_seconds):
             pass
         os.environ[RUN_WORKER_PID_ENV] = str(os.getpid())
+        os.environ.update(dbt_environment(self.warehouse_path))  # read by dbt's profile and plugin
         with owner_only_files():
             return super().cli(args, **kwargs)
 
@@ -142,7 +145,6 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
     loading the definitions (``dagster dev``, a run worker) fails with the reason."""
     settings = settings or load_settings()
     require_secret_key(settings)
-    export_dbt_environment(settings)
     return {
         "monitoring": MonitoringSettings(data_dir=str(settings.data_dir)),
         "warehouse": WarehouseResource(database=str(settings.warehouse_path)),
