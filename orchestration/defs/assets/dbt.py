@@ -12,8 +12,10 @@ per model) run in the same build.
 """
 
 
+import json
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ from dagster_dbt import (
 )
 
 from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringDbtCliResource, open_warehouse
+from orchestration.defs.ui import OWNERS, asset_tags, md_table_metadata
 from orchestration.runtime import parse_state
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -45,8 +48,19 @@ BROKEN_RULES_WAIT_SECONDS = 10.0
 _LAYERS = ("staging", "intermediate", "marts")
 
 
+# A Russian first line for each layer's assets (the model's own description follows it).
+_LAYER_TITLES_RU = {
+    "reference": "Справочник (seed dbt)",
+    "staging": "Первичная обработка (staging dbt): типизация, нормализация, ключи вместо персональных данных",
+    "intermediate": "Промежуточный слой dbt: проверенные и подтвержденные данные",
+    "marts": "Витрина dbt (публикуется в analytics.duckdb)",
+    "models": "Модель dbt",
+}
+
+
 class MonitoringDbtTranslator(DagsterDbtTranslator):
-    """One place that names dbt nodes in Dagster: <layer>/<model>, grouped by layer."""
+    """One place that names dbt nodes in Dagster: <layer>/<model>, grouped by layer, owned and
+    tagged like every other asset, and each test's check described in words."""
 
     def _layer(self, props: Mapping[str, Any]) -> str:
         if props["resource_type"] == "seed":
@@ -62,6 +76,20 @@ class MonitoringDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return self._layer(dbt_resource_props)
 
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        title = dbt_resource_props.get("meta", {}).get("title_ru") or (
+            dbt_resource_props.get("config", {}).get("meta", {}).get("title_ru"))
+        title = title or f"{_LAYER_TITLES_RU[self._layer(dbt_resource_props)]}: {dbt_resource_props['name']}"
+        detail = (dbt_resource_props.get("description") or "").strip()
+        return f"{title}.\n\n{detail}" if detail else f"{title}."
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str]:
+        return OWNERS
+
+    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
+        # dbt models hold keys, codes and counts: personal data stays in raw (assert_no_personal_data_columns)
+        return {**super().get_tags(dbt_resource_props), **asset_tags(self._layer(dbt_resource_props), pii=False)}
+
     def get_asset_check_spec(self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str,
                              project: DbtProject | None) -> dg.AssetCheckSpec | None:
         """Dagster checks for the tests that state a rule of the pipeline, not for column tests.
@@ -70,10 +98,33 @@ class MonitoringDbtTranslator(DagsterDbtTranslator):
         relationships rules) still run in every `dbt build` and fail the step when they fail;
         as Dagster checks they would cost event-log writes (SQLite, one connection each) and
         bury the ~30 checks an engineer looks at (singular tests, mart-grain and estimate tests).
+        A check's description is the test's own (``description:`` in its .yml), or for a generic
+        test without one its macro's, followed by the columns it was given.
         """
         if is_column_test(manifest, unique_id):
             return None
-        return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        return dg.AssetCheckSpec(
+            name=spec.name, asset=spec.asset_key, description=test_description(manifest, unique_id),
+            additional_deps=spec.additional_deps, metadata=spec.metadata, blocking=spec.blocking)
+
+
+def test_description(manifest: Mapping[str, Any], unique_id: str) -> str:
+    """What a dbt test checks, in words: its own description, else its generic macro's and arguments."""
+    node = manifest["nodes"][unique_id]
+    own = (node.get("description") or "").strip()
+    if own:
+        return own
+    test = node.get("test_metadata") or {}
+    macro = manifest["macros"].get(f"macro.{node['package_name']}.test_{test.get('name')}", {})
+    text = (macro.get("description") or "").strip()
+    arguments = {k: v for k, v in (test.get("kwargs") or {}).items() if k != "model"}
+    if arguments:
+        text += "\n\n" + "; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                                    for k, v in arguments.items())
+    return text
 
 
 def is_column_test(manifest: Mapping[str, Any], unique_id: str) -> bool:
@@ -101,9 +152,10 @@ def build_events(context: dg.AssetExecutionContext, invocation: DbtCliInvocation
                 if status != "pass":
                     not_passed[node["unique_id"]] = (str(node.get("node_name")), status)
                 continue
-            yield from event.to_default_asset_events(
-                manifest=manifest, dagster_dbt_translator=invocation.dagster_dbt_translator, context=context,
-                target_path=invocation.target_path, project=invocation.project)
+            for asset_event in event.to_default_asset_events(
+                    manifest=manifest, dagster_dbt_translator=invocation.dagster_dbt_translator, context=context,
+                    target_path=invocation.target_path, project=invocation.project):
+                yield explained(asset_event, manifest, node)
     finally:
         if warehouse_path is not None:  # the next invocation on this warehouse starts from this parse
             parse_state.save(invocation.target_path, warehouse_path)
@@ -114,6 +166,28 @@ def build_events(context: dg.AssetExecutionContext, invocation: DbtCliInvocation
             for unique_id, (name, status) in not_passed.items():
                 log = context.log.warning if status == "warn" else context.log.error
                 log(f"dbt column test {name}: {status}" + (f" — {broken[unique_id]}" if unique_id in broken else ""))
+
+
+def explained(event: Any, manifest: Mapping[str, Any], node: Mapping[str, Any]) -> Any:
+    """A dbt test's check result that does not pass, with what is wrong and where in Russian, and
+    the detail as a Markdown table (the test's rows are not read: they may hold keys of persons)."""
+    if not isinstance(event, dg.AssetCheckResult) or event.passed:
+        return event
+    test = manifest["nodes"].get(node.get("unique_id", ""), {})
+    failures = event.metadata.get("dagster_dbt/failed_row_count")
+    count = getattr(failures, "value", failures)
+    where = event.asset_key.to_user_string()
+    first_line = (test_description(manifest, node.get("unique_id", "")) or event.check_name).splitlines()[0]
+    description = (f"Проверка «{event.check_name}» не пройдена на {where}: "
+                   f"{'найдено строк с нарушением: ' + str(count) if count is not None else 'dbt сообщил об ошибке'}. "
+                   f"Что проверяется: {first_line}")
+    detail = md_table_metadata(
+        ["Проверка", "Объект", "Строк с нарушением", "Статус dbt", "SQL проверки"],
+        [(event.check_name, where, count, node.get("node_status"),
+          f"`dbt_project/{test.get('original_file_path', '')}`")])
+    return dg.AssetCheckResult(
+        passed=False, asset_key=event.asset_key, check_name=event.check_name, severity=event.severity,
+        description=description, metadata={**event.metadata, "Что не так": detail})
 
 
 def broken_rules(invocation: DbtCliInvocation, unique_ids: Mapping[str, Any],
@@ -177,6 +251,29 @@ RULE_CHECKS_SELECTION = "+int_registry_rule_violations"
 TRANSLATOR = MonitoringDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+@cache
+def warehouse_models_selection(manifest_path: Path = dbt_project.manifest_path) -> str:
+    """Every model and seed that is not ``+int_registry_rule_violations``, by name.
+
+    Not ``--exclude +int_registry_rule_violations``: an excluded node takes with it every test
+    that reads it (dbt's eager indirect selection, the one dagster-dbt uses to find a build's
+    checks), so a singular test reading both the registry's staging and the counted services
+    (the "nothing is lost" invariant) would run in neither build. Selected by name, the models
+    bring along (eagerly) every test that reads one of them.
+    """
+    manifest = json.loads(Path(manifest_path).read_text())
+    rule_checks: set[str] = set()
+    pending = [f"model.{manifest['metadata']['project_name']}.int_registry_rule_violations"]
+    while pending:
+        unique_id = pending.pop()
+        if unique_id not in rule_checks:
+            rule_checks.add(unique_id)
+            pending += manifest["parent_map"].get(unique_id, [])
+    names = sorted(node["name"] for unique_id, node in manifest["nodes"].items()
+                   if node["resource_type"] in ("model", "seed", "snapshot") and unique_id not in rule_checks)
+    return " ".join(names)
+
+
 def dbt_build(context: dg.AssetExecutionContext, dbt: MonitoringDbtCliResource,
               extra_args: Sequence[str] = ()) -> Iterator[Any]:
     """One `dbt build` of the step's models (dagster-dbt passes their selection) and their tests.
@@ -211,7 +308,7 @@ def registry_rule_checks(context: dg.AssetExecutionContext, dbt: MonitoringDbtCl
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    exclude=RULE_CHECKS_SELECTION,
+    select=warehouse_models_selection(),
     name="warehouse_models",
     dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
