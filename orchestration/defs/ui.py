@@ -8,7 +8,7 @@ from a registry row (personal data stays in the warehouse and the restricted fil
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -35,11 +35,13 @@ def month_ru(period: str) -> str:
 
 
 def local_time(moment: datetime | None) -> str:
-    """A moment as Asia/Almaty wall time with its offset ('2019-06-01 09:00:00+06:00'); '—' for none."""
+    """A moment as Asia/Almaty wall time with its offset ('2019-06-01 09:00:00+06:00'); '—' for none.
+
+    A naive moment is taken as UTC (how the warehouse's timestamps without a zone are written)."""
     if moment is None:
         return "—"
     if moment.tzinfo is None:
-        raise ValueError("a naive datetime has no place in the UI: give it a time zone")
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(ZoneInfo(TIMEZONE)).isoformat(sep=" ", timespec="seconds")
 
 

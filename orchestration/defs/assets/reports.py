@@ -29,8 +29,9 @@ import duckdb
 
 from orchestration.defs.partitions import report_partitions
 from orchestration.defs.resources import MonitoringSettings
+from orchestration.defs.ui import OWNERS, asset_tags, files_metadata, local_time, local_time_metadata, md_table_metadata
 from orchestration.outputs.reports import ReportFiles, write_reports
-from orchestration.outputs.reports.deadline import OVERDUE, ReportDeadline, report_deadlines
+from orchestration.outputs.reports.deadline import LATE, NOT_DUE, ON_TIME, OVERDUE, ReportDeadline, report_deadlines
 from orchestration.rules.timeliness import evaluation_time
 
 REPORT_KEY = dg.AssetKey(["reports", "monitoring_report"])
@@ -43,9 +44,12 @@ DEADLINE_CHECK = "produced_by_due_date"
     partitions_def=report_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="reports",
-    kinds={"docx", "xlsx"},
-    description="Quarterly (Q1-Q3) and final annual report per Appendix 3: .docx, .xlsx and, "
-    "where LibreOffice is installed, .pdf in data/reports/<period>/ (clauses 12-14).",
+    kinds={"docx", "xlsx", "pdf"},
+    owners=OWNERS,
+    tags=asset_tags("reports", pii=False),
+    description="Отчет уполномоченному органу по приложению 3 Методики: ежеквартальный (Q1–Q3) и итоговый "
+    "годовой (п. 12–14).\n\nFiles .docx, .xlsx and, where LibreOffice is installed, .pdf in "
+    "`data/reports/ГГГГ-Qn/` or `data/reports/ГГГГ-final/`, read from analytics.duckdb only.",
 )
 def monitoring_report(context: dg.AssetExecutionContext, monitoring: MonitoringSettings) -> dg.MaterializeResult:
     settings = monitoring.get()
@@ -59,7 +63,9 @@ def monitoring_report(context: dg.AssetExecutionContext, monitoring: MonitoringS
 
 def report_metadata(files: ReportFiles) -> dict[str, dg.MetadataValue]:
     """A period's materialisation metadata: where its files are, and what the report holds."""
+    written = [f for f in (files.docx, files.xlsx, files.pdf) if f is not None]
     return {
+        **files_metadata(written, files.folder.parent),
         "folder": dg.MetadataValue.path(str(files.folder)),
         "docx": dg.MetadataValue.path(str(files.docx)),
         "xlsx": dg.MetadataValue.path(str(files.xlsx)),
@@ -114,9 +120,14 @@ def check_outcome(deadlines: list[ReportDeadline], now: datetime) -> dict:
     return {
         "passed": not flagged,
         "severity": dg.AssetCheckSeverity.ERROR if overdue else dg.AssetCheckSeverity.WARN,
-        "description": "; ".join(d.describe() for d in flagged) or "every report due so far was produced on time",
+        "description": ("Нарушен срок представления отчета (п. 12): " + "; ".join(describe_ru(d) for d in flagged) + "."
+                        if flagged else "Все отчеты, срок которых наступил, подготовлены в срок."),
         "metadata": {
-            "evaluated_at": dg.MetadataValue.text(now.isoformat()),
+            "evaluated_at": local_time_metadata(now),
+            "Отчеты": md_table_metadata(
+                ["Период", "Срок", "Подготовлен (Алматы)", "Состояние"],
+                [(d.period, d.due.strftime("%d.%m.%Y"), local_time(d.produced_at), STATES_RU.get(d.state, d.state))
+                 for d in deadlines]),
             "overdue": dg.MetadataValue.json([d.period for d in overdue]),
             "late": dg.MetadataValue.json([d.period for d in flagged if d.state != OVERDUE]),
             "states": dg.MetadataValue.json({d.period: d.state for d in deadlines}),
@@ -124,9 +135,22 @@ def check_outcome(deadlines: list[ReportDeadline], now: datetime) -> dict:
     }
 
 
+STATES_RU = {OVERDUE: "не подготовлен, срок истек", LATE: "подготовлен с опозданием", ON_TIME: "подготовлен в срок",
+             NOT_DUE: "срок не наступил"}
+
+
+def describe_ru(deadline: ReportDeadline) -> str:
+    """'отчет 2019-Q1 не подготовлен, срок 12.04.2019' (one flagged report, for the check's sentence)."""
+    due = deadline.due.strftime("%d.%m.%Y")
+    if deadline.state == OVERDUE:
+        return f"отчет {deadline.period} не подготовлен, срок {due}"
+    return f"отчет {deadline.period} подготовлен {local_time(deadline.produced_at)}, срок {due}"
+
+
 @dg.asset_check(asset=REPORT_KEY, name=DEADLINE_CHECK, blocking=False,
-                description="R11 (clause 12): each report due so far was produced by its due date "
-                "(12th of the month after the quarter; 10 December for the final report).")
+                description="Каждый отчет, срок которого наступил, подготовлен в срок (п. 12 Методики).\n\n"
+                "Quarterly reports by the 12th of the month after the quarter; the final report by "
+                "10 December.")
 def report_produced_by_due_date(
     context: dg.AssetCheckExecutionContext, monitoring: MonitoringSettings
 ) -> dg.AssetCheckResult:
@@ -135,7 +159,9 @@ def report_produced_by_due_date(
     return dg.AssetCheckResult(**check_outcome(deadlines, now))
 
 
-@dg.sensor(name="report_deadlines", minimum_interval_seconds=3600, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(name="report_deadlines", minimum_interval_seconds=3600, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Ежечасно: проверка сроков подготовки отчетов; запись, когда меняется список "
+                       "просроченных отчетов.")
 def report_deadline_sensor(context: dg.SensorEvaluationContext, monitoring: MonitoringSettings):
     """Hourly: record the due-date check when the set of late or overdue reports changes.
 
