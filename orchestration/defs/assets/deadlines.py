@@ -104,6 +104,7 @@ def registry_deadlines(context: dg.AssetExecutionContext, warehouse: DuckDBResou
 @dg.asset(
     key=OVERDUE_KEY,
     group_name="alerts",
+    kinds={"python"},
     owners=OWNERS,
     tags=asset_tags("alerts", pii=False),
     check_specs=[dg.AssetCheckSpec(
