@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import dagster as dg
 import duckdb
@@ -16,7 +17,9 @@ import pytest
 from orchestration.defs.assets.dbt import dbt_project
 from orchestration.defs.assets.publish import ANALYTICS_KEY, VERSIONS_CHECK
 from orchestration.defs.definitions import build_definitions
+from orchestration.defs.runner import Stage, run_stages
 from orchestration.defs.ui import md_table
+from orchestration.settings import Settings
 
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 PLACEHOLDER = re.compile(r"<[A-Za-zА-Яа-я_ -]+>")  # '<YYYY-MM>' is swallowed by the Markdown renderer
@@ -105,7 +108,7 @@ def test_the_build_shows_the_rows_left_out_by_reason_as_the_mart_has_them(pipeli
     table = metadata["Исключенные строки по причинам"]
     assert isinstance(table, dg.MarkdownMetadataValue)
     shown = {(period, int(version), reason, int(excluded)) for period, version, _used, reason, excluded, _with
-             in md_rows(table.value)}
+             in md_rows(table.value) if int(excluded) > 0}  # a reason that is never a row's first shows 0
     with duckdb.connect(str(pipeline_run.settings.warehouse_path), read_only=True) as con:
         expected = set(con.execute(
             "select s.period, s.version, r.title_ru, count(*) "
@@ -122,7 +125,7 @@ def test_the_build_shows_the_rows_left_out_by_reason_as_the_mart_has_them(pipeli
 def test_a_version_the_report_does_not_use_is_said_in_one_sentence(pipeline_run):
     evaluations = pipeline_run.instance.event_log_storage.get_asset_check_execution_history(
         dg.AssetCheckKey(ANALYTICS_KEY, VERSIONS_CHECK), limit=1)
-    evaluation = evaluations[0].event.dagster_event.event_specific_data.evaluation  # type: ignore[union-attr]
+    evaluation = evaluations[0].event.dagster_event.event_specific_data  # type: ignore[union-attr]
     with duckdb.connect(str(pipeline_run.settings.warehouse_path), read_only=True) as con:
         late = con.execute("select period, version from marts.registry_versions_used "
                            "where exclusion_reason = 'late_submission' order by 1, 2").fetchall()
@@ -166,7 +169,7 @@ def test_no_personal_value_in_any_metadata_or_check(pipeline_run):
     for record in instance.get_event_records(materialized):
         texts += [str(v.value) for v in record.asset_materialization.metadata.values()]  # type: ignore[union-attr]
     for record in instance.get_event_records(checked):
-        evaluation = record.event_log_entry.dagster_event.event_specific_data.evaluation  # type: ignore[union-attr]
+        evaluation = record.event_log_entry.dagster_event.event_specific_data  # type: ignore[union-attr]
         texts += [evaluation.description or ""] + [str(v.value) for v in evaluation.metadata.values()]
     text = "\n".join(texts).lower()
     assert "услуга не подтверждена актом" in text and "реестр представлен с нарушением срока" in text
@@ -176,3 +179,28 @@ def test_no_personal_value_in_any_metadata_or_check(pipeline_run):
     assert len(personal) > 100, "the generator's truth has personal values to look for"
     found = sorted(value for value in personal if value.lower() in text)
     assert found == []
+
+
+def test_a_late_new_version_is_not_used_and_the_build_says_so(pipeline_run, tmp_path, monkeypatch):
+    """May's v1 was on time; a v2 delivered months later is loaded, left out as late, v1 kept —
+    and the next build's check says so in one sentence (a copy of the year's data, a new instance)."""
+    data = tmp_path / "data"
+    shutil.copytree(pipeline_run.settings.data_dir, data, ignore=shutil.ignore_patterns("reports", "sample_truth"))
+    may = data / "landing/registry/2019-05"
+    shutil.copyfile(may / "v1.xlsx", may / "v2.xlsx")
+    (may / "v2.meta.json").write_text(json.dumps({"submitted_at": "2019-09-02T10:00:00+06:00"}))
+    monkeypatch.setenv("MONITORING_DATA_DIR", str(data))
+    monkeypatch.setenv("MONITORING_WAREHOUSE_PATH", str(data / "warehouse.duckdb"))
+    settings = Settings(data_dir=data, hmac_key=pipeline_run.settings.hmac_key)
+    with dg.instance_for_test() as instance:
+        run_stages([Stage("ingest", "ingest_landing_files", partition_key="2019-05"),
+                    Stage("build", "build_warehouse")], instance=instance, definitions=build_definitions(settings))
+        (record,) = instance.event_log_storage.get_asset_check_execution_history(
+            dg.AssetCheckKey(ANALYTICS_KEY, VERSIONS_CHECK), limit=1)
+        evaluation = record.event.dagster_event.event_specific_data  # type: ignore[union-attr]
+        published = latest_materialization(instance, ANALYTICS_KEY).metadata
+        months = md_rows(published["Реестры по месяцам"].value)  # type: ignore[union-attr]
+    assert ("Версия 2 реестра за май 2019 не использована: реестр представлен с нарушением срока (п. 10); "
+            "использована версия 1.") in evaluation.description
+    may_row = next(row for row in months if row[0] == "2019-05")
+    assert may_row[1:3] == ["1", "2"]  # v1 used, two versions received

@@ -113,7 +113,7 @@ def registry_months(analytics_path: Path) -> tuple[list[tuple], list[tuple]]:
         if not {"registry_versions_used", "exclusions_summary"} <= tables:
             return [], []
         versions = con.execute(
-            "select period, version, is_used_for_report, is_latest_version, exclusion_reason, "
+            "select period, version, is_used_for_report, is_month_version, exclusion_reason, "
             "exclusion_reason_name, rows_ingested, rows_counted, rows_excluded "
             "from registry_versions_used order by period, version").fetchall()
         exclusions = con.execute(
@@ -124,18 +124,20 @@ def registry_months(analytics_path: Path) -> tuple[list[tuple], list[tuple]]:
 
 
 def months_table(versions: list[tuple]) -> str:
-    """Per month: the version used, the versions received, rows counted and left out (used version)."""
+    """Per month: the version used, the versions received, rows counted, and rows left out of the
+    version that stands for the month (the one used, or the latest when none is)."""
     by_month: dict[str, list[tuple]] = {}
     for row in versions:
         by_month.setdefault(row[0], []).append(row)
     rows = []
     for period, rows_of_month in by_month.items():
         used = [r for r in rows_of_month if r[2]]
+        standing = [r for r in rows_of_month if r[3]]
         rows.append((period, used[0][1] if used else "не использован", len(rows_of_month),
-                     sum(r[7] for r in rows_of_month), sum(r[8] for r in used) if used else "—",
+                     sum(r[7] for r in rows_of_month), sum(r[8] for r in standing),
                      sum(r[6] for r in rows_of_month)))
     return md_table(["Месяц", "Использована версия", "Версий получено", "Строк учтено",
-                     "Исключено (в использованной версии)", "Строк загружено (все версии)"], rows)
+                     "Строк исключено (версия месяца)", "Строк загружено (все версии)"], rows)
 
 
 def exclusions_table(exclusions: list[tuple]) -> str:
@@ -150,7 +152,7 @@ def versions_not_used(versions: list[tuple]) -> list[str]:
     being superseded by a later version (a late one, say), naming the version used instead."""
     used = {row[0]: row[1] for row in versions if row[2]}
     sentences = []
-    for period, version, is_used, _latest, reason, reason_name, *_ in versions:
+    for period, version, is_used, _month_version, reason, reason_name, *_ in versions:
         if is_used or reason in (None, "version_superseded"):
             continue
         why = (reason_name or reason)[:1].lower() + (reason_name or reason)[1:]
