@@ -222,6 +222,12 @@ def test_the_counted_plus_excluded_check_fails_when_a_row_is_lost(killed_chain, 
     evaluations = result.get_asset_check_evaluations()
     assert [e.check_name for e in evaluations] == [check.name]
     assert not evaluations[0].passed
+    # What is wrong and where, in Russian, with the detail as a table (not only JSON).
+    assert evaluations[0].description.startswith(
+        f"Проверка «{check.name}» не пройдена на intermediate/int_registry_exclusions: найдено строк с нарушением: 1")
+    detail = evaluations[0].metadata["Что не так"]
+    assert isinstance(detail, dg.MarkdownMetadataValue)
+    assert "assert_counted_plus_excluded_equals_ingested.sql" in detail.value
 
 
 def test_a_failing_column_test_fails_the_build(killed_chain, monkeypatch):

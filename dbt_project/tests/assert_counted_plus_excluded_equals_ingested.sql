@@ -1,10 +1,7 @@
 -- Nothing is lost (issue 3, issue 8): for every registry month and version,
 -- rows counted + rows excluded = rows in raw = rows the file held (raw.batches.file_rows).
 -- Returns the (period, version) pairs where any of these disagree.
--- A singular test with several parents is only an *observation* in Dagster unless it names
--- the asset it checks: this makes it the asset check shown on the exclusions on every build.
-
-{{ config(meta={'dagster': {'ref': {'name': 'int_registry_exclusions'}}}) }}
+-- The asset it is a check of, and its description, are in singular_tests.yml.
 
 with
 

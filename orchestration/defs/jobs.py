@@ -16,22 +16,22 @@ ingest_job = dg.define_asset_job(
     "ingest_landing_files",
     selection=RAW,
     partitions_def=monthly_partitions,
-    description="Load a reporting month's landing files into the raw layer.",
+    description="Загрузка файлов отчетного месяца (или нескольких) в слой raw.",
 )
 
 # Build the dbt models (staging by new batch, the rest over all history) and publish analytics.duckdb.
 build_job = dg.define_asset_job(
     "build_warehouse",
     selection=dg.AssetSelection.all() - RAW - ALERTS - REPORTS - APPROVALS,
-    description="Registry deadlines, dbt build (staging, validated layer, marts, tests), notification "
-    "letters, and publish analytics.duckdb.",
+    description="Сборка хранилища: проверка реестров, письма-уведомления, сроки, витрины и проверки dbt, "
+    "публикация analytics.duckdb, списки для обзвона.",
 )
 
 # Launched by the overdue_registries sensor: an alert whose failed check names the months.
 overdue_registries_job = dg.define_asset_job(
     "overdue_registries_alert",
     selection=ALERTS,
-    description="Raise months whose registry deadline (R5) has passed with no registry received.",
+    description="Оповещение о месяцах, за которые срок представления реестра (п. 7) истек, а реестр не получен.",
 )
 
 
@@ -39,7 +39,7 @@ overdue_registries_job = dg.define_asset_job(
 report_job = dg.define_asset_job(
     "write_report",
     selection=REPORTS,
-    description="Write the report files of one reporting period from analytics.duckdb.",
+    description="Подготовка отчета за отчетный период (квартал или итоговый год) из analytics.duckdb.",
 )
 
 
@@ -47,5 +47,6 @@ report_job = dg.define_asset_job(
 approve_report_job = dg.define_asset_job(
     "approve_report",
     selection=APPROVALS,
-    description="Record an analyst's approval of a report period's revision (run config approved_by).",
+    description="Утверждение редакции отчета за период аналитиком (параметр approved_by). "
+    "Records an analyst's approval of a report period's revision.",
 )

@@ -16,6 +16,8 @@ from orchestration.settings import TIMEZONE
 monthly_ingestion_schedule = dg.build_schedule_from_partitioned_job(
     ingest_job,
     name="monthly_ingestion",
+    description="Ежемесячно 2-го числа в 09:00 (Алматы): загрузка файлов за прошедший месяц (срок реестра — "
+                "1-е число, п. 7); сборка хранилища запускается после загрузки.",
     day_of_month=2,
     hour_of_day=9,
     default_status=dg.DefaultScheduleStatus.RUNNING,
@@ -30,7 +32,9 @@ def report_period_at(tick_year: int, tick_month: int) -> str:
 
 
 @dg.schedule(name="monitoring_reports", cron_schedule=["0 9 10 4,7,10 *", "0 9 8 12 *"],
-             execution_timezone=TIMEZONE, job=report_job, default_status=dg.DefaultScheduleStatus.RUNNING)
+             execution_timezone=TIMEZONE, job=report_job, default_status=dg.DefaultScheduleStatus.RUNNING,
+             description="Отчеты за два дня до срока (п. 12): 10 апреля, 10 июля, 10 октября — ежеквартальные, "
+                         "8 декабря — итоговый годовой; в 09:00 (Алматы).")
 def report_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     tick = context.scheduled_execution_time
     period = report_period_at(tick.year, tick.month)

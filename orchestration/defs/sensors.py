@@ -23,7 +23,8 @@ from orchestration.settings import PROGRAMME_START
 from orchestration.warehouse.raw import relative_to_landing
 
 
-@dg.sensor(job=ingest_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(job=ingest_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Новые или измененные файлы в папке загрузки: запуск загрузки по месяцу и виду данных.")
 def landing_files_sensor(context: dg.SensorEvaluationContext, monitoring: MonitoringSettings):
     """Launch one ingestion per (month, input) whose files are new or changed.
 
@@ -92,6 +93,7 @@ def monitoring_partition_keys() -> list[str]:
     monitored_jobs=[ingest_job],
     request_job=build_job,
     default_status=dg.DefaultSensorStatus.RUNNING,
+    description="После каждой успешной загрузки — сборка хранилища, чтобы витрины не отставали от данных.",
 )
 def build_after_ingestion(context: dg.RunStatusSensorContext):
     """Every successful ingestion is followed by a build, so the marts never lag the raw layer."""
@@ -99,7 +101,9 @@ def build_after_ingestion(context: dg.RunStatusSensorContext):
 
 
 @dg.sensor(job=overdue_registries_job, minimum_interval_seconds=900,
-           default_status=dg.DefaultSensorStatus.RUNNING)
+           default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Каждые 15 минут: срок представления реестра истек, а реестр не получен — оповещение "
+                       "(один раз на месяц).")
 def overdue_registries_sensor(context: dg.SensorEvaluationContext, monitoring: MonitoringSettings):
     """R5 (clause 7): once a month's deadline has passed with no registry received, alert once.
 
@@ -123,7 +127,8 @@ def overdue_registries_sensor(context: dg.SensorEvaluationContext, monitoring: M
     )
 
 
-@dg.sensor(minimum_interval_seconds=120, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(minimum_interval_seconds=120, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Освобождение места в очереди к хранилищу, занятого аварийно прерванным запуском.")
 def release_dead_run_slots(context: dg.SensorEvaluationContext):
     """Free the warehouse pool slot of a run whose process was killed (e.g. launched from the UI).
 

@@ -17,6 +17,7 @@ from orchestration.defs.assets.reports import REPORT_KEY
 from orchestration.defs.clock import run_evaluation_time
 from orchestration.defs.partitions import report_partitions
 from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringSettings
+from orchestration.defs.ui import OWNERS, asset_tags
 from orchestration.outputs.reports.vintages import SCHEMA as VINTAGES_SCHEMA
 from orchestration.outputs.reports.vintages import approve
 
@@ -33,9 +34,12 @@ class ApprovalConfig(dg.Config):
     deps=[REPORT_KEY],
     partitions_def=report_partitions,
     group_name="approvals",
+    kinds={"duckdb"},
+    owners=OWNERS,
+    tags=asset_tags("reports", pii=False),
     pool=WAREHOUSE_POOL,
-    description="An analyst's approval of a report revision (run config approved_by), recorded with "
-                "its time in report_approvals.",
+    description="Утверждение редакции отчета аналитиком (параметр approved_by).\n\nAn analyst's approval of "
+                "a report revision, recorded with its time in report_approvals.",
 )
 def report_approval(context: dg.AssetExecutionContext, config: ApprovalConfig, monitoring: MonitoringSettings,
                     warehouse: DuckDBResource) -> dg.MaterializeResult:

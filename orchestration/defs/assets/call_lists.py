@@ -1,4 +1,4 @@
-"""Phone-survey call lists (clause 16, Appendix 4): data/call_lists/<YYYY-Qn>.xlsx per closed quarter.
+"""Phone-survey call lists (clause 16, Appendix 4): data/call_lists/YYYY-Qn.xlsx per closed quarter.
 
 Runs after the dbt models (it reads int_services_counted, reporting_periods and, for the sampled
 rows only, the phones and names in raw.registry_rows). The sampling is in the pure
@@ -12,6 +12,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringSettings
+from orchestration.defs.ui import OWNERS, asset_tags, files_metadata
 from orchestration.outputs.call_lists import SamplingSettings, closed_quarters, produce_call_lists
 
 CALL_LISTS_KEY = dg.AssetKey(["call_lists", "phone_survey_call_lists"])
@@ -42,9 +43,12 @@ class CallListConfig(dg.Config):
     deps=[COUNTED_KEY, PERIODS_KEY],
     group_name="call_lists",
     kinds={"xlsx"},
+    owners=OWNERS,
+    tags=asset_tags("call_lists", pii=True),
     pool=WAREHOUSE_POOL,
-    description="Call lists for the phone survey: a reproducible stratified random sample of the quarter's "
-                "clients, sized for ±10 points per region at 95 %, as data/call_lists/<YYYY-Qn>.xlsx in the "
+    description="Списки клиентов для телефонного опроса за квартал (п. 16, приложение 4): случайная "
+                "стратифицированная выборка.\n\nA reproducible stratified random sample of the quarter's "
+                "clients, sized for ±10 points per region at 95 %, as `data/call_lists/ГГГГ-Qn.xlsx` in the "
                 "phone-survey form (question 1 pre-filled) — personal data, owner-only files.",
 )
 def phone_survey_call_lists(context: dg.AssetExecutionContext, config: CallListConfig,
@@ -64,6 +68,7 @@ def phone_survey_call_lists(context: dg.AssetExecutionContext, config: CallListC
                          if r.written else f"{r.period}: kept, already there (drawn when it was written)")
     return dg.MaterializeResult(metadata={
         "call_lists_dir": dg.MetadataValue.path(str(out_dir)),
+        **files_metadata([r.path for r in results], out_dir),
         "quarters": len(results),
         "written": sum(r.written for r in results),
         "calls": sum(r.calls for r in results),  # in the lists written by this run (a kept one is not redrawn)

@@ -28,6 +28,7 @@ from dagster_dbt import (
 )
 
 from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringDbtCliResource, open_warehouse
+from orchestration.defs.ui import OWNERS, asset_tags, md_table_metadata
 from orchestration.runtime import parse_state
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -46,8 +47,19 @@ BROKEN_RULES_WAIT_SECONDS = 10.0
 _LAYERS = ("staging", "intermediate", "marts")
 
 
+# A Russian first line for each layer's assets (the model's own description follows it).
+_LAYER_TITLES_RU = {
+    "reference": "Справочник (seed dbt)",
+    "staging": "Первичная обработка (staging dbt): типизация, нормализация, ключи вместо персональных данных",
+    "intermediate": "Промежуточный слой dbt: проверенные и подтвержденные данные",
+    "marts": "Витрина dbt (публикуется в analytics.duckdb)",
+    "models": "Модель dbt",
+}
+
+
 class MonitoringDbtTranslator(DagsterDbtTranslator):
-    """One place that names dbt nodes in Dagster: <layer>/<model>, grouped by layer."""
+    """One place that names dbt nodes in Dagster: <layer>/<model>, grouped by layer, owned and
+    tagged like every other asset, and each test's check described in words."""
 
     def _layer(self, props: Mapping[str, Any]) -> str:
         if props["resource_type"] == "seed":
@@ -63,6 +75,20 @@ class MonitoringDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return self._layer(dbt_resource_props)
 
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        title = dbt_resource_props.get("meta", {}).get("title_ru") or (
+            dbt_resource_props.get("config", {}).get("meta", {}).get("title_ru"))
+        title = title or f"{_LAYER_TITLES_RU[self._layer(dbt_resource_props)]}: {dbt_resource_props['name']}"
+        detail = (dbt_resource_props.get("description") or "").strip()
+        return f"{title}.\n\n{detail}" if detail else f"{title}."
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str]:
+        return OWNERS
+
+    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
+        # dbt models hold keys, codes and counts: personal data stays in raw (assert_no_personal_data_columns)
+        return {**super().get_tags(dbt_resource_props), **asset_tags(self._layer(dbt_resource_props), pii=False)}
+
     def get_asset_check_spec(self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str,
                              project: DbtProject | None) -> dg.AssetCheckSpec | None:
         """Dagster checks for the tests that state a rule of the pipeline, not for column tests.
@@ -71,10 +97,33 @@ class MonitoringDbtTranslator(DagsterDbtTranslator):
         relationships rules) still run in every `dbt build` and fail the step when they fail;
         as Dagster checks they would cost event-log writes (SQLite, one connection each) and
         bury the ~30 checks an engineer looks at (singular tests, mart-grain and estimate tests).
+        A check's description is the test's own (``description:`` in its .yml), or for a generic
+        test without one its macro's, followed by the columns it was given.
         """
         if is_column_test(manifest, unique_id):
             return None
-        return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        return dg.AssetCheckSpec(
+            name=spec.name, asset=spec.asset_key, description=test_description(manifest, unique_id),
+            additional_deps=spec.additional_deps, metadata=spec.metadata, blocking=spec.blocking)
+
+
+def test_description(manifest: Mapping[str, Any], unique_id: str) -> str:
+    """What a dbt test checks, in words: its own description, else its generic macro's and arguments."""
+    node = manifest["nodes"][unique_id]
+    own = (node.get("description") or "").strip()
+    if own:
+        return own
+    test = node.get("test_metadata") or {}
+    macro = manifest["macros"].get(f"macro.{node['package_name']}.test_{test.get('name')}", {})
+    text = (macro.get("description") or "").strip()
+    arguments = {k: v for k, v in (test.get("kwargs") or {}).items() if k != "model"}
+    if arguments:
+        text += "\n\n" + "; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                                    for k, v in arguments.items())
+    return text
 
 
 def is_column_test(manifest: Mapping[str, Any], unique_id: str) -> bool:
@@ -102,9 +151,10 @@ def build_events(context: dg.AssetExecutionContext, invocation: DbtCliInvocation
                 if status != "pass":
                     not_passed[node["unique_id"]] = (str(node.get("node_name")), status)
                 continue
-            yield from event.to_default_asset_events(
-                manifest=manifest, dagster_dbt_translator=invocation.dagster_dbt_translator, context=context,
-                target_path=invocation.target_path, project=invocation.project)
+            for asset_event in event.to_default_asset_events(
+                    manifest=manifest, dagster_dbt_translator=invocation.dagster_dbt_translator, context=context,
+                    target_path=invocation.target_path, project=invocation.project):
+                yield explained(asset_event, manifest, node)
     finally:
         if warehouse_path is not None:  # the next invocation on this warehouse starts from this parse
             parse_state.save(invocation.target_path, warehouse_path)
@@ -115,6 +165,28 @@ def build_events(context: dg.AssetExecutionContext, invocation: DbtCliInvocation
             for unique_id, (name, status) in not_passed.items():
                 log = context.log.warning if status == "warn" else context.log.error
                 log(f"dbt column test {name}: {status}" + (f" — {broken[unique_id]}" if unique_id in broken else ""))
+
+
+def explained(event: Any, manifest: Mapping[str, Any], node: Mapping[str, Any]) -> Any:
+    """A dbt test's check result that does not pass, with what is wrong and where in Russian, and
+    the detail as a Markdown table (the test's rows are not read: they may hold keys of persons)."""
+    if not isinstance(event, dg.AssetCheckResult) or event.passed:
+        return event
+    test = manifest["nodes"].get(node.get("unique_id", ""), {})
+    failures = event.metadata.get("dagster_dbt/failed_row_count")
+    count = getattr(failures, "value", failures)
+    where = event.asset_key.to_user_string()
+    first_line = (test_description(manifest, node.get("unique_id", "")) or event.check_name).splitlines()[0]
+    description = (f"Проверка «{event.check_name}» не пройдена на {where}: "
+                   f"{'найдено строк с нарушением: ' + str(count) if count is not None else 'dbt сообщил об ошибке'}. "
+                   f"Что проверяется: {first_line}")
+    detail = md_table_metadata(
+        ["Проверка", "Объект", "Строк с нарушением", "Статус dbt", "SQL проверки"],
+        [(event.check_name, where, count, node.get("node_status"),
+          f"`dbt_project/{test.get('original_file_path', '')}`")])
+    return dg.AssetCheckResult(
+        passed=False, asset_key=event.asset_key, check_name=event.check_name, severity=event.severity,
+        description=description, metadata={**event.metadata, "Что не так": detail})
 
 
 def broken_rules(invocation: DbtCliInvocation, unique_ids: Mapping[str, Any],
@@ -200,6 +272,8 @@ def nodes_after_rule_checks(manifest_path: Path) -> str:
                 todo.append(parent)
     return " ".join(sorted(node["name"] for uid, node in manifest["nodes"].items()
                            if node["resource_type"] in BUILT_RESOURCES and uid not in upstream))
+
+
 TRANSLATOR = MonitoringDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 

@@ -1,13 +1,14 @@
 """Notification letters to the operator (R6, clause 8), one per registry version with errors.
 
 Runs after the registry's rule checks (dbt up to int_registry_rule_violations, joined here to
-the raw values) and before the deadlines and the rest of dbt; writes data/letters/<YYYY-MM>/v<N>/
+the raw values) and before the deadlines and the rest of dbt; writes data/letters/YYYY-MM/vN/
 (letter.docx + annex.xlsx, owner-only: personal data) and correspondence.letters (no personal
 data), which the deadlines asset and the mart ``letters_sent`` read.
 Metadata and logs carry counts and paths only, never a value from the registry.
 """
 
 
+from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -15,6 +16,7 @@ from dagster_duckdb import DuckDBResource
 from orchestration.defs.assets.ingest import BATCHES_KEY
 from orchestration.defs.clock import run_evaluation_time
 from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringSettings
+from orchestration.defs.ui import OWNERS, asset_tags, files_metadata, local_time, md_table_metadata
 from orchestration.outputs.letters import produce_letters
 from orchestration.runtime.processes import forked_workers
 
@@ -30,12 +32,16 @@ LETTER_WRITERS = 2
     group_name="letters",
     kinds={"docx", "xlsx"},
     pool=WAREHOUSE_POOL,
+    owners=OWNERS,
+    tags=asset_tags("letters", pii=True),
     check_specs=[dg.AssetCheckSpec(
         "letters_produced_on_time", asset=LETTERS_KEY,
-        description="R6 (clause 8): every letter produced within 1 working day of the registry's receipt.")],
-    description="Письма-уведомления: a .docx letter and an .xlsx annex of error rows for every registry "
-                "version with error-severity violations, under data/letters/<YYYY-MM>/v<N>/ (personal "
-                "data: owner-only files); each recorded in correspondence.letters.",
+        description="Письма-уведомления оператору подготовлены в течение 1 рабочего дня с получения реестра "
+                    "(п. 8 Методики).\n\nEvery letter produced within 1 working day of the registry's receipt.")],
+    description="Письма-уведомления оператору об ошибках в реестре (п. 8 Методики): письмо .docx и приложение "
+                ".xlsx со строками с ошибками по каждой версии реестра с ошибками.\n\n"
+                "Written to `data/letters/ГГГГ-ММ/vN/` (personal data: owner-only files); each letter is "
+                "recorded in correspondence.letters (no personal data).",
 )
 def notification_letters(context: dg.AssetExecutionContext, monitoring: MonitoringSettings,
                          warehouse: DuckDBResource):
@@ -45,11 +51,17 @@ def notification_letters(context: dg.AssetExecutionContext, monitoring: Monitori
         records = produce_letters(con, settings.letters_dir, run_evaluation_time(context), writers=writers)
     late = [str(r["letter_number"]) for r in records if r["produced_late"]]
     context.log.info(f"{len(records)} letters in {settings.letters_dir}; {len(late)} produced late")
+    files = [Path(str(r[key])) for r in records for key in ("path", "annex_path")]
     yield dg.MaterializeResult(metadata={
         "letters_dir": dg.MetadataValue.path(str(settings.letters_dir)),
         "letters": len(records),
         "error_rows": sum(int(r["error_rows"]) for r in records),
         "errors": sum(int(r["error_count"]) for r in records),
+        "Письма": md_table_metadata(
+            ["Письмо №", "Месяц", "Версия", "Строк с ошибками", "Ошибок", "Дата письма", "С опозданием"],
+            [(r["letter_number"], r["period"], r["version"], r["error_rows"], r["error_count"],
+              str(r["letter_date"]), "да" if r["produced_late"] else "нет") for r in records]),
+        **files_metadata(files, settings.letters_dir),
         "by_letter": dg.MetadataValue.json([
             {"letter_number": r["letter_number"], "path": r["path"], "error_rows": r["error_rows"],
              "errors": r["error_count"], "letter_date": str(r["letter_date"]),
@@ -57,13 +69,19 @@ def notification_letters(context: dg.AssetExecutionContext, monitoring: Monitori
             for r in records
         ]),
     })
+    late_records = [r for r in records if r["produced_late"]]
     yield dg.AssetCheckResult(
         check_name="letters_produced_on_time",
         asset_key=LETTERS_KEY,
         passed=not late,
         severity=dg.AssetCheckSeverity.WARN,
-        description=("produced after the due date (dated at the due date): " + ", ".join(late)) if late
-        else "every letter produced on time",
-        metadata={"late_letters": len(late)},
+        description=(f"Письма подготовлены позже срока (1 рабочий день, п. 8): № {', '.join(late)}; "
+                     "они датированы днем срока." if late else "Все письма подготовлены в срок."),
+        metadata={
+            "late_letters": len(late),
+            "Письма с опозданием": md_table_metadata(
+                ["Письмо №", "Месяц", "Версия", "Срок (Алматы)", "Подготовлено (Алматы)"],
+                [(r["letter_number"], r["period"], r["version"], local_time(r["letter_due_at"]),  # type: ignore[arg-type]
+                  local_time(r["produced_at"])) for r in late_records]),  # type: ignore[arg-type]
+        },
     )
-

@@ -26,6 +26,7 @@ import duckdb
 
 from orchestration.defs.assets.dbt import warehouse_models
 from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringSettings
+from orchestration.defs.ui import OWNERS, asset_tags, md_table, md_table_metadata, month_ru
 from orchestration.outputs.reports.vintages import SCHEMA as VINTAGES_SCHEMA
 from orchestration.settings import duckdb_config
 
@@ -108,19 +109,109 @@ def _copy_changed_batches(con: duckdb.DuckDBPyConnection, source: str, target: s
                 f"or {BATCH_SIGNATURE} not in (select distinct {BATCH_SIGNATURE} from {target})")
 
 
+ANALYTICS_KEY = dg.AssetKey(["analytics", "database"])
+VERSIONS_CHECK = "registry_versions_not_used"
+# The clause of the methodology behind a version-level reason (validation_rules, kind 'version').
+REASON_CLAUSES = {"late_submission": "п. 10", "version_superseded": "п. 9"}
+
+
+def registry_months(analytics_path: Path) -> tuple[list[tuple], list[tuple]]:
+    """From the published marts: per month and version (registry_versions_used) the version's
+    status and counts, and per month, version and reason (exclusions_summary) the rows left out.
+    Counts, version numbers and reason names only: no row of a registry."""
+    with duckdb.connect(str(analytics_path), read_only=True) as con:
+        tables = {row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()}
+        if not {"registry_versions_used", "exclusions_summary"} <= tables:
+            return [], []
+        versions = con.execute(
+            "select period, version, is_used_for_report, is_month_version, exclusion_reason, "
+            "exclusion_reason_name, rows_ingested, rows_counted, rows_excluded "
+            "from registry_versions_used order by period, version").fetchall()
+        exclusions = con.execute(
+            "select period, version, is_used_for_report, reason_name, rows_excluded, rows_with_reason "
+            "from exclusions_summary where rows_excluded > 0 or rows_with_reason > 0 "
+            "order by period, version, reason_sort_order, reason").fetchall()
+    return versions, exclusions
+
+
+def months_table(versions: list[tuple]) -> str:
+    """Per month: the version used, the versions received, rows counted, and rows left out of the
+    version that stands for the month (the one used, or the latest when none is)."""
+    by_month: dict[str, list[tuple]] = {}
+    for row in versions:
+        by_month.setdefault(row[0], []).append(row)
+    rows = []
+    for period, rows_of_month in by_month.items():
+        used = [r for r in rows_of_month if r[2]]
+        standing = [r for r in rows_of_month if r[3]]
+        rows.append((period, used[0][1] if used else "не использован", len(rows_of_month),
+                     sum(r[7] for r in rows_of_month), sum(r[8] for r in standing),
+                     sum(r[6] for r in rows_of_month)))
+    return md_table(["Месяц", "Использована версия", "Версий получено", "Строк учтено",
+                     "Строк исключено (версия месяца)", "Строк загружено (все версии)"], rows)
+
+
+def exclusions_table(exclusions: list[tuple]) -> str:
+    """Per month, version and reason (Russian name from the seed): the rows left out under it."""
+    return md_table(["Месяц", "Версия", "Используется", "Причина", "Строк исключено", "Строк с этой причиной"],
+                    [(period, version, "да" if used else "нет", reason_name, rows_excluded, rows_with_reason)
+                     for period, version, used, reason_name, rows_excluded, rows_with_reason in exclusions])
+
+
+def versions_not_used(versions: list[tuple]) -> list[str]:
+    """One Russian sentence per delivered version the report does not use for a reason other than
+    being superseded by a later version (a late one, say), naming the version used instead."""
+    used = {row[0]: row[1] for row in versions if row[2]}
+    sentences = []
+    for period, version, is_used, _month_version, reason, reason_name, *_ in versions:
+        if is_used or reason in (None, "version_superseded"):
+            continue
+        why = (reason_name or reason)[:1].lower() + (reason_name or reason)[1:]
+        clause = f" ({REASON_CLAUSES[reason]})" if reason in REASON_CLAUSES else ""
+        instead = (f"использована версия {used[period]}" if period in used
+                   else "ни одна версия за этот месяц не использована, месяц не вошел в отчет")
+        sentences.append(f"Версия {version} реестра за {month_ru(period)} не использована: {why}{clause}; {instead}.")
+    return sentences
+
+
 @dg.asset(
-    key=dg.AssetKey(["analytics", "database"]),
+    key=ANALYTICS_KEY,
     deps=[key for key in warehouse_models.keys if key.path[0] == PUBLISHED_SCHEMA],
     group_name="analytics",
     kinds={"duckdb"},
+    owners=OWNERS,
+    tags=asset_tags("analytics", pii=False),
     pool=WAREHOUSE_POOL,
-    description="data/analytics.duckdb: the marts, pseudonymised, for SQL users (replaced atomically).",
+    check_specs=[dg.AssetCheckSpec(
+        VERSIONS_CHECK, asset=ANALYTICS_KEY,
+        description="Каждая полученная версия реестра использована в отчете или заменена более поздней; "
+                    "иначе — по какой причине не использована (например, представлена после срока, п. 10).\n\n"
+                    "Lists every delivered registry version left out for a reason other than a later "
+                    "version superseding it, with the version used instead (read from the published "
+                    "registry_versions_used).")],
+    description="База для аналитиков analytics.duckdb: витрины без персональных данных (заменяется "
+                "целиком за один шаг).\n\nThe marts of the warehouse copied to `data/analytics.duckdb`; "
+                "the materialisation shows per month the registry version used and the rows counted and "
+                "left out by reason.",
 )
-def analytics_database(context: dg.AssetExecutionContext, monitoring: MonitoringSettings) -> dg.MaterializeResult:
+def analytics_database(context: dg.AssetExecutionContext, monitoring: MonitoringSettings):
     settings = monitoring.get()
     counts = publish_analytics(settings.warehouse_path, settings.analytics_path)
     context.log.info(f"published {len(counts)} tables to {settings.analytics_path}")
-    return dg.MaterializeResult(metadata={
+    versions, exclusions = registry_months(settings.analytics_path)
+    yield dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(settings.analytics_path)),
+        "Реестры по месяцам": dg.MetadataValue.md(months_table(versions)),
+        "Исключенные строки по причинам": dg.MetadataValue.md(exclusions_table(exclusions)),
         "tables": dg.MetadataValue.json(counts),
     })
+    sentences = versions_not_used(versions)
+    yield dg.AssetCheckResult(
+        check_name=VERSIONS_CHECK,
+        asset_key=ANALYTICS_KEY,
+        passed=not sentences,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=" ".join(sentences) if sentences else "Все полученные версии реестров использованы или заменены "
+                                                          "исправленными.",
+        metadata={"Неиспользованные версии": md_table_metadata(["Что произошло"], [(s,) for s in sentences])},
+    )

@@ -40,8 +40,9 @@ from orchestration.defs.assets.publish import publish_analytics
 from orchestration.defs.clock import run_evaluation_time
 from orchestration.defs.partitions import report_partitions
 from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringSettings
+from orchestration.defs.ui import OWNERS, asset_tags, files_metadata, local_time, local_time_metadata, md_table_metadata
 from orchestration.outputs.reports import ReportFiles, parse_period, write_reports
-from orchestration.outputs.reports.deadline import OVERDUE, ReportDeadline, report_deadlines
+from orchestration.outputs.reports.deadline import LATE, NOT_DUE, ON_TIME, OVERDUE, ReportDeadline, report_deadlines
 from orchestration.outputs.reports.figures import read_figures
 from orchestration.outputs.reports.periods import ReportingPeriod
 from orchestration.outputs.reports.vintages import (
@@ -67,15 +68,19 @@ APPROVAL_CHECK = "approved_revision_unchanged"
     partitions_def=report_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="reports",
-    kinds={"docx", "xlsx"},
+    kinds={"docx", "xlsx", "pdf"},
+    owners=OWNERS,
+    tags=asset_tags("reports", pii=False),
     pool=WAREHOUSE_POOL,
     check_specs=[dg.AssetCheckSpec(
         APPROVAL_CHECK, asset=REPORT_KEY,
-        description="An approved report's figures are not changed silently: a changed period is filed "
-                    "as a new revision awaiting approval, and this check fails naming it.")],
-    description="Quarterly (Q1-Q3) and final annual report per Appendix 3: .docx, .xlsx and, "
-    "where LibreOffice is installed, .pdf in data/reports/<period>/r<N>/ (each revision kept) and "
-    "the latest in data/reports/<period>/ (clauses 12-14); figures kept in reported_figures.",
+        description="Утвержденный отчет не меняется незаметно: при изменении данных готовится новая редакция, "
+                    "ожидающая утверждения, и проверка называет ее.\n\nAn approved report's figures are not "
+                    "changed silently: a changed period is filed as a new revision awaiting approval.")],
+    description="Отчет уполномоченному органу по приложению 3 Методики: ежеквартальный (Q1–Q3) и итоговый "
+    "годовой (п. 12–14).\n\nFiles .docx, .xlsx and, where LibreOffice is installed, .pdf in "
+    "`data/reports/ПЕРИОД/rN/` (each revision kept) and the latest in `data/reports/ПЕРИОД/`; "
+    "figures kept in reported_figures.",
 )
 def monitoring_report(context: dg.AssetExecutionContext, monitoring: MonitoringSettings,
                       warehouse: DuckDBResource):
@@ -144,12 +149,17 @@ def report_metadata(files: ReportFiles | None, plan: RevisionPlan, reports_dir: 
     if files is None:  # the same revision: its files are already the latest
         folder = reports_dir / plan.period
         pdf = folder / f"report_{plan.period}.pdf"
+        kept = [folder / f"report_{plan.period}.{suffix}" for suffix in ("docx", "xlsx", "pdf")]
         return {**revision,
+                **files_metadata([path for path in kept if path.exists()], reports_dir),
                 "folder": dg.MetadataValue.path(str(folder)),
                 "docx": dg.MetadataValue.path(str(folder / f"report_{plan.period}.docx")),
                 "xlsx": dg.MetadataValue.path(str(folder / f"report_{plan.period}.xlsx")),
                 "pdf": dg.MetadataValue.text(str(pdf) if pdf.exists() else "")}
-    return {**revision,
+    written = [f for f in (files.docx, files.xlsx, files.pdf) if f is not None]
+    return {
+        **revision,
+        **files_metadata(written, files.folder.parent),
         "folder": dg.MetadataValue.path(str(files.folder)),
         "docx": dg.MetadataValue.path(str(files.docx)),
         "xlsx": dg.MetadataValue.path(str(files.xlsx)),
@@ -204,9 +214,14 @@ def check_outcome(deadlines: list[ReportDeadline], now: datetime) -> dict:
     return {
         "passed": not flagged,
         "severity": dg.AssetCheckSeverity.ERROR if overdue else dg.AssetCheckSeverity.WARN,
-        "description": "; ".join(d.describe() for d in flagged) or "every report due so far was produced on time",
+        "description": ("Нарушен срок представления отчета (п. 12): " + "; ".join(describe_ru(d) for d in flagged) + "."
+                        if flagged else "Все отчеты, срок которых наступил, подготовлены в срок."),
         "metadata": {
-            "evaluated_at": dg.MetadataValue.text(now.isoformat()),
+            "evaluated_at": local_time_metadata(now),
+            "Отчеты": md_table_metadata(
+                ["Период", "Срок", "Подготовлен (Алматы)", "Состояние"],
+                [(d.period, d.due.strftime("%d.%m.%Y"), local_time(d.produced_at), STATES_RU.get(d.state, d.state))
+                 for d in deadlines]),
             "overdue": dg.MetadataValue.json([d.period for d in overdue]),
             "late": dg.MetadataValue.json([d.period for d in flagged if d.state != OVERDUE]),
             "states": dg.MetadataValue.json({d.period: d.state for d in deadlines}),
@@ -214,9 +229,22 @@ def check_outcome(deadlines: list[ReportDeadline], now: datetime) -> dict:
     }
 
 
+STATES_RU = {OVERDUE: "не подготовлен, срок истек", LATE: "подготовлен с опозданием", ON_TIME: "подготовлен в срок",
+             NOT_DUE: "срок не наступил"}
+
+
+def describe_ru(deadline: ReportDeadline) -> str:
+    """'отчет 2019-Q1 не подготовлен, срок 12.04.2019' (one flagged report, for the check's sentence)."""
+    due = deadline.due.strftime("%d.%m.%Y")
+    if deadline.state == OVERDUE:
+        return f"отчет {deadline.period} не подготовлен, срок {due}"
+    return f"отчет {deadline.period} подготовлен {local_time(deadline.produced_at)}, срок {due}"
+
+
 @dg.asset_check(asset=REPORT_KEY, name=DEADLINE_CHECK, blocking=False,
-                description="R11 (clause 12): each report due so far was produced by its due date "
-                "(12th of the month after the quarter; 10 December for the final report).")
+                description="Каждый отчет, срок которого наступил, подготовлен в срок (п. 12 Методики).\n\n"
+                "Quarterly reports by the 12th of the month after the quarter; the final report by "
+                "10 December.")
 def report_produced_by_due_date(
     context: dg.AssetCheckExecutionContext, monitoring: MonitoringSettings
 ) -> dg.AssetCheckResult:
@@ -225,7 +253,9 @@ def report_produced_by_due_date(
     return dg.AssetCheckResult(**check_outcome(deadlines, now))
 
 
-@dg.sensor(name="report_deadlines", minimum_interval_seconds=3600, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(name="report_deadlines", minimum_interval_seconds=3600, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Ежечасно: проверка сроков подготовки отчетов; запись, когда меняется список "
+                       "просроченных отчетов.")
 def report_deadline_sensor(context: dg.SensorEvaluationContext, monitoring: MonitoringSettings):
     """Hourly: record the due-date check when the set of late or overdue reports changes.
 
