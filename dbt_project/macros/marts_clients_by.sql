@@ -13,21 +13,14 @@
     row and client we keep the months the client was served in; the client counts in period
     P when that mask shares a bit with P's. Clients sharing one mask are counted together.
 
+    Call it after a CTE `counted_services` (reporting_month, region_code, the dimension
+    columns, client_number); it emits the CTEs up to `clients_named` (period, region with its
+    name and sort order, the dimension columns, clients), which the mart selects from.
     dimensions: the dimension column and its helper columns (name, sort order), [] for none.
-    count_column: the name of the count ('clients', or 'enterprises' for I3).
 -#}
-{% macro marts_clients_by(dimensions, count_column='clients') %}
+{% macro marts_clients_counted(dimensions) %}
 {%- set dims = dimensions | join(', ') -%}
 {%- set dims_comma = (dims ~ ',') if dimensions else '' -%}
-
-with counted_services as (
-    select
-        reporting_month,
-        region_code,
-        {{ dims_comma }}
-        client_number
-    from {{ ref('int_services_counted') }}
-),
 
 client_months_served as (
     -- one row per year, table row and client: the months the client was served in, as a
@@ -93,15 +86,4 @@ clients_counted as (
 clients_named as (
     {{ marts_region_named('clients_counted', dimensions + ['clients']) }}
 )
-
-select
-    period_type,
-    period_start,
-    period_end,
-    region_code,
-    region,
-    region_sort_order,
-    {{ dims_comma }}
-    clients as {{ count_column }}
-from clients_named
 {% endmacro %}

@@ -16,6 +16,8 @@
     P, and the latest month they were served in within P (the highest bit of
     months_served & P) is one of the months of the row's value.
 
+    It emits the CTEs up to `persons_named` (period, region with its name and sort order, the
+    attribute columns, persons), which the mart selects from.
     dimensions: the attribute column first, then its helper columns (e.g. sort order).
 -#}
 {% macro marts_persons_by(dimensions) %}
@@ -146,15 +148,4 @@ persons_counted as (
 persons_named as (
     {{ marts_region_named('persons_counted', dimensions + ['persons']) }}
 )
-
-select
-    period_type,
-    period_start,
-    period_end,
-    region_code,
-    region,
-    region_sort_order,
-    {{ dims }},
-    persons
-from persons_named
 {% endmacro %}

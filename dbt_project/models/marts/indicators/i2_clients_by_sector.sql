@@ -1,5 +1,27 @@
 -- I2 (clause 5.1 item 2): clients by economic sector — OKED section (НК РК 03-2019) — by region.
 -- A client whose services in a period carry two sections counts under each, once in totals.
--- Counting: macros/marts_clients_by.sql.
+-- Counting core: macros/marts_clients_by.sql.
 
-{{ marts_clients_by(['oked_section', 'oked_section_name']) }}
+with counted_services as (
+    select
+        reporting_month,
+        region_code,
+        oked_section,
+        oked_section_name,
+        client_number
+    from {{ ref('int_services_counted') }}
+),
+
+{{ marts_clients_counted(['oked_section', 'oked_section_name']) }}
+
+select
+    period_type,
+    period_start,
+    period_end,
+    region_code,
+    region,
+    region_sort_order,
+    oked_section,
+    oked_section_name,
+    clients
+from clients_named

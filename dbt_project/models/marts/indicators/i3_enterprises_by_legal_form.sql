@@ -2,6 +2,26 @@
 -- An enterprise is a client (distinct client_key): legal entities and individual
 -- entrepreneurs alike, each under its legal form (ТОО, АО, ИП, КХ, …); one whose services
 -- in a period carry two legal forms counts under each, once in totals.
--- Counting: macros/marts_clients_by.sql.
+-- Counting core: macros/marts_clients_by.sql.
 
-{{ marts_clients_by(['legal_form'], count_column='enterprises') }}
+with counted_services as (
+    select
+        reporting_month,
+        region_code,
+        legal_form,
+        client_number
+    from {{ ref('int_services_counted') }}
+),
+
+{{ marts_clients_counted(['legal_form']) }}
+
+select
+    period_type,
+    period_start,
+    period_end,
+    region_code,
+    region,
+    region_sort_order,
+    legal_form,
+    clients as enterprises
+from clients_named

@@ -7,7 +7,7 @@
 -- exactly one gender row, and counts once in each region they were served in.
 -- Every figure is a distinct count over its whole period (month, quarter or year-to-date)
 -- and its whole scope: not a sum of months, of regions or of genders.
--- Counting: macros/marts_persons_by.sql.
+-- Counting core: macros/marts_persons_by.sql.
 
 with counted_services as (
     select
@@ -33,3 +33,14 @@ person_months as (
 ),
 
 {{ marts_persons_by(['gender']) }}
+
+select
+    period_type,
+    period_start,
+    period_end,
+    region_code,
+    region,
+    region_sort_order,
+    gender,
+    persons
+from persons_named

@@ -9,7 +9,7 @@
 -- exactly one age group row, and counts once in each region they were served in.
 -- Every figure is a distinct count over its whole period (month, quarter or year-to-date)
 -- and its whole scope: not a sum of months, of regions or of age groups.
--- Counting: macros/marts_persons_by.sql.
+-- Counting core: macros/marts_persons_by.sql.
 
 with counted_services as (
     select
@@ -55,3 +55,15 @@ person_months as (
 ),
 
 {{ marts_persons_by(['age_group', 'age_group_sort_order']) }}
+
+select
+    period_type,
+    period_start,
+    period_end,
+    region_code,
+    region,
+    region_sort_order,
+    age_group,
+    age_group_sort_order,
+    persons
+from persons_named

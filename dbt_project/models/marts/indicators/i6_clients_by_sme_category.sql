@@ -1,5 +1,27 @@
 -- I6 (clause 5.1 item 6): clients by entrepreneurship category (micro / small / medium,
 -- Entrepreneurial Code art. 24), by region. A client whose category changed within a period
--- counts under each, once in totals. Counting: macros/marts_clients_by.sql.
+-- counts under each, once in totals. Counting core: macros/marts_clients_by.sql.
 
-{{ marts_clients_by(['sme_category', 'sme_category_sort_order']) }}
+with counted_services as (
+    select
+        reporting_month,
+        region_code,
+        sme_category,
+        sme_category_sort_order,
+        client_number
+    from {{ ref('int_services_counted') }}
+),
+
+{{ marts_clients_counted(['sme_category', 'sme_category_sort_order']) }}
+
+select
+    period_type,
+    period_start,
+    period_end,
+    region_code,
+    region,
+    region_sort_order,
+    sme_category,
+    sme_category_sort_order,
+    clients
+from clients_named
