@@ -708,6 +708,14 @@ def _require_last_line_break(path: Path, encoding: _Encoding, size: int) -> None
         tail = fh.read(width)
         if tail in breaks:
             return
+        # Spaces or control characters after the last line break (an old tool's end-of-file mark,
+        # Ctrl+Z) are no cut row: the line they form is empty once cleaned, and skipped as such.
+        start = max(size - _TAIL_BYTES, encoding.bom)
+        start += (start - encoding.bom) % width
+        fh.seek(start)
+        text = fh.read().decode(encoding.codec, errors="ignore")
+        if text.rstrip(_TRAILING_NOISE).endswith(("\n", "\r")):
+            return
         fh.seek(encoding.bom)
         lines = 1
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -715,6 +723,12 @@ def _require_last_line_break(path: Path, encoding: _Encoding, size: int) -> None
     raise InputFileError(path, "the file ends in the middle of a line: the last line has no line break, so "
                                "the file was probably cut while being copied or uploaded; nothing was loaded — "
                                "deliver the whole file again", row=lines)
+
+
+_TAIL_BYTES = 256
+# what may follow the last line break without being a row: spaces and control characters
+_TRAILING_NOISE = "".join(c for c in STRIP_CHARS if c not in "\r\n") + "".join(
+    chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)])
 
 
 def _delimiter_name(delimiter: str) -> str:
