@@ -181,10 +181,12 @@ def test_no_planted_value_leaves_the_raw_layer(planted_run, where):
         texts = _texts_of_reports(settings.reports_dir)  # the PDF is printed from the .docx
     elif where == "other_files":
         texts = file_texts(settings.data_dir, PERSONAL_PLACES | {"analytics.duckdb"})
-    else:
-        logs = Path(__file__).parents[1] / "dbt_project" / "logs"
-        texts = file_texts(logs) if logs.exists() else []
-    if where != "dbt_logs":
-        assert texts, f"nothing scanned in {where}: the scan would prove nothing"
+    else:  # dbt's log and the target folder of each of the run's dbt invocations (dbt.log, results)
+        project = Path(__file__).parents[1] / "dbt_project"
+        texts = file_texts(project / "logs") if (project / "logs").exists() else []
+        for run in instance.get_runs():
+            for folder in project.glob(f"target/*-{run.run_id[:7]}-*"):
+                texts += file_texts(folder)
+    assert texts, f"nothing scanned in {where}: the scan would prove nothing"
     found = leaked(texts, values)
     assert not found, f"{len(found)} planted personal values found in {where}: {found[:5]}"
