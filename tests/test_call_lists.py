@@ -1,10 +1,12 @@
 """Call lists: stratum sizes, a reproducible draw, question 1, and a sheet the ingestion reads back."""
 
 import stat
+import zipfile
 from datetime import date
 
 import duckdb
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -168,6 +170,30 @@ def test_the_filled_call_list_is_read_back_by_the_phone_survey_ingestion(tmp_pat
     assert rows[1]["call_outcome"] == "Не отвечает" and rows[1]["q1_received"] is None
     assert rows[1]["iin_bin"] == "791028302728" and rows[1]["service_date"] == "2019-02-14"
     assert np.all([r["call_date"] is not None for r in rows])
+
+
+def test_a_call_list_cell_starting_like_a_formula_stays_text(tmp_path):
+    """A name, settlement or manager typed as '=…', '+…', '-…' or '@…' in the registry reaches the
+    call list as text with Excel's quote prefix, never as a formula the call centre's Excel runs."""
+    frame = call_list_frame(_sample_rows())
+    frame.loc[0, "client_full_name"] = '=HYPERLINK("http://x","y")'
+    frame.loc[1, "settlement"] = "+7 701 111 22 33"
+    frame.loc[1, "manager_full_name"] = "@SUM(A1)"
+    frame.loc[0, "settlement"] = "-"
+    path = tmp_path / "call_lists" / "2019-Q1.xlsx"
+    write_call_list(path, frame, "2019-Q1", ["Ответил"], ["Получение грантового финансирования"])
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    titles = [cell.value for cell in sheet[2]]
+    by_name = {spec.name: titles.index(spec.title_ru) + 1 for spec in input_columns("phone_survey")}
+    cells = {(row, name): sheet.cell(row, by_name[name]) for row in (3, 4)
+             for name in ("client_full_name", "settlement", "manager_full_name", "region")}
+    for key, value in [((3, "client_full_name"), '=HYPERLINK("http://x","y")'),
+                       ((4, "settlement"), "+7 701 111 22 33"), ((4, "manager_full_name"), "@SUM(A1)"),
+                       ((3, "settlement"), "-")]:
+        assert cells[key].value == value and cells[key].data_type == "s" and cells[key].quotePrefix, key
+    assert not cells[(3, "region")].quotePrefix  # plain text is written plain
+    with zipfile.ZipFile(path) as package:
+        assert b"<f>" not in package.read("xl/worksheets/sheet1.xml")  # no formula anywhere
 
 
 @pytest.mark.parametrize("by_centre_kind", [False, True])

@@ -91,9 +91,17 @@ def cell_to_text(value: object) -> str | None:
     return clean_text(str(value))
 
 
-def trimmed_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Vectorised ``clean_text`` over a string column: strip STRIP_CHARS; what becomes '' is null."""
-    if pc.any(pc.match_substring_regex(column, CONTROL_PATTERN)).as_py():
+def trimmed_text(column: pa.Array | pa.ChunkedArray,
+                 controls: list[int] | None = None) -> pa.Array | pa.ChunkedArray:
+    """Vectorised ``clean_text`` over a string column: strip STRIP_CHARS; what becomes '' is null.
+
+    With ``controls``, the positions of the cells whose control characters were removed are
+    added to it (so that the reader can name their rows and columns).
+    """
+    found = pc.match_substring_regex(column, CONTROL_PATTERN)
+    if pc.any(found).as_py():
+        if controls is not None:
+            controls.extend(pc.indices_nonzero(pc.fill_null(found, False)).to_pylist())
         column = pc.replace_substring_regex(column, CONTROL_PATTERN, "")
     trimmed = pc.utf8_trim(column, characters=STRIP_CHARS)
     blank = pc.equal(pc.binary_length(trimmed), 0)
@@ -102,19 +110,26 @@ def trimmed_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArr
     return trimmed
 
 
-def column_to_text(values: Sequence[object]) -> pa.Array:
+def column_to_text(values: Sequence[object], controls: list[int] | None = None) -> pa.Array:
     """``cell_to_text`` over one column of cells (as python-calamine returns them), as Arrow text.
 
     A column of text cells only (the common case: names, codes, regions, and '' for empty
     cells) is trimmed by Arrow in one pass; any other column goes cell by cell, with the
-    very same rules.
+    very same rules. ``controls``: as for ``trimmed_text``.
     """
     values = list(values)  # Arrow converts a list several times faster than a tuple
     if set(map(type, values)) <= {str}:
         try:
-            return trimmed_text(pa.array(values, pa.string()))
+            found: list[int] = []
+            text = trimmed_text(pa.array(values, pa.string()), found)
+            if controls is not None:
+                controls.extend(found)
+            return text
         except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate: let Python decide
             pass
+    if controls is not None:
+        controls.extend(i for i, value in enumerate(values)
+                        if isinstance(value, str) and CONTROL_CHARS.search(value))
     return pa.array(list(map(cell_to_text, values)), pa.string())
 
 

@@ -36,6 +36,7 @@ import pyarrow.csv as pacsv
 import python_calamine
 
 from orchestration.ingestion.cells import (
+    CONTROL_CHARS,
     STRIP_CHARS,
     cell_to_text,
     clean_text,
@@ -53,7 +54,13 @@ from orchestration.ingestion.headers import (
     looks_kazakh,
     minimum_score,
 )
-from orchestration.ingestion.sheet_columns import MergedRange, fill_merged_down, head_rows, read_worksheets
+from orchestration.ingestion.sheet_columns import (
+    MergedRange,
+    fill_merged_down,
+    head_rows,
+    hidden_rows,
+    read_worksheets,
+)
 from orchestration.input_errors import InputFileError
 from orchestration.reference import INPUTS, input_columns
 from orchestration.settings import (
@@ -94,7 +101,8 @@ class ReadResult:
     notes: list[str] = field(default_factory=list)
     # What was normalised or skipped, counted (shown in the Dagster UI): rows_above_header,
     # number_row, titles_matched_fuzzily, empty_rows, merged_cells_filled, short_rows_padded,
-    # extra_columns, untitled_columns. Only the ones that happened are present.
+    # extra_columns, untitled_columns, hidden_rows (loaded, named in a note), total_rows (left
+    # out), control_characters_removed (cells). Only the ones that happened are present.
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -232,10 +240,14 @@ class _TableBuilder:
         self.extras: list[str | None] = []
         self.untitled: set[str] = set()
         self.empty_rows = 0
+        self.total_rows: list[int] = []
 
     def add(self, source_row: int, cells: Sequence[str | None]) -> None:
         if not any(cells):
             self.empty_rows += 1
+            return
+        if is_total_row(cells):
+            self.total_rows.append(source_row)
             return
         width = len(cells)
         for values, position in zip(self.values, self.positions, strict=True):
@@ -345,6 +357,8 @@ class _SheetCandidate:
     sheet: python_calamine.CalamineSheet | None = None
     columns: list[pa.Array] | None = None
     merges: list[MergedRange] = field(default_factory=list)
+    hidden_rows: list[int] = field(default_factory=list)  # 1-based
+    controls: list[tuple[int, int]] = field(default_factory=list)  # 0-based (row, column)
 
 
 def _worksheets(workbook: python_calamine.CalamineWorkbook) -> list[tuple[str, bool]]:
@@ -357,8 +371,9 @@ def _sheet_candidates(path: Path, workbook: python_calamine.CalamineWorkbook) ->
     worksheets = _worksheets(workbook)
     whole = read_worksheets(path, [name for name, _ in worksheets])
     if whole is not None:
-        return [_SheetCandidate(name, visible, head_rows(columns, SCAN_ROWS), columns=columns, merges=merges)
-                for (name, visible), (columns, merges) in zip(worksheets, whole, strict=True)]
+        return [_SheetCandidate(name, visible, head_rows(sheet.columns, SCAN_ROWS), columns=sheet.columns,
+                                merges=sheet.merges, hidden_rows=sheet.hidden_rows, controls=sheet.controls)
+                for (name, visible), sheet in zip(worksheets, whole, strict=True)]
     candidates = []
     for name, visible in worksheets:
         try:
@@ -461,9 +476,11 @@ def _read_xlsx_sheet(path: Path, input_name: str) -> ReadResult:
         first_data = _first_data_index(chosen.head, match.row_index, notes)
         counts = _header_counts(match, first_data)
         if chosen.columns is not None:
-            columns, merges = chosen.columns, chosen.merges
+            columns, merges, hidden, controls = chosen.columns, chosen.merges, chosen.hidden_rows, chosen.controls
         else:
-            columns, merges = _cell_by_cell_columns(path, chosen), _calamine_merges(chosen.sheet)
+            controls = []
+            columns, merges = _cell_by_cell_columns(path, chosen, controls), _calamine_merges(chosen.sheet)
+            hidden = hidden_rows(path).get(chosen.name, [])
     finally:
         workbook.close()
     columns, filled = fill_merged_down(columns, merges, first_data)
@@ -473,12 +490,51 @@ def _read_xlsx_sheet(path: Path, input_name: str) -> ReadResult:
     body = [column.slice(first_data) for column in columns]
     del columns
     table, extra_keys, body_notes = _xlsx_body(body, first_data + 1, input_name, match, counts)
+    loaded = set(table.column("source_row").to_pylist()) if hidden else set()
+    body_notes += _hidden_note([row for row in hidden if row in loaded], counts)
+    body_notes += _control_note([(row + 1, column) for row, column in controls if row >= first_data],
+                                input_name, match, counts)
     return _assemble(table, table.num_rows, match, header_row, notes + body_notes, extra_keys,
                      sheet_name=chosen.name, encoding=None, delimiter=None, counts=counts)
 
 
-def _cell_by_cell_columns(path: Path, chosen: _SheetCandidate) -> list[pa.Array]:
-    """The whole sheet read by python-calamine, as text columns from column A."""
+def _listed(rows: list[int]) -> str:
+    """Row numbers spelt out, at most MAX_ROWS_LISTED of them, the rest counted."""
+    listed = ", ".join(str(row) for row in rows[:MAX_ROWS_LISTED])
+    return listed + (f" and {len(rows) - MAX_ROWS_LISTED} more" if len(rows) > MAX_ROWS_LISTED else "")
+
+
+def _hidden_note(rows: list[int], counts: dict[str, int]) -> list[str]:
+    """Data rows hidden in Excel: loaded like the others (nothing delivered is dropped), but the
+    operator may not have seen them when checking the file, so they are named."""
+    if not rows:
+        return []
+    counts["hidden_rows"] = len(rows)
+    return [f"{len(rows)} data row(s) are hidden in the workbook and were loaded like the others "
+            f"(check that they belong to the registry): rows {_listed(rows)}"]
+
+
+def _control_note(cells: list[tuple[int, int]], input_name: str, match: HeaderMatch,
+                  counts: dict[str, int]) -> list[str]:
+    """Cells whose control characters (invisible, never typed) were removed, by row and column
+    (the form's title, or the letter of a column the form does not define); never the value."""
+    if not cells:
+        return []
+    titles = {index: spec.title_ru for spec in input_columns(input_name)
+              if (index := match.columns.get(spec.name)) is not None}
+    cells = sorted(set(cells))
+    places = [f"row {row} column «{titles[column]}»" if column in titles else f"row {row} column "
+              f"{column_letter(column)}" for row, column in cells[:MAX_ROWS_LISTED]]
+    more = f" and {len(cells) - MAX_ROWS_LISTED} more" if len(cells) > MAX_ROWS_LISTED else ""
+    counts["control_characters_removed"] = len(cells)
+    return [f"control characters (invisible, not typed) removed from {len(cells)} cell(s): "
+            f"{'; '.join(places)}{more}"]
+
+
+def _cell_by_cell_columns(path: Path, chosen: _SheetCandidate,
+                          controls: list[tuple[int, int]]) -> list[pa.Array]:
+    """The whole sheet read by python-calamine, as text columns from column A; the cells whose
+    control characters were removed added to ``controls`` (0-based (row, column))."""
     assert chosen.sheet is not None
     try:
         rows = chosen.sheet.to_python(skip_empty_area=False)
@@ -488,7 +544,12 @@ def _cell_by_cell_columns(path: Path, chosen: _SheetCandidate) -> list[pa.Array]
     width = max(map(len, rows), default=0)
     if any(len(row) != width for row in rows):  # calamine's rows are rectangular; be sure
         rows = [list(row) + [""] * (width - len(row)) for row in rows]
-    return [column_to_text(values) for values in zip(*rows, strict=True)] if width else []
+    columns = []
+    for index, values in enumerate(zip(*rows, strict=True) if width else []):
+        found: list[int] = []
+        columns.append(column_to_text(values, found))
+        controls += [(row, index) for row in found]
+    return columns
 
 
 def _xlsx_body(body: list[pa.Array], first_row: int, input_name: str, match: HeaderMatch,
@@ -500,9 +561,47 @@ def _xlsx_body(body: list[pa.Array], first_row: int, input_name: str, match: Hea
     JSON), built column by column.
     """
     body, numbers, empty = _numbered_rows(body, first_row)
+    body, numbers, totals = _without_totals(body, numbers)
     with_values = {i for i, array in enumerate(body) if array.null_count < len(array)}
-    extra_keys, notes = _body_notes(with_values, empty, match, counts)
+    extra_keys, notes = _body_notes(with_values, empty, match, counts, totals)
     return _raw_rows(body, numbers, input_name, match), extra_keys, notes
+
+
+# A total line below the data, as people add one: its first filled cell says «Итого» or «Всего»
+# ("Итого:", "ВСЕГО по области") and every other filled cell holds a number (or a dash).
+_TOTAL_PREFILTER = "(?i)^(итого|всего)"
+_TOTAL_LABEL = re.compile(r"(итого|всего)(?![а-яёa-z])", re.IGNORECASE)
+_TOTAL_FIGURE = re.compile(r"[-+]?\d[\d \u00a0\u202f]*(?:[.,]\d+)?\s*%?|[-–—]")
+
+
+def is_total_row(cells: Sequence[str | None]) -> bool:
+    """Whether a row (cleaned text cells) is a total line rather than a service."""
+    filled = [cell for cell in cells if cell]
+    return bool(filled) and _TOTAL_LABEL.match(filled[0]) is not None and all(
+        _TOTAL_FIGURE.fullmatch(cell) for cell in filled[1:])
+
+
+def _without_totals(body: list[pa.Array], numbers: pa.Array) -> tuple[list[pa.Array], pa.Array, list[int]]:
+    """The rows but the total lines (``is_total_row``), and the row numbers of those left out.
+
+    One vectorised pass finds the rows whose first filled cell starts with either word; only
+    those few are looked at cell by cell.
+    """
+    if not body or len(numbers) == 0:
+        return body, numbers, []
+    first = pc.coalesce(*body) if len(body) > 1 else body[0]
+    candidates = pc.fill_null(pc.match_substring_regex(first, _TOTAL_PREFILTER), False)
+    if not pc.any(candidates).as_py():
+        return body, numbers, []
+    totals = [index for index in pc.indices_nonzero(candidates).to_pylist()
+              if is_total_row([column[index].as_py() for column in body])]
+    if not totals:
+        return body, numbers, []
+    keep = np.ones(len(numbers), dtype=bool)
+    keep[totals] = False
+    mask = pa.array(keep)
+    left_out = [numbers[index].as_py() for index in totals]
+    return [pc.filter(column, mask) for column in body], pc.filter(numbers, mask), left_out
 
 
 def _numbered_rows(body: list[pa.Array], first_row: int) -> tuple[list[pa.Array], pa.Array, int]:
@@ -546,6 +645,7 @@ def _builder_output(builder: _TableBuilder, match: HeaderMatch,
     if builder.empty_rows:
         notes.append(f"{builder.empty_rows} empty row(s) skipped")
         counts["empty_rows"] = builder.empty_rows
+    notes += _totals_note(builder.total_rows, counts)
     untitled = sorted(builder.untitled)
     if untitled:
         notes.append(f"values found under columns without a title, kept as {', '.join(untitled)}")
@@ -708,6 +808,14 @@ def _require_last_line_break(path: Path, encoding: _Encoding, size: int) -> None
         tail = fh.read(width)
         if tail in breaks:
             return
+        # Spaces or control characters after the last line break (an old tool's end-of-file mark,
+        # Ctrl+Z) are no cut row: the line they form is empty once cleaned, and skipped as such.
+        start = max(size - _TAIL_BYTES, encoding.bom)
+        start += (start - encoding.bom) % width
+        fh.seek(start)
+        text = fh.read().decode(encoding.codec, errors="ignore")
+        if text.rstrip(_TRAILING_NOISE).endswith(("\n", "\r")):
+            return
         fh.seek(encoding.bom)
         lines = 1
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -715,6 +823,12 @@ def _require_last_line_break(path: Path, encoding: _Encoding, size: int) -> None
     raise InputFileError(path, "the file ends in the middle of a line: the last line has no line break, so "
                                "the file was probably cut while being copied or uploaded; nothing was loaded — "
                                "deliver the whole file again", row=lines)
+
+
+_TAIL_BYTES = 256
+# what may follow the last line break without being a row: spaces and control characters
+_TRAILING_NOISE = "".join(c for c in STRIP_CHARS if c not in "\r\n") + "".join(
+    chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)])
 
 
 def _delimiter_name(delimiter: str) -> str:
@@ -725,12 +839,12 @@ class _NeedsExactParser(Exception):
     """A record whose field count differs from the header's: Arrow cannot say which row it is."""
 
 
-def _trimmed(column: pa.Array) -> pa.Array:
+def _trimmed(column: pa.Array, controls: list[int] | None = None) -> pa.Array:
     """Vectorised clean_text: strip the same characters; what becomes '' is null.
 
     Fields that were empty in the file are already null (Arrow's ``null_values``).
     """
-    return trimmed_text(column)
+    return trimmed_text(column, controls)
 
 
 def _read_csv_body_fast(path: Path, input_name: str, encoding: _Encoding, layout: _CsvLayout, offset: int,
@@ -763,9 +877,13 @@ def _read_csv_body_fast(path: Path, input_name: str, encoding: _Encoding, layout
     kept: list[pa.Table] = []
     with_values: set[int] = set()  # positions holding a value somewhere in the file
     next_row, empty, file_rows = first_row, 0, 0
+    totals: list[int] = []
+    controls: list[tuple[int, int]] = []  # (row, 0-based column) of cells with control characters
 
     def deliver(cleaned: list[pa.Array], numbers: pa.Array) -> None:
         nonlocal file_rows
+        cleaned, numbers, left_out = _without_totals(cleaned, numbers)
+        totals.extend(left_out)
         with_values.update(i for i, array in enumerate(cleaned) if array.null_count < len(array))
         part = _raw_rows(cleaned, numbers, input_name, layout.match)
         file_rows += part.num_rows
@@ -780,12 +898,14 @@ def _read_csv_body_fast(path: Path, input_name: str, encoding: _Encoding, layout
         try:
             for part in _parts(pacsv.open_csv(source, read_options=read_options, parse_options=parse_options,
                                         convert_options=convert_options)):
-                cleaned = [_trimmed(pa.chunked_array(batch.column(i) for batch in part).combine_chunks())
+                found: list[list[int]] = [[] for _ in range(layout.width)]
+                cleaned = [_trimmed(pa.chunked_array(batch.column(i) for batch in part).combine_chunks(), found[i])
                            for i in range(layout.width)]
                 if any(pc.any(pc.match_substring(column, "\n")).as_py() for column in cleaned):
                     # A quoted line break: usually a cell typed with Alt+Enter, but a quote left open
                     # also joins rows into one. The exact parser knows which.
                     raise _NeedsExactParser()
+                controls.extend((next_row + row, i) for i, rows in enumerate(found) for row in rows)
                 next_row += sum(batch.num_rows for batch in part)
                 del part
                 cleaned, numbers, part_empty = _numbered_rows(cleaned, next_row - len(cleaned[0]))
@@ -806,7 +926,8 @@ def _read_csv_body_fast(path: Path, input_name: str, encoding: _Encoding, layout
     if not file_rows and not kept:  # no data at all: an empty table still carries the shape
         deliver([pa.array([], pa.string())] * layout.width, pa.array([], pa.int32()))
     rows = rows_to.close() if rows_to is not None else pa.concat_tables(kept)
-    extra_keys, notes = _body_notes(with_values, empty, layout.match, counts)
+    extra_keys, notes = _body_notes(with_values, empty, layout.match, counts, totals)
+    notes += _control_note(controls, input_name, layout.match, counts)
     return rows, file_rows, extra_keys, notes
 
 
@@ -843,11 +964,12 @@ def _raw_rows(body: list[pa.Array], source_row: pa.Array, input_name: str, match
 
 
 def _body_notes(with_values: set[int], empty: int, match: HeaderMatch,
-                counts: dict[str, int]) -> tuple[list[str], list[str]]:
+                counts: dict[str, int], totals: Sequence[int] = ()) -> tuple[list[str], list[str]]:
     """The extra column keys (titled extras, then untitled columns holding values) and the notes."""
     notes = [f"{empty} empty row(s) skipped"] if empty else []
     if empty:
         counts["empty_rows"] = empty
+    notes += _totals_note(list(totals), counts)
     extra = _extra_keys(match)
     known = set(match.columns.values()) | set(extra)
     untitled = [_untitled_key(i) for i in sorted(with_values - known)]
@@ -855,6 +977,14 @@ def _body_notes(with_values: set[int], empty: int, match: HeaderMatch,
         notes.append(f"values found under columns without a title, kept as {', '.join(untitled)}")
         counts["untitled_columns"] = len(untitled)
     return list(extra.values()) + untitled, notes
+
+
+def _totals_note(rows: list[int], counts: dict[str, int]) -> list[str]:
+    if not rows:
+        return []
+    counts["total_rows"] = len(rows)
+    return [f"{len(rows)} total line(s) («Итого», «Всего» followed by figures only) left out: they sum "
+            f"the rows above and are not services: rows {_listed(rows)}"]
 
 
 def _extra_json(columns: dict[str, pa.Array | pa.ChunkedArray], rows: int) -> pa.Array:
@@ -883,6 +1013,7 @@ def _read_csv_body_exact(path: Path, input_name: str, encoding: _Encoding, layou
     """
     builder = _TableBuilder(input_name, layout.match)
     short: list[int] = []
+    controls: list[tuple[int, int]] = []
     number = first_row
     with path.open("rb") as raw:
         raw.seek(offset)
@@ -899,6 +1030,7 @@ def _read_csv_body_exact(path: Path, input_name: str, encoding: _Encoding, layou
                         f"{layout.header_width}); nothing was loaded — close the quote or remove it",
                         row=number)
                 lines_before = reader.line_num
+                controls.extend((number, i) for i, value in enumerate(fields) if CONTROL_CHARS.search(value))
                 cells = [clean_text(value) for value in fields]
                 if len(fields) < layout.header_width and any(cells):
                     short.append(number)
@@ -911,6 +1043,7 @@ def _read_csv_body_exact(path: Path, input_name: str, encoding: _Encoding, layou
                        else "the row cannot be parsed as delimited text")
             raise InputFileError(path, f"{problem}; nothing was loaded", row=number + 1) from None
     table, extra_keys, notes = _builder_output(builder, layout.match, counts)
+    notes += _control_note(controls, input_name, layout.match, counts)
     if short:
         notes.insert(0, f"{len(short)} row(s) have fewer fields than the header; their missing cells are "
                         "empty")

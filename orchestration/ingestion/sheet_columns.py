@@ -14,7 +14,7 @@ reader's (``readers``), and ``read_worksheets`` returns ``None`` otherwise:
   with fractions of a second, numbers below 1e-4 and fractions of more than 15 digits
   are rendered differently: a sheet holding any text of those shapes is left to the
   cell-by-cell reader, which knows the cell types.
-- Merged cells come as the top-left value and nulls; ``merged_ranges`` lists them (from
+- Merged cells come as the top-left value and nulls; ``sheet_marks`` lists them (from
   the sheet's XML, as calamine would) so that ``fill_merged_down`` can fill data cells the
   same way for both readers.
 - Anything fastexcel cannot open falls back too, so every error message about a damaged
@@ -26,6 +26,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -51,28 +52,51 @@ _CHUNK = 1 << 22
 _MERGE_TAG = b"mergeCell"
 _CARRY = 512  # longer than any <mergeCell …/> element cut by a chunk's end
 _MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z$0-9:]+)\"")
+_HIDDEN_TAG = b"hidden="
+_HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*\bhidden=\"(?:1|true)\"[^>]*>")
+_ROW_NUMBER = re.compile(rb"\br=\"(\d+)\"")
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 MergedRange = tuple[tuple[int, int], tuple[int, int]]
 
 
-def read_worksheets(path: Path, names: list[str]) -> list[tuple[list[pa.Array], list[MergedRange]]] | None:
-    """Each named worksheet as text columns from column A (null for an empty cell) and its
-    merged ranges, or None when the cell-by-cell reader must read this workbook (see above).
+@dataclass
+class Worksheet:
+    """One worksheet as the readers take it: text columns from column A, its merged ranges, the
+    rows hidden in Excel and the cells whose control characters were removed (0-based (row, column))."""
+
+    columns: list[pa.Array]
+    merges: list[MergedRange] = field(default_factory=list)
+    hidden_rows: list[int] = field(default_factory=list)  # 1-based, as Excel numbers them
+    controls: list[tuple[int, int]] = field(default_factory=list)
+
+
+def read_worksheets(path: Path, names: list[str]) -> list[Worksheet] | None:
+    """Each named worksheet (see ``Worksheet``), or None when the cell-by-cell reader must read
+    this workbook (see above).
 
     Columns are the raw layer's text: trimmed, '' as null, dates as ISO dates.
     """
     try:
         reader = fastexcel.read_excel(str(path))
         sheets = [_sheet_columns(reader, name) for name in names]
-        merges = merged_ranges(path)
+        marks = sheet_marks(path)
     except Exception:  # damaged or unusual: the cell-by-cell reader says what is wrong
         return None
     if any(_rendered_differently(column) for columns in sheets for column in columns):
         return None
-    return [([_raw_text(column) for column in columns], merges.get(name, []))
-            for name, columns in zip(names, sheets, strict=True)]
+    worksheets = []
+    for name, columns in zip(names, sheets, strict=True):
+        merges, hidden = marks.get(name, ([], []))
+        controls: list[tuple[int, int]] = []
+        texts = []
+        for index, column in enumerate(columns):
+            found: list[int] = []
+            texts.append(_raw_text(column, found))
+            controls += [(row, index) for row in found]
+        worksheets.append(Worksheet(texts, merges, hidden, sorted(controls)))
+    return worksheets
 
 
 def head_rows(columns: list[pa.Array], count: int) -> list[list[str | None]]:
@@ -109,25 +133,37 @@ def _rendered_differently(column: pa.Array) -> bool:
     return bool(pc.any(pc.greater_equal(pc.utf8_length(suspects), _FRACTION_DIGITS + 1)).as_py())
 
 
-def _raw_text(column: pa.Array) -> pa.Array:
+def _raw_text(column: pa.Array, controls: list[int] | None = None) -> pa.Array:
     if column.null_count == len(column):
         return column
     # a midnight rendering ends with the time: a suffix test (the last bytes of each cell) finds
     # the columns that need the rewrite, far cheaper than searching every cell (docs/performance.md)
     if pc.any(pc.ends_with(column, _MIDNIGHT_TIME)).as_py():
         column = pc.replace_substring_regex(column, _MIDNIGHT, r"\1")
-    return trimmed_text(column)
+    return trimmed_text(column, controls)
 
 
-def merged_ranges(path: Path) -> dict[str, list[MergedRange]]:
-    """Merged cell ranges per worksheet name, 0-based ((top, left), (bottom, right)).
+def sheet_marks(path: Path) -> dict[str, tuple[list[MergedRange], list[int]]]:
+    """Per worksheet name: its merged cell ranges, 0-based ((top, left), (bottom, right)), and
+    the rows hidden in Excel (1-based), from the sheet's XML.
 
-    The sheet's XML is read as a stream (the list follows the data); only a chunk that
-    names a merge is searched with the regular expression.
+    The XML is read as a stream in one pass (the merge list follows the data); only a chunk
+    that names a merge or a hidden row is searched with a regular expression.
     """
     with zipfile.ZipFile(path) as archive:
-        return {name: [_cell_range(ref.decode()) for ref in _merge_refs(archive, entry)]
-                for name, entry in _sheet_files(archive).items()}
+        marks = {}
+        for name, entry in _sheet_files(archive).items():
+            refs, hidden = _marks(archive, entry)
+            marks[name] = ([_cell_range(ref.decode()) for ref in refs], hidden)
+        return marks
+
+
+def hidden_rows(path: Path) -> dict[str, list[int]]:
+    """The rows hidden in Excel per worksheet name ({} for what is no .xlsx package)."""
+    try:
+        return {name: hidden for name, (_, hidden) in sheet_marks(path).items()}
+    except Exception:  # an .xls, or damaged: hidden rows are only noted, never a reason to reject
+        return {}
 
 
 def fill_merged_down(columns: list[pa.Array], ranges: list[MergedRange], first_data: int,
@@ -170,8 +206,9 @@ def _sheet_files(archive: zipfile.ZipFile) -> dict[str, str]:
     return files
 
 
-def _merge_refs(archive: zipfile.ZipFile, entry: str) -> list[bytes]:
+def _marks(archive: zipfile.ZipFile, entry: str) -> tuple[list[bytes], list[int]]:
     refs: list[bytes] = []
+    hidden: set[int] = set()
     carry = b""
     with archive.open(entry) as stream:
         while chunk := stream.read(_CHUNK):
@@ -181,8 +218,14 @@ def _merge_refs(archive: zipfile.ZipFile, entry: str) -> list[bytes]:
                 for match in _MERGE_REF.finditer(buffer):
                     refs.append(match.group(1))
                     end = match.end()
+            if _HIDDEN_TAG in buffer:
+                for match in _HIDDEN_ROW.finditer(buffer):
+                    number = _ROW_NUMBER.search(match.group(0))
+                    if number:
+                        hidden.add(int(number.group(1)))
+                    end = max(end, match.end())
             carry = buffer[max(end, len(buffer) - _CARRY):]
-    return refs
+    return refs, sorted(hidden)
 
 
 def _cell_range(ref: str) -> MergedRange:

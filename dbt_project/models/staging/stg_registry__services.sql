@@ -229,7 +229,7 @@ derived as (
         {{ age_in_years('birth_date', 'end_date') }} as age_at_service,
         case
             when try_cast(age_text as double) = floor(try_cast(age_text as double))
-                then cast(try_cast(age_text as double) as integer)
+                then try_cast(try_cast(age_text as double) as integer)  -- an IIN typed as the age: null, a finding
         end as reported_age,
         -- the date that picks the region list in force (service end, else start, else submission)
         coalesce(end_date, start_date, submitted_on) as reference_date
