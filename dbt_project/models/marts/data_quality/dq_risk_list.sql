@@ -5,7 +5,8 @@
 -- the unit was flagged as an outlier in dq_outliers in the same period. Managers' rates are
 -- read from q_service_confirmation_by_manager (the one place they are computed); centres' are
 -- estimated here with the same macro (quality_estimates). A unit with outlier flags and no
--- answers is listed too, after those with answers.
+-- answers is listed too, after those with answers. (period_months: the CTE quality_estimates
+-- defines, the month → period bridge.)
 
 with
 
@@ -54,10 +55,6 @@ non_receipt as (
     select * from manager_non_receipt
     union all
     select * from centre_non_receipt
-),
-
-period_months as (
-    {{ marts_period_months() }}
 ),
 
 outlier_months as (
