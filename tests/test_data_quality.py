@@ -271,3 +271,51 @@ def test_reporting_rates_all_on_time(warehouse):
     assert len(months) == 9 and months.registries_on_time.sum() == 9 and not months.is_flagged.any()
     ytd = mart[(mart.period_type == "year_to_date") & (mart.period_end == pd.Timestamp("2019-09-30"))]
     assert ytd.on_time_rate.item() == 1.0
+
+
+# --- reporting rates: the timeliness year of tests/test_timeliness.py --------------------------
+
+BAD_BIN = {"iin_bin": "100440000015"}  # wrong check digit: an error, so a letter and a correction
+
+
+def _at(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=ALMATY)
+
+
+@pytest.fixture(scope="module")
+def timeliness_warehouse(tmp_path_factory):
+    """January on time; February late (6 March); March missing; April corrected in time; May
+    corrected late; June on time — evaluated 15 July 2019."""
+    from registry_fixture import load_registry
+
+    letter_april = CAL.next_working_day(date(2019, 5, 1))
+    letter_may = CAL.next_working_day(date(2019, 6, 1))
+    path = tmp_path_factory.mktemp("reporting_rates") / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        load_registry(con, "2019-01", 1, _at(date(2019, 2, 1), 12), [{}, {}])
+        load_registry(con, "2019-02", 1, _at(date(2019, 3, 6)), [{}, {}])
+        load_registry(con, "2019-04", 1, _at(date(2019, 5, 1), 9), [{}, BAD_BIN])
+        load_registry(con, "2019-04", 2, _at(CAL.add_working_days(letter_april, 1)), [{}, {}])
+        load_registry(con, "2019-05", 1, _at(date(2019, 6, 1)), [{}, BAD_BIN])
+        load_registry(con, "2019-05", 2, _at(CAL.add_working_days(letter_may, 3) + timedelta(days=1)), [{}, {}])
+        load_registry(con, "2019-06", 1, _at(date(2019, 7, 1)), [{}])
+        write_registry_deadlines(con, datetime(2019, 7, 15, tzinfo=ALMATY))
+    build_models(path, "+dq_reporting_rates")
+    return path
+
+
+def test_reporting_rates_count_late_missing_and_corrected_registries(timeliness_warehouse):
+    mart = _mart(timeliness_warehouse, "dq_reporting_rates")
+    months = mart[mart.period_type == "month"].set_index(mart[mart.period_type == "month"].period_start.dt.month)
+    columns = ["registries_received", "registries_on_time", "registries_corrected", "registries_corrected_in_time"]
+    assert {m: tuple(int(v) for v in months.loc[m, columns]) for m in months.index} == {
+        1: (1, 1, 0, 0), 2: (1, 0, 0, 0), 3: (0, 0, 0, 0), 4: (1, 1, 1, 1), 5: (1, 1, 1, 0), 6: (1, 1, 0, 0)}
+    # February: due by 1 March (a Friday), submitted Wednesday 6 March — lateness in working days
+    # by the Python calendar, counted independently of the SQL
+    assert months.loc[2, "working_days_late"] == CAL.working_days_between(date(2019, 3, 1), date(2019, 3, 6)) == 3
+    assert sorted(months.index[months.is_flagged]) == [2, 3, 5]
+    assert "3 раб. дн." in months.loc[2, "explanation_ru"]
+    # the operator's on-time rate over the year to date (January-June: 4 of 6 months on time)
+    half_year = mart[(mart.period_type == "year_to_date") & (mart.period_end == pd.Timestamp("2019-06-30"))]
+    assert half_year.on_time_rate.item() == pytest.approx(4 / 6)
+    assert half_year.registries_expected.item() == 6 and half_year.registries_received.item() == 5
