@@ -168,7 +168,10 @@ def expected_outliers(counted: pd.DataFrame) -> set[tuple]:
                 first = min(m for m in MONTHS if values.get(m, 0) > 0)
                 series = [values.get(m, 0) for m in MONTHS if m >= first]
                 for i in range(6, len(series)):
-                    z = modified_z(series[i], series[max(0, i - 12):i])
+                    history = series[max(0, i - 12):i]
+                    if np.median(history) < 5:  # dq_outlier_min_median: too small to score
+                        continue
+                    z = modified_z(series[i], history)
                     if z is not None and abs(z) > 3.5:
                         flagged.add((unit_kind, unit if unit_kind == "centre" else "manager", first + i, measure))
     return flagged

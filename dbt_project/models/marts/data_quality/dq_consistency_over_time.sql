@@ -6,7 +6,9 @@
 -- more than dq_consistency_max_deviation (33 %) is flagged. Indicators: services counted (I7)
 -- and clients (I1: distinct clients of the month, averaged over the quarter's months). A
 -- quarter's monthly average is over its months with counted services (a month with no usable
--- registry is no evidence); a region with none in such a month counts 0.
+-- registry is no evidence); a region with none in such a month counts 0. A region whose
+-- reference monthly average is below dq_consistency_min_reference (20) is shown, not flagged:
+-- its ratio is mostly noise.
 
 with
 
@@ -127,9 +129,10 @@ final as (
         compared.ratio,
         compared.national_ratio,
         compared.deviation_from_national,
-        coalesce(abs(compared.deviation_from_national) > {{ var('dq_consistency_max_deviation') }}, false)
-            as is_flagged,
-        case when abs(compared.deviation_from_national) > {{ var('dq_consistency_max_deviation') }} then
+        coalesce(abs(compared.deviation_from_national) > {{ var('dq_consistency_max_deviation') }}
+            and compared.reference_average >= {{ var('dq_consistency_min_reference') }}, false) as is_flagged,
+        case when abs(compared.deviation_from_national) > {{ var('dq_consistency_max_deviation') }}
+            and compared.reference_average >= {{ var('dq_consistency_min_reference') }} then
             coalesce(official_regions.region, compared.region_code) || ': среднемесячное число '
             || case compared.measure when 'services' then 'услуг' else 'клиентов' end
             || ' за квартал ' || strftime(compared.period_start, '%m.%Y') || '–' || strftime(compared.period_end, '%m.%Y')

@@ -4,7 +4,8 @@
 -- 0.6745·(x − median)/MAD, over the preceding dq_outlier_history_months months, scored only
 -- with at least dq_outlier_min_history of them; where MAD = 0, 0.7979·(x − median)/MeanAD
 -- (MeanAD: the mean absolute deviation from the median); where both are 0 (a flat history) no
--- score. Flagged above dq_outlier_threshold (3.5) in absolute value, extreme above
+-- score; a unit whose history median is below dq_outlier_min_median (5) is too small to
+-- score (its months are Poisson noise). Flagged above dq_outlier_threshold (3.5) in absolute value, extreme above
 -- dq_outlier_extreme_threshold (5). History months are the months with counted services (a
 -- month with no usable registry is no evidence), from the unit's first month on; a month the
 -- unit served nobody counts as 0. A flag is a question for the operator, not an exclusion.
@@ -123,6 +124,7 @@ scored as (
         history_spreads.history_mean_ad,
         case
             when coalesce(history_medians.history_months, 0) < {{ var('dq_outlier_min_history') }} then null
+            when history_medians.history_median < {{ var('dq_outlier_min_median') }} then null
             when history_spreads.history_mad > 0 then
                 0.6745 * (unit_month_values.observed - history_medians.history_median) / history_spreads.history_mad
             when history_spreads.history_mean_ad > 0 then

@@ -102,7 +102,8 @@ ranked as (
             partition by period_type, period_start, period_end, unit_kind
             order by non_receipt_ci_low desc nulls last, outlier_months desc, not_received_answers desc, unit_key
         ) as risk_rank,
-        coalesce(non_receipt_ci_low > {{ var('dq_non_receipt_rate_max') }}, false) as is_non_receipt_flagged
+        coalesce(non_receipt_ci_low > {{ var('dq_non_receipt_rate_max') }}
+            and q1_answers >= {{ var('dq_non_receipt_min_answers') }}, false) as is_non_receipt_flagged
     from combined
 ),
 

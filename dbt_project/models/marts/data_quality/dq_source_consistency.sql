@@ -7,7 +7,7 @@
 --                            flagged outside [dq_questionnaire_rate_min, dq_questionnaire_rate_max];
 --   non_receipt_rate         answers "no, I received no service" / answers to question 1 — a
 --                            sample, so flagged only when its 95 % Wilson interval lies wholly
---                            above dq_non_receipt_rate_max.
+--                            above dq_non_receipt_rate_max, with at least dq_non_receipt_min_answers answers.
 -- Counts are additive: a quarter or a year to date sums its months (reporting_periods).
 
 with
@@ -126,7 +126,8 @@ flagged as (
             as is_acts_ratio_flagged,
         coalesce(questionnaire_rate not between {{ var('dq_questionnaire_rate_min') }}
             and {{ var('dq_questionnaire_rate_max') }}, false) as is_questionnaire_rate_flagged,
-        coalesce(non_receipt_ci_low > {{ var('dq_non_receipt_rate_max') }}, false) as is_non_receipt_flagged
+        coalesce(non_receipt_ci_low > {{ var('dq_non_receipt_rate_max') }}
+            and q1_answers >= {{ var('dq_non_receipt_min_answers') }}, false) as is_non_receipt_flagged
     from rates
 ),
 
