@@ -309,6 +309,15 @@ def month_cutoff_rows(
     return rows
 
 
+def calendar_day_rows(
+    received_months: Iterable[str], now: datetime, settings: DeadlineSettings = DEFAULT_SETTINGS
+) -> list[dict[str, object]]:
+    """The rows of correspondence.calendar_days (``correspondence.CALENDAR_DAYS_COLUMNS``): every day
+    of the calendar covering the years in scope, as ``rules.calendar`` classifies it."""
+    calendar = calendar_covering(years_in_scope(now, received_months, settings))
+    return [{**row, "day": row["date"]} for row in calendar.rows()]
+
+
 def registry_batches(con: duckdb.DuckDBPyConnection) -> list[RegistryBatch]:
     """Every loaded registry version (raw.batches)."""
     rows = con.execute(
@@ -335,14 +344,16 @@ def write_registry_deadlines(
     first_month: str = PROGRAMME_START,
     settings: DeadlineSettings = DEFAULT_SETTINGS,
 ) -> list[dict[str, object]]:
-    """Replace correspondence.registry_deadlines and correspondence.month_cutoffs with the rows
+    """Replace correspondence.registry_deadlines, correspondence.month_cutoffs and
+    correspondence.calendar_days with the rows
     evaluated at ``now`` (one transaction); returns the registry deadlines."""
     ensure_raw_schema(con)
     ensure_correspondence_schema(con)
     batches = registry_batches(con)
     rows = deadline_rows(batches, stated_letters(con), now, first_month, settings)
     cutoffs = month_cutoff_rows({b.period for b in batches}, now, first_month, settings)
-    replace_tables(con, {"registry_deadlines": rows, "month_cutoffs": cutoffs})
+    days = calendar_day_rows({b.period for b in batches}, now, settings)
+    replace_tables(con, {"registry_deadlines": rows, "month_cutoffs": cutoffs, "calendar_days": days})
     return rows
 
 

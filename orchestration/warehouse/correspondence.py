@@ -68,8 +68,19 @@ MONTH_CUTOFFS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("evaluated_at", "timestamptz"),  # the "now" of the evaluation
 )
 
+# Written with the registry deadlines (the same evaluation): one row per day of the calendar the
+# deadlines were computed with (rules.calendar, the one place that decides whether a date is
+# worked), so dbt's data-quality marts (issue 24) count working days and spot services dated
+# on days off with the same calendar as the deadlines.
+CALENDAR_DAYS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("day", "date"),
+    ("day_kind", "varchar"),  # calendar.DayKind: working, weekend, holiday, transferred_day_off, ...
+    ("is_working_day", "boolean"),
+    ("holiday_name_ru", "varchar"),  # the holiday's Russian name; NULL on other days
+)
+
 TABLES = {"registry_deadlines": REGISTRY_DEADLINES_COLUMNS, "month_cutoffs": MONTH_CUTOFFS_COLUMNS,
-          "letters": LETTERS_COLUMNS}
+          "calendar_days": CALENDAR_DAYS_COLUMNS, "letters": LETTERS_COLUMNS}
 
 
 def ensure_correspondence_schema(con: duckdb.DuckDBPyConnection) -> None:
