@@ -52,11 +52,12 @@ class Deployment:
         self.cursors[name] = data.cursor
         return data
 
-    def launch(self, request: dg.RunRequest, job_name: str = "ingest_landing_files", by: str = LANDING) -> str:
-        """Execute a requested run on the instance, tagged as the daemon tags a sensor's run."""
-        result = self.definitions.resolve_job_def(job_name).execute_in_process(
+    def launch(self, request: dg.RunRequest, launcher: tuple[str, str] = ("dagster/sensor_name", LANDING)) -> str:
+        """Execute a requested ingestion on the instance, tagged as the daemon tags a sensor's
+        (or a schedule's) run."""
+        result = self.definitions.resolve_job_def("ingest_landing_files").execute_in_process(
             instance=self.instance, partition_key=request.partition_key, run_config=QUIET,
-            tags={**request.tags, "dagster/sensor_name": by},
+            tags={**request.tags, launcher[0]: launcher[1]},
             asset_selection=list(request.asset_selection) if request.asset_selection else None)
         assert result.success
         return result.run_id
@@ -170,6 +171,17 @@ def test_an_ingestion_that_only_rejected_files_requests_no_build(demo):
     shutil.copy(demo.path("registry/2019-03/v3.xlsx"), demo.path("registry/2019-03/v3.copy"))
     os.replace(demo.path("registry/2019-03/v3.copy"), demo.path("registry/2019-03/v3.xlsx"))
     assert demo.tick(LANDING).run_requests == []
+
+
+def test_a_scheduled_ingestion_is_built_even_with_nothing_new(demo):
+    """The monthly schedule re-ingests the month after its deadline: the build that follows evaluates
+    the deadlines then, so it runs though no file changed; the same re-run by hand builds nothing."""
+    demo.tick(BUILD)
+    demo.launch(dg.RunRequest(partition_key="2019-03"), ("dagster/schedule_name", "monthly_ingestion"))
+    [build] = demo.tick(BUILD).run_requests
+    assert FILES_TAG not in build.tags
+    demo.launch(dg.RunRequest(partition_key="2019-03"), ("monitoring/launched_by", "hand"))
+    assert "loaded nothing new" in demo.tick(BUILD).skip_message
 
 
 def test_same_bytes_launch_nothing_new_bytes_do(demo):
