@@ -188,9 +188,16 @@ def test_same_bytes_launch_nothing_new_bytes_do(demo):
     path = demo.path("registry/2019-01/v1.xlsx")
     os.utime(path, ns=(1, 1))  # same bytes, new time: hashed, found in the ledger
     assert demo.tick(LANDING, fresh=True).run_requests == []
+    before = path.read_bytes()
     write_xlsx(path, registry(5))
     [request] = demo.tick(LANDING).run_requests
     assert (request.partition_key, request.tags[FILES_TAG]) == ("2019-01", "registry/2019-01/v1.xlsx")
+    demo.launch(request)
+    path.write_bytes(before)  # the first content back: a new request, not one the daemon saw already
+    [back] = demo.tick(LANDING).run_requests
+    assert back.tags[FILES_TAG] == "registry/2019-01/v1.xlsx" and back.run_key != request.run_key
+    demo.launch(back)
+    assert demo.tick(LANDING, fresh=True).run_requests == []
 
 
 def test_a_refused_file_that_becomes_acceptable_is_ingested(demo):

@@ -43,7 +43,8 @@ def landing_files_sensor(context: dg.SensorEvaluationContext, monitoring: Monito
     accounted for, and the same bytes delivered again launch nothing. A file is hashed only when
     its size or time differ from the ledger's. The cursor is a digest of what the tick looked at
     (the folder's listing, the ledger's stamp, the latest partition): an unchanged folder is not
-    looked at twice. The run key is the files' content hashes, the run's tag names the files.
+    looked at twice. The run key is the files' content hashes (and what each replaces in the ledger),
+    so the daemon launches a request once however many ticks make it; the run's tag names the files.
     """
     settings = monitoring.get()
     # One file's bad name or sidecar never stops the others: it is a file like any other here,
@@ -82,7 +83,10 @@ def landing_files_sensor(context: dg.SensorEvaluationContext, monitoring: Monito
         unchanged = entry is not None and size >= 0 and (entry.size, entry.mtime_ns) == (size, mtime_ns)
         digest = entry.sha256 if unchanged and entry is not None else fingerprint(path).sha256
         if not accounted_for(entry, digest, taken):
-            changed.setdefault((month, input_name), []).append((name, digest))
+            # The key names what the file replaces too, so content that comes back (A, B, then A
+            # again) or a refused file that is now taken is a new request, not a repeated one.
+            before = f"{entry.sha256}:{entry.status}" if entry is not None else "new"
+            changed.setdefault((month, input_name), []).append((name, f"{digest}:{before}:{int(taken)}"))
     context.update_cursor(json.dumps(cursor, sort_keys=True))
     if not changed:
         return dg.SkipReason(f"every landing file is accounted for in the ledger ({len(looked_at)} files){suffix}")
