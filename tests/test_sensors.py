@@ -247,3 +247,16 @@ def test_month_outside_the_programme_is_launched_in_the_latest_month_and_recorde
         deployment.launch(request)
         assert deployment.ledger()["registry/2017-05/v1.xlsx"].status == REFUSED
         assert deployment.tick(LANDING, fresh=True).run_requests == []
+
+
+def test_the_ledger_describes_its_own_warehouse_only(demo):
+    """Written whole (no temporary file left beside it); with the warehouse deleted it describes
+    nothing, so every file is new again."""
+    assert [p.name for p in demo.settings.data_dir.iterdir() if p.name.startswith(".landing_ledger")] == []
+    assert demo.tick(LANDING, fresh=True).run_requests == []
+    for path in demo.settings.data_dir.glob("warehouse.duckdb*"):
+        path.unlink()
+    requests = demo.tick(LANDING).run_requests
+    assert sorted((r.partition_key, r.tags["monitoring/input"]) for r in requests) == [
+        ("2019-01", "registry"), ("2019-02", "registry"), ("2019-03", "acts"), ("2019-03", "questionnaires"),
+        ("2019-03", "registry")]
