@@ -54,6 +54,11 @@ class Settings:
         return self.data_dir / "warehouse.duckdb"
 
     @property
+    def ledger_path(self) -> Path:
+        """Every landing file the ingestion accounted for (orchestration/ingestion/ledger.py)."""
+        return self.data_dir / "landing_ledger.json"
+
+    @property
     def analytics_path(self) -> Path:
         return self.data_dir / "analytics.duckdb"
 

@@ -179,7 +179,8 @@ def _after_ingestion(sim: Simulation, result: dg.ExecuteInProcessResult) -> list
     [success] = [e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_SUCCESS]
     context = dg.build_run_status_sensor_context(
         sensor_name="build_after_ingestion", dagster_event=success, dagster_instance=sim.instance,
-        dagster_run=run, repository_def=sim.definitions.get_repository_def())
+        dagster_run=run, repository_def=sim.definitions.get_repository_def(),
+        resources=dict(sim.definitions.resources or {}))
     requested = sensor(context)
     requests = requested if isinstance(requested, list) else [requested]
     return [("build_after_ingestion", r.job_name or "build_warehouse", r) for r in requests
@@ -192,7 +193,9 @@ def _run(sim: Simulation, now: datetime, origin: str, job_name: str, request: dg
         return None
     sim.run_keys.update(k for k in (request.run_key, *also) if k)
     letters_before = _letters(sim.settings)
-    tags = {**request.tags, EVALUATION_TIME_TAG: now.isoformat(), "monitoring/simulated_by": origin}
+    # The tag the daemon sets on a run it launched for a schedule or a sensor, then the clock's.
+    launcher = {"dagster/schedule_name" if origin in SCHEDULES else "dagster/sensor_name": origin}
+    tags = {**request.tags, **launcher, EVALUATION_TIME_TAG: now.isoformat(), "monitoring/simulated_by": origin}
     job = sim.definitions.resolve_job_def(job_name)
     result = job.execute_in_process(
         instance=sim.instance, partition_key=request.partition_key, tags=tags, run_config=QUIET,

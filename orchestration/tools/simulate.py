@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in (settings.warehouse_path, settings.analytics_path):
         for file in path.parent.glob(path.name + "*"):
             file.unlink()
+    settings.ledger_path.unlink(missing_ok=True)  # what the emptied warehouse had loaded
     source = data / "simulation" / "source"
     config = GeneratorConfig(year=args.year, rows_per_month=args.rows_per_month,
                              defect_rate=args.defect_rate, seed=args.seed)

@@ -17,7 +17,8 @@ from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringSettings
 from orchestration.defs.ui import OWNERS, asset_tags, local_time_metadata, md_table, md_table_metadata
 from orchestration.ingestion.landing import scan
-from orchestration.ingestion.load import LOAD_SETTINGS, checked_files, load_files
+from orchestration.ingestion.ledger import fingerprints, record_ingestion
+from orchestration.ingestion.load import LOAD_SETTINGS, checked_files, load_files, unaccepted_in_run
 from orchestration.ingestion.spool import clear as clear_spool
 from orchestration.reference import INPUTS
 from orchestration.rules.timeliness import evaluation_time
@@ -74,6 +75,7 @@ def landing_files(context: dg.AssetExecutionContext, monitoring: MonitoringSetti
     # recorded with its reason below; it never stops the other files.
     found = scan(settings.landing_dir, now=evaluation_time())
     files = [f for f in found.files if f.month in months and f.input in inputs]
+    taken = fingerprints(files, settings.landing_dir)  # before they are read: a later change is seen
     clear_spool(settings.spool_dir)  # rows a killed run left in transit
     with (checked_files(files, settings.landing_dir, settings.spool_dir) as checked,
           warehouse.get_connection() as con):
@@ -82,6 +84,10 @@ def landing_files(context: dg.AssetExecutionContext, monitoring: MonitoringSetti
                               found, months)
     versions = {relative_to_landing(f.path, settings.landing_dir): f.version for f in found.files}
     versions.update({relative_to_landing(u.path, settings.landing_dir): u.version or None for u in found.unaccepted})
+    # What the sensors read instead of the warehouse: every landing file accounted for, by content.
+    unaccepted = [item for group in unaccepted_in_run(found, settings.landing_dir, months, inputs) for item in group]
+    record_ingestion(settings.ledger_path, settings.warehouse_path, settings.landing_dir, files, taken, outcomes,
+                     unaccepted, context.run_id, seen_at)
     problems = [str(o["reason"]) for name in sorted(outcomes) for o in outcomes[name] if o["status"] == "rejected"]
     for name in sorted(inputs):
         loaded = [o for o in outcomes[name] if o["status"] == "loaded"]
