@@ -12,7 +12,8 @@ build that follows an ingestion). The runs they request are executed in this pro
 instance, so they appear in the UI. Requests with the same run key run once, as the daemon
 would; builds requested at one instant run once (they would build the same thing).
 
-A month can be withheld (``missing_months``: its registry never arrives). Everything that
+A month whose registry never arrives is generated so (``GeneratorConfig.missing_months``: no
+registry file in the source); the timeline says so on the 1st of that month. Everything that
 happened is returned as a timeline and written to data/simulation/timeline.md.
 """
 
@@ -66,15 +67,12 @@ class Simulation:
         self.echo(event.line())
 
 
-def arrivals(source: Path, year: int, missing_months: Iterable[int] = ()) -> list[tuple[datetime, str]]:
+def arrivals(source: Path) -> list[tuple[datetime, str]]:
     """(when, path relative to the landing folder) of every file in ``source``, in time order."""
-    missing = {f"{year}-{m:02d}" for m in missing_months}
     first_registry: dict[str, datetime] = {}
     out: list[tuple[datetime, str]] = []
     for sidecar in sorted(source.glob("registry/*/v*.meta.json")):
         month = sidecar.parent.name
-        if month in missing:
-            continue
         at = datetime.fromisoformat(json.loads(sidecar.read_text())["submitted_at"])
         first_registry[month] = min(at, first_registry.get(month, at))
         for data in sidecar.parent.glob(sidecar.name.replace(".meta.json", ".*")):
@@ -104,16 +102,20 @@ def schedule_ticks(year: int, until: datetime) -> list[tuple[datetime, str]]:
     return sorted(t for t in ticks if t[0] <= until)
 
 
-def simulate(sim: Simulation, source: Path, year: int, until: datetime,
-             missing_months: Iterable[int] = ()) -> list[Event]:
+def never_arriving(source: Path) -> list[str]:
+    """Months with acts in ``source`` but no registry: their registry never arrives."""
+    return sorted(p.stem for p in source.glob("acts/*") if not (source / "registry" / p.stem).is_dir())
+
+
+def simulate(sim: Simulation, source: Path, year: int, until: datetime) -> list[Event]:
     """Walk the clock from the first event to ``until``; returns the timeline."""
     landing = sim.settings.landing_dir
     landing.mkdir(parents=True, exist_ok=True)
-    files = [(at, rel) for at, rel in arrivals(source, year, missing_months) if at <= until]
+    files = [(at, rel) for at, rel in arrivals(source) if at <= until]
     ticks = schedule_ticks(year, until)
-    for month in missing_months:
-        sim.note(datetime(year, month, 1, tzinfo=ALMATY), "arrival",
-                 f"registry {year}-{month:02d}: withheld, never arrives")
+    for month in never_arriving(source):
+        y, m = map(int, month.split("-"))
+        sim.note(datetime(y, m, 1, tzinfo=ALMATY), "arrival", f"registry {month}: never arrives")
     instants = sorted({at for at, _ in files} | {at for at, _ in ticks})
     saved = os.environ.get(EVALUATION_TIME_ENV)
     try:
