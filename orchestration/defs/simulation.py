@@ -33,7 +33,7 @@ import duckdb
 
 from orchestration.defs.runner import QUIET
 from orchestration.rules.timeliness import EVALUATION_TIME_ENV, EVALUATION_TIME_TAG
-from orchestration.settings import TIMEZONE, Settings
+from orchestration.settings import LANDING_SETTLE_ENV, TIMEZONE, Settings
 
 ALMATY = ZoneInfo(TIMEZONE)
 SENSORS = ("landing_files_sensor", "overdue_registries_sensor")
@@ -117,7 +117,12 @@ def simulate(sim: Simulation, source: Path, year: int, until: datetime) -> list[
         y, m = map(int, month.split("-"))
         sim.note(datetime(y, m, 1, tzinfo=ALMATY), "arrival", f"registry {month}: never arrives")
     instants = sorted({at for at, _ in files} | {at for at, _ in ticks})
-    saved = os.environ.get(EVALUATION_TIME_ENV)
+    saved = {name: os.environ.get(name) for name in (EVALUATION_TIME_ENV, LANDING_SETTLE_ENV)}
+    # A file is copied whole at its instant, so it is settled at once. The settle window (a file
+    # unchanged for a minute of wall-clock time before it is taken) guards real uploads still
+    # being written; against a simulated clock it would leave every file copied within the last
+    # wall-clock minute waiting, and the runs would depend on how fast this machine is.
+    os.environ[LANDING_SETTLE_ENV] = "0"
     try:
         for now in instants:
             os.environ[EVALUATION_TIME_ENV] = now.isoformat()
@@ -134,10 +139,11 @@ def simulate(sim: Simulation, source: Path, year: int, until: datetime) -> list[
                     requests += _evaluate_schedule(sim, name, now)
             _execute(sim, now, requests)
     finally:
-        if saved is None:
-            os.environ.pop(EVALUATION_TIME_ENV, None)
-        else:
-            os.environ[EVALUATION_TIME_ENV] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return sim.events
 
 
