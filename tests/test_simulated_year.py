@@ -185,6 +185,8 @@ def test_the_simulated_year_issues_every_report_at_its_tick(year):
         assert at == datetime.fromisoformat(f"{YEAR}-{ticks[period]}T09:00:00+06:00")
     timeline = (year.simulated.data_dir / "simulation" / "timeline.md").read_text(encoding="utf-8")
     assert f"registry {YEAR}-{MISSING:02d}: never arrives" in timeline
+    for period, tick in ticks.items():
+        assert f"| {YEAR}-{tick} 09:00 | report | report {period} revision 1 (issued)" in timeline, period
     assert not (year.simulated.landing_dir / "registry" / f"{YEAR}-{MISSING:02d}").exists()
 
 
