@@ -233,7 +233,7 @@ def _revisions(settings: Settings, now: datetime) -> list[tuple]:
 def write_timeline(events: list[Event], path: Path, title: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"# {title}", "", "| when (Asia/Almaty) | what | details |", "|---|---|---|",
-             *(event.line() for event in events)]
+             *(event.line() for event in sorted(events, key=lambda event: event.at))]  # stable sort
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
