@@ -97,8 +97,13 @@ def submissions(truth: Path) -> pd.DataFrame:
     return subs
 
 
-def counted_versions(subs: pd.DataFrame, at: datetime) -> dict[str, int]:
-    """Month -> the registry version counted at ``at`` (months counting nothing are absent)."""
+def counted_versions(subs: pd.DataFrame, errors: set[tuple[str, int]], at: datetime) -> dict[str, int]:
+    """Month -> the registry version counted at ``at`` (months counting nothing are absent).
+
+    ``errors``: the (month, version) pairs with an error-level defect, which the agency writes
+    to the operator about (clause 8); a later version is a correction only after such a letter,
+    otherwise it is a resubmission after the deadline and does not count (clause 10).
+    """
     out = {}
     for period, rows in subs[subs.delivered].groupby("period"):
         arrived = rows[rows.arrived <= pd.Timestamp(at)]
@@ -107,9 +112,20 @@ def counted_versions(subs: pd.DataFrame, at: datetime) -> dict[str, int]:
         first = arrived[arrived.version == arrived.version.min()].iloc[0]
         if first.arrived > first.due:
             continue  # late first version: the month is left out (clause 10)
-        usable = arrived[(arrived.arrived <= arrived.due) | (arrived.timeliness == "correction")]
+        corrects = arrived.version.map(lambda v, p=period: (p, v - 1) in errors)
+        usable = arrived[(arrived.arrived <= arrived.due) | ((arrived.timeliness == "correction") & corrects)]
         out[period] = int(usable.version.max())
     return out
+
+
+def error_versions(truth: Path) -> set[tuple[str, int]]:
+    """(month, version) with an error in its rows (rule kind 'row': what a letter is about;
+    a service no act confirms is left out under clause 11, and no letter asks to correct it)."""
+    defects = pd.read_csv(truth / "defects.csv", dtype={"period": str})
+    rules = pd.read_csv(SEEDS / "validation_rules.csv", dtype=str)
+    row_errors = set(rules[(rules.kind == "row") & (rules.severity == "error")].rule_id)
+    errors = defects[defects.expected_rule_id.isin(row_errors)]
+    return set(zip(errors.period, errors.version.astype(int), strict=True))
 
 
 def counted_rows(services: pd.DataFrame, versions: dict[str, int]) -> pd.DataFrame:
@@ -190,31 +206,45 @@ def test_the_simulated_year_issues_every_report_at_its_tick(year):
     assert not (year.simulated.landing_dir / "registry" / f"{YEAR}-{MISSING:02d}").exists()
 
 
-def test_every_revision_uses_the_registry_versions_in_and_usable_at_its_time(year):
-    subs = submissions(year.truth)
-    for period, _, at, versions in revisions(year.simulated):
+# Found by this module (issue 20): a scheduled report reads analytics.duckdb as the last build
+# published it, and no build runs between a quarter's cut-off (the 1st + 1 + 3 working days) and the
+# report's tick, so at the tick the quarter is not closed there and the report has no figures (its
+# revision is filed with 0 figures). The backfill evaluates after every cut-off and is right.
+# strict: once a build closes the periods before the tick, these pass and the mark must go.
+NOT_CLOSED_AT_THE_TICK = pytest.mark.xfail(
+    strict=True, reason="no build between a quarter's cut-off and its report tick: the simulated reports are empty")
+RUNS = ["backfilled", pytest.param("simulated", marks=NOT_CLOSED_AT_THE_TICK)]
+
+
+@pytest.mark.parametrize("run", ["backfilled", "simulated"])
+def test_every_revision_uses_the_registry_versions_in_and_usable_at_its_time(year, run):
+    settings = getattr(year, run)
+    subs, errors = submissions(year.truth), error_versions(year.truth)
+    for period, _, at, versions in revisions(settings):
         quarter, ytd = REPORTS[period]
         window = {f"{YEAR}-{m:02d}" for m in (ytd or quarter)}
-        expected = sorted(f"{p} v{v}" for p, v in counted_versions(subs, at).items() if p in window)
+        expected = sorted(f"{p} v{v}" for p, v in counted_versions(subs, errors, at).items() if p in window)
         assert sorted(versions) == expected, period
-    assert f"{YEAR}-{MISSING:02d}" not in counted_versions(subs, datetime.now().astimezone())
+    assert f"{YEAR}-{MISSING:02d}" not in counted_versions(subs, errors, datetime.now().astimezone())
 
 
-def test_every_counts_figure_of_every_revision_equals_the_truth_at_its_time(year):
-    subs = submissions(year.truth)
+@pytest.mark.parametrize("run", RUNS)
+def test_every_counts_figure_of_every_revision_equals_the_truth_at_its_time(year, run):
+    settings = getattr(year, run)
+    subs, errors = submissions(year.truth), error_versions(year.truth)
     services = pd.read_parquet(year.truth / "services.parquet")
-    figures = reported(year.simulated)
+    figures = reported(settings)
     checked = 0
-    for period, revision, at, _ in revisions(year.simulated):
-        expected = expected_figures(services, period, counted_versions(subs, at))
-        actual = figures[(period, revision)]
+    for period, revision, at, _ in revisions(settings):
+        expected = expected_figures(services, period, counted_versions(subs, errors, at))
+        actual = figures.get((period, revision), {})
         assert actual == expected, (period, revision, diff(actual, expected))
         checked += len(expected)
     assert checked > 500
     # the late March and the missing August count nothing; the other months do
-    q1 = figures[(f"{YEAR}-Q1", 1)]
+    q1 = figures.get((f"{YEAR}-Q1", 1), {})
     assert q1[("i1_clients_by_region", "quarter", "", "", "clients")] > 0
-    everything = counted_versions(subs, datetime.now().astimezone())
+    everything = counted_versions(subs, errors, datetime.now().astimezone())
     assert f"{YEAR}-03" not in everything and f"{YEAR}-{MISSING:02d}" not in everything
 
 
@@ -226,6 +256,7 @@ def diff(actual: dict, expected: dict) -> list:
 # ---------------------------------------------------------------- item 3: backfilled = simulated, explained
 
 
+@NOT_CLOSED_AT_THE_TICK
 def test_the_backfilled_year_equals_the_simulated_final_revisions_except_what_arrived_after_a_report(year):
     """Each report's latest simulated revision against the backfill's (`make demo`, evaluated now).
 
@@ -234,7 +265,7 @@ def test_the_backfilled_year_equals_the_simulated_final_revisions_except_what_ar
     then differ exactly where the truth recomputed at both times differs), or a phone survey of
     the report's months delivered after it (the quality tables). Nothing else may differ.
     """
-    subs = submissions(year.truth)
+    subs, errors = submissions(year.truth), error_versions(year.truth)
     services = pd.read_parquet(year.truth / "services.parquet")
     produced = {period: at for period, _, at, _ in revisions(year.simulated)}
     simulated = latest(revisions(year.simulated), all_figures(year.simulated))
@@ -243,9 +274,10 @@ def test_the_backfilled_year_equals_the_simulated_final_revisions_except_what_ar
     arrived_at = {e.text: e.at for e in year.events if e.kind == "arrival"}
     listed = []
     for period, (quarter, ytd) in REPORTS.items():
-        then = counted_versions(subs, produced[period])
-        now = counted_versions(subs, year.backfilled_at)
-        changed_months = sorted(m for m in then.keys() | now.keys() if then.get(m) != now.get(m))
+        then = counted_versions(subs, errors, produced[period])
+        now = counted_versions(subs, errors, year.backfilled_at)
+        window = {f"{YEAR}-{m:02d}" for m in (ytd or quarter)}
+        changed_months = sorted(m for m in (then.keys() | now.keys()) & window if then.get(m) != now.get(m))
         at_report, at_backfill = expected_figures(services, period, then), expected_figures(services, period, now)
         explained = {k for k in at_report.keys() | at_backfill.keys() if at_report.get(k) != at_backfill.get(k)}
         differing = {k for k in simulated[period].keys() | backfilled[period].keys()
@@ -296,23 +328,28 @@ def readme_query(title: str) -> str:
     return match.group(1)
 
 
-def test_the_readme_queries_say_what_the_q1_report_said_and_what_q1_is_now(year):
-    subs = submissions(year.truth)
+@pytest.mark.parametrize("run", RUNS)
+def test_the_readme_queries_say_what_the_q1_report_said_and_what_q1_is_now(year, run):
+    settings = getattr(year, run)
+    subs, errors = submissions(year.truth), error_versions(year.truth)
     services = pd.read_parquet(year.truth / "services.parquet")
-    region_name = names("regions.csv", "kato_code", "name_ru")
-    q1_at = datetime.fromisoformat(f"{YEAR}-04-10T09:00:00+06:00")
+    regions = pd.read_csv(SEEDS / "regions.csv", dtype=str)
+    kato_of = dict(zip(regions.name_ru, regions.kato_code, strict=True))  # a name per period of validity
+    [q1_at] = [at for period, revision, at, _ in revisions(settings) if (period, revision) == (f"{YEAR}-Q1", 1)]
+    # "now": the last build (the simulated year's before the final report, the backfill's now)
+    now_at = datetime.fromisoformat(f"{YEAR}-12-08T09:00:00+06:00") if run == "simulated" else year.backfilled_at
 
     def by_region(versions: dict[str, int]) -> list[tuple[str | None, float]]:
         figures = expected_figures(services, f"{YEAR}-Q1", versions)
-        rows = {region_name[k[2]]: v for k, v in figures.items() if k[0] == "i1_clients_by_region" and k[2]}
+        rows = {k[2]: v for k, v in figures.items() if k[0] == "i1_clients_by_region" and k[2]}
         return sorted(rows.items()) + [(None, figures[("i1_clients_by_region", "quarter", "", "", "clients")])]
 
-    with duckdb.connect(str(year.simulated.analytics_path), read_only=True) as con:
+    with duckdb.connect(str(settings.analytics_path), read_only=True) as con:
         said = con.execute(readme_query("What the Q1 report said")).fetchall()
         now = con.execute(readme_query("What Q1 is now")).fetchall()
-    said = sorted((r, float(v)) for r, v in said[:-1]) + [(None, float(said[-1][1]))]
-    now = sorted((r, float(v)) for r, v in now if r is not None) + [
+    assert said and now
+    said = sorted((kato_of[r], float(v)) for r, v in said[:-1]) + [(None, float(said[-1][1]))]
+    now = sorted((kato_of[r], float(v)) for r, v in now if r is not None) + [
         (None, float(next(v for r, v in now if r is None)))]
-    assert said == by_region(counted_versions(subs, q1_at))
-    # "now" is the last build of the simulated year, before the final report on 8 December
-    assert now == by_region(counted_versions(subs, datetime.fromisoformat(f"{YEAR}-12-08T09:00:00+06:00")))
+    assert said == by_region(counted_versions(subs, errors, q1_at))
+    assert now == by_region(counted_versions(subs, errors, now_at))
