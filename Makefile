@@ -67,7 +67,7 @@ demo: install sample pipeline
 # data/simulation/timeline.md); the runs are on the DAGSTER_HOME instance, seen in `make dev`.
 simulate: install
 	MONITORING_DEMO=1 $(BIN)/python -m orchestration.tools.simulate --year $(YEAR) \
-		--rows-per-month $(SIM_ROWS_PER_MONTH) --defect-rate $(DEFECT_RATE) --seed $(SEED)
+		--rows-per-month $(SIM_ROWS_PER_MONTH) --defect-rate $(DEFECT_RATE) --seed $(SEED) $(SIMULATE_ARGS)
 
 test: install
 	MONITORING_DEMO=1 MONITORING_LANDING_SETTLE_SECONDS=0 $(BIN)/python -m pytest -q

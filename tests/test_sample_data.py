@@ -538,3 +538,28 @@ def test_generated_csv_reads_back_as_written(tmp_path: Path, encoding: str) -> N
             assert read.rows[spec.name].to_pylist() == wanted, (name, spec.name)
     assert any('"' in v for v in month.versions[0].rows["enterprise_name"].tolist())
     assert any(";" in v for v in month.questionnaires["financial_support_wanted"].tolist())
+
+
+def test_a_missing_month_has_no_registry_and_the_truth_says_not_delivered(tmp_path: Path) -> None:
+    out, truth_dir = tmp_path / "landing", tmp_path / "truth"
+    main(["--year", "2019", "--rows-per-month", "40", "--seed", "3", "--format", "csv", "--months", "7-8",
+          "--missing-months", "8", "--out", str(out), "--truth-dir", str(truth_dir)])
+    assert not (out / "registry" / "2019-08").exists()
+    assert (out / "registry" / "2019-07" / "v1.csv").is_file()
+    for name in ("acts/2019-08.csv", "questionnaires/2019-08.csv", "phone_survey/2019-Q3.xlsx"):
+        assert (out / name).is_file(), name  # only the registry is missing
+    subs = pd.read_csv(truth_dir / "submissions.csv")
+    [august] = subs[subs.period == "2019-08"].itertuples()
+    assert (august.timeliness, august.delivered, august.version_used) == ("not_delivered", False, False)
+    assert pd.isna(august.submitted_at) and pd.isna(august.source_file)
+    assert subs[subs.period == "2019-07"].delivered.all()
+    assert "2019-08" not in set(pd.read_parquet(truth_dir / "services.parquet").period)
+    assert "2019-08" not in set(pd.read_csv(truth_dir / "defects.csv").period)
+    assert not pd.read_csv(truth_dir / "files.csv").query("input == 'registry' and period == '2019-08'").shape[0]
+    # the other months are the files a run without the option writes
+    generate_year(GeneratorConfig(year=2019, rows_per_month=40, seed=3, file_format="csv"),
+                  out=tmp_path / "all", months=[7, 8])
+    assert (tmp_path / "all/registry/2019-07/v1.csv").read_bytes() == (out / "registry/2019-07/v1.csv").read_bytes()
+    assert (tmp_path / "all/registry/2019-08/v1.csv").is_file()
+    with pytest.raises(ValueError):
+        GeneratorConfig(year=2019, missing_months=(13,))

@@ -48,7 +48,7 @@ def test_runs_are_requested_by_the_sensors_and_schedules(simulated):
     assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
     origins = {run.tags.get("monitoring/simulated_by") for run in runs}
     assert origins == {"landing_files_sensor", "build_after_ingestion", "monthly_ingestion",
-                       "monitoring_reports", "overdue_registries_sensor"}
+                       "build_before_reports", "monitoring_reports", "overdue_registries_sensor"}
     [report] = [run for run in runs if run.job_name == "write_report"]
     assert report.tags["dagster/partition"] == "2019-Q1"
     assert datetime.fromisoformat(report.tags["monitoring/evaluation_time"]) == datetime.fromisoformat(

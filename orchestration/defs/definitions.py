@@ -14,7 +14,7 @@ from orchestration.defs.assets.publish import analytics_database
 from orchestration.defs.assets.reports import monitoring_report, report_deadline_sensor, report_produced_by_due_date
 from orchestration.defs.jobs import approve_report_job, build_job, ingest_job, overdue_registries_job, report_job
 from orchestration.defs.resources import build_resources
-from orchestration.defs.schedules import monthly_ingestion_schedule, report_schedule
+from orchestration.defs.schedules import build_before_reports_schedule, monthly_ingestion_schedule, report_schedule
 from orchestration.defs.sensors import (
     build_after_ingestion,
     landing_files_sensor,
@@ -31,7 +31,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
                 analytics_database, overdue_registries, monitoring_report, phone_survey_call_lists, report_approval],
         asset_checks=[report_produced_by_due_date],
         jobs=[ingest_job, build_job, overdue_registries_job, report_job, approve_report_job],
-        schedules=[monthly_ingestion_schedule, report_schedule],
+        schedules=[monthly_ingestion_schedule, report_schedule, build_before_reports_schedule],
         sensors=[landing_files_sensor, build_after_ingestion, overdue_registries_sensor, report_deadline_sensor,
                  release_dead_run_slots],
         resources=build_resources(settings),

@@ -12,7 +12,8 @@ build that follows an ingestion). The runs they request are executed in this pro
 instance, so they appear in the UI. Requests with the same run key run once, as the daemon
 would; builds requested at one instant run once (they would build the same thing).
 
-A month can be withheld (``missing_months``: its registry never arrives). Everything that
+A month whose registry never arrives is generated so (``GeneratorConfig.missing_months``: no
+registry file in the source); the timeline says so on the 1st of that month. Everything that
 happened is returned as a timeline and written to data/simulation/timeline.md.
 """
 
@@ -32,11 +33,11 @@ import duckdb
 
 from orchestration.defs.runner import QUIET
 from orchestration.rules.timeliness import EVALUATION_TIME_ENV, EVALUATION_TIME_TAG
-from orchestration.settings import TIMEZONE, Settings
+from orchestration.settings import LANDING_SETTLE_ENV, TIMEZONE, Settings
 
 ALMATY = ZoneInfo(TIMEZONE)
 SENSORS = ("landing_files_sensor", "overdue_registries_sensor")
-SCHEDULES = ("monthly_ingestion", "monitoring_reports")
+SCHEDULES = ("monthly_ingestion", "build_before_reports", "monitoring_reports")
 PHONE_SURVEY_DAY = 5  # of the month after the quarter
 
 
@@ -66,15 +67,12 @@ class Simulation:
         self.echo(event.line())
 
 
-def arrivals(source: Path, year: int, missing_months: Iterable[int] = ()) -> list[tuple[datetime, str]]:
+def arrivals(source: Path) -> list[tuple[datetime, str]]:
     """(when, path relative to the landing folder) of every file in ``source``, in time order."""
-    missing = {f"{year}-{m:02d}" for m in missing_months}
     first_registry: dict[str, datetime] = {}
     out: list[tuple[datetime, str]] = []
     for sidecar in sorted(source.glob("registry/*/v*.meta.json")):
         month = sidecar.parent.name
-        if month in missing:
-            continue
         at = datetime.fromisoformat(json.loads(sidecar.read_text())["submitted_at"])
         first_registry[month] = min(at, first_registry.get(month, at))
         for data in sidecar.parent.glob(sidecar.name.replace(".meta.json", ".*")):
@@ -99,23 +97,33 @@ def schedule_ticks(year: int, until: datetime) -> list[tuple[datetime, str]]:
     """The ticks of the monitoring schedules from 1 January to ``until`` (their cron, in Almaty time)."""
     ticks = [(datetime(year, m, 2, 9, tzinfo=ALMATY), "monthly_ingestion") for m in range(2, 13)]
     ticks.append((datetime(year + 1, 1, 2, 9, tzinfo=ALMATY), "monthly_ingestion"))
-    ticks += [(datetime(year, m, d, 9, tzinfo=ALMATY), "monitoring_reports")
-              for m, d in ((4, 10), (7, 10), (10, 10), (12, 8))]
+    for m, d in ((4, 10), (7, 10), (10, 10), (12, 8)):
+        ticks.append((datetime(year, m, d, 6, tzinfo=ALMATY), "build_before_reports"))
+        ticks.append((datetime(year, m, d, 9, tzinfo=ALMATY), "monitoring_reports"))
     return sorted(t for t in ticks if t[0] <= until)
 
 
-def simulate(sim: Simulation, source: Path, year: int, until: datetime,
-             missing_months: Iterable[int] = ()) -> list[Event]:
+def never_arriving(source: Path) -> list[str]:
+    """Months with acts in ``source`` but no registry: their registry never arrives."""
+    return sorted(p.stem for p in source.glob("acts/*") if not (source / "registry" / p.stem).is_dir())
+
+
+def simulate(sim: Simulation, source: Path, year: int, until: datetime) -> list[Event]:
     """Walk the clock from the first event to ``until``; returns the timeline."""
     landing = sim.settings.landing_dir
     landing.mkdir(parents=True, exist_ok=True)
-    files = [(at, rel) for at, rel in arrivals(source, year, missing_months) if at <= until]
+    files = [(at, rel) for at, rel in arrivals(source) if at <= until]
     ticks = schedule_ticks(year, until)
-    for month in missing_months:
-        sim.note(datetime(year, month, 1, tzinfo=ALMATY), "arrival",
-                 f"registry {year}-{month:02d}: withheld, never arrives")
+    for month in never_arriving(source):
+        y, m = map(int, month.split("-"))
+        sim.note(datetime(y, m, 1, tzinfo=ALMATY), "arrival", f"registry {month}: never arrives")
     instants = sorted({at for at, _ in files} | {at for at, _ in ticks})
-    saved = os.environ.get(EVALUATION_TIME_ENV)
+    saved = {name: os.environ.get(name) for name in (EVALUATION_TIME_ENV, LANDING_SETTLE_ENV)}
+    # A file is copied whole at its instant, so it is settled at once. The settle window (a file
+    # unchanged for a minute of wall-clock time before it is taken) guards real uploads still
+    # being written; against a simulated clock it would leave every file copied within the last
+    # wall-clock minute waiting, and the runs would depend on how fast this machine is.
+    os.environ[LANDING_SETTLE_ENV] = "0"
     try:
         for now in instants:
             os.environ[EVALUATION_TIME_ENV] = now.isoformat()
@@ -132,10 +140,11 @@ def simulate(sim: Simulation, source: Path, year: int, until: datetime,
                     requests += _evaluate_schedule(sim, name, now)
             _execute(sim, now, requests)
     finally:
-        if saved is None:
-            os.environ.pop(EVALUATION_TIME_ENV, None)
-        else:
-            os.environ[EVALUATION_TIME_ENV] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return sim.events
 
 
@@ -228,7 +237,7 @@ def _revisions(settings: Settings, now: datetime) -> list[tuple]:
 def write_timeline(events: list[Event], path: Path, title: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"# {title}", "", "| when (Asia/Almaty) | what | details |", "|---|---|---|",
-             *(event.line() for event in events)]
+             *(event.line() for event in sorted(events, key=lambda event: event.at))]  # stable sort
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

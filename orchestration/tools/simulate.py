@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--defect-rate", type=float, default=0.03)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--missing-month", type=int, action="append", default=None,
-                        help="a month whose registry never arrives (default 8; 0 for none)")
+                        help="a month whose registry never arrives, generated so (default 8; 0 for none)")
     parser.add_argument("--until", default=None, help="stop the clock here (ISO date; default 2 January next year)")
     args = parser.parse_args(argv)
     missing = [m for m in (args.missing_month or [8]) if m]
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     settings.ledger_path.unlink(missing_ok=True)  # what the emptied warehouse had loaded
     source = data / "simulation" / "source"
     config = GeneratorConfig(year=args.year, rows_per_month=args.rows_per_month,
-                             defect_rate=args.defect_rate, seed=args.seed)
+                             defect_rate=args.defect_rate, seed=args.seed, missing_months=tuple(missing))
     generate_year(config, out=source, truth_dir=data / "sample_truth")
 
     from orchestration.defs.definitions import build_definitions
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     until = (datetime.fromisoformat(args.until).replace(tzinfo=ALMATY) if args.until
              else datetime(args.year + 1, 1, 2, 12, tzinfo=ALMATY))
     sim = Simulation(settings, current_instance(), build_definitions(settings), echo=print)
-    events = simulate(sim, source, args.year, until, missing)
+    events = simulate(sim, source, args.year, until)
     path = write_timeline(events, data / "simulation" / "timeline.md",
                           f"Simulated year {args.year} (seed {args.seed}, {args.rows_per_month} rows a month)")
     print(f"timeline: {path}")

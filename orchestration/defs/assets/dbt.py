@@ -142,6 +142,7 @@ def build_events(context: dg.AssetExecutionContext, invocation: DbtCliInvocation
     manifest = invocation.manifest
     tally: Counter[str] = Counter()
     not_passed: dict[str, tuple[str, str]] = {}  # unique_id → (test name, status)
+    abandoned = False
     try:
         for event in invocation.stream_raw_events():
             node = event.raw_event["data"].get("node_info", {})
@@ -155,16 +156,25 @@ def build_events(context: dg.AssetExecutionContext, invocation: DbtCliInvocation
                     manifest=manifest, dagster_dbt_translator=invocation.dagster_dbt_translator, context=context,
                     target_path=invocation.target_path, project=invocation.project):
                 yield explained(asset_event, manifest, node)
+    except GeneratorExit:
+        # Closed before the end: the run was interrupted and the garbage collector is closing
+        # this generator, possibly inside another event-log write of this process. Logging now
+        # would re-enter Dagster's SQLite event log, whose lock is not re-entrant, and hang the
+        # process (dagster-io/dagster#32217); nobody reads this run's log any more.
+        abandoned = True
+        raise
     finally:
         if warehouse_path is not None:  # the next invocation on this warehouse starts from this parse
             parse_state.save(invocation.target_path, warehouse_path)
-        context.log.info("dbt column tests: "
-                         + (", ".join(f"{n} {s}" for s, n in sorted(tally.items())) or "none run"))
-        if not_passed:
-            broken = broken_rules(invocation, not_passed, warehouse_path)
-            for unique_id, (name, status) in not_passed.items():
-                log = context.log.warning if status == "warn" else context.log.error
-                log(f"dbt column test {name}: {status}" + (f" — {broken[unique_id]}" if unique_id in broken else ""))
+        if not abandoned:  # also when dbt failed: the tests that did not pass are named
+            context.log.info("dbt column tests: "
+                             + (", ".join(f"{n} {s}" for s, n in sorted(tally.items())) or "none run"))
+            if not_passed:
+                broken = broken_rules(invocation, not_passed, warehouse_path)
+                for unique_id, (name, status) in not_passed.items():
+                    log = context.log.warning if status == "warn" else context.log.error
+                    log(f"dbt column test {name}: {status}"
+                        + (f" — {broken[unique_id]}" if unique_id in broken else ""))
 
 
 def explained(event: Any, manifest: Mapping[str, Any], node: Mapping[str, Any]) -> Any:

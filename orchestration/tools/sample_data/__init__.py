@@ -2,7 +2,7 @@
 
 ``python -m orchestration.tools.sample_data --year 2019 --rows-per-month 20000 --defect-rate 0.03
 --seed 7 --out data/landing [--truth-dir DIR] [--format xlsx|csv] [--encoding utf-8|cp1251]
-[--months 1-12]`` writes, per month, into the landing layout (a contract):
+[--months 1-12] [--missing-months 8]`` writes, per month, into the landing layout (a contract):
 
 - ``registry/<YYYY-MM>/v<N>.xlsx`` (or ``.csv``) + ``v<N>.meta.json`` {"submitted_at": ISO
   with the Almaty offset}. xlsx: a title row, the header (titles from input_columns.csv),
@@ -12,7 +12,8 @@
 - ``acts/<YYYY-MM>.xlsx`` and ``questionnaires/<YYYY-MM>.xlsx`` (header only, data from row
   2; ``.csv`` like the registry when ``--format csv``, so a million-row month stays quick),
   ``phone_survey/<YYYY-Qn>.xlsx`` (a title row, header on row 2, data from row 3; built
-  from the months generated in the run).
+  from the months generated in the run). A month of ``--missing-months`` gets no registry
+  file at all (it never arrives); its acts, questionnaires and calls are written.
 
 The ground truth goes to ``<out>/../sample_truth/`` (never inside the landing folder):
 
@@ -36,7 +37,9 @@ The ground truth goes to ``<out>/../sample_truth/`` (never inside the landing fo
   regular_client, act_row (the confirming act's row in the acts file, null if none).
   Values are the clean canonical ones even where a defect changed the written value.
 - ``submissions.csv`` — period, version, source_file, submitted_at, due_at, timeliness
-  (on_time | late | correction), on_time, version_used, data_rows, defects.
+  (on_time | late | correction | not_delivered), on_time, version_used, data_rows, defects,
+  delivered (false, with no file and no submitted_at, for a month whose registry never
+  arrived; such a month has no rows in services.parquet or defects.csv).
 - ``files.csv`` — input, period, version (1 for inputs other than the registry), source_file,
   data_rows, first_data_row.
 

@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--encoding", choices=ENCODINGS, default="utf-8", help="CSV registry encoding")
     parser.add_argument("--months", type=parse_months, default=list(range(1, 13)), help="e.g. 1-12, 3, 1,4-6")
+    parser.add_argument("--missing-months", type=parse_months, default=[],
+                        help="months whose registry never arrives (no file; the truth says not_delivered)")
     args = parser.parse_args(argv)
 
     out = args.out.resolve()
@@ -59,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         file_format=args.file_format,
         encoding=args.encoding,
+        missing_months=tuple(args.missing_months),
     )
     started = time.perf_counter()
     result = generate_year(config, out=out, truth_dir=truth, months=args.months)

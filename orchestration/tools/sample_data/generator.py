@@ -52,8 +52,14 @@ class GeneratorConfig:
     seed: int = 7
     file_format: str = "xlsx"  # of the registry; the other inputs are always .xlsx
     encoding: str = "utf-8"  # of a CSV registry; cp1251 also keeps every text within cp1251
+    # Months whose registry never arrives (clause 7 broken outright): no registry file and no
+    # sidecar is written; the truth lists the month as 'not_delivered' (submissions.csv) and has
+    # no services rows for it. Its acts, questionnaires and calls are written as usual.
+    missing_months: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
+        if not set(self.missing_months) <= set(range(1, 13)):
+            raise ValueError("missing_months must be within 1-12")
         if self.file_format not in FORMATS:
             raise ValueError(f"file_format must be one of {FORMATS}")
         if self.encoding not in ENCODINGS:
@@ -77,11 +83,12 @@ class RegistryVersion:
 class MonthData:
     year: int
     month: int
-    versions: list[RegistryVersion]
+    versions: list[RegistryVersion]  # the registry versions delivered (none for a missing month)
     acts: pd.DataFrame
     questionnaires: pd.DataFrame
     calls: pd.DataFrame  # this month's part of the quarter's phone survey
     defects: pd.DataFrame  # the manifest rows of every version
+    delivered: bool = True  # False: the registry never arrives (GeneratorConfig.missing_months)
 
     @property
     def period(self) -> str:
@@ -96,7 +103,7 @@ class MonthData:
     @property
     def services(self) -> pa.Table:
         """All of ``services_blocks`` (built on demand: large as Arrow, docs/performance.md)."""
-        return pa.concat_tables(self.services_blocks())
+        return pa.concat_tables([SERVICES_SCHEMA.empty_table(), *self.services_blocks()])
 
     @property
     def used_version(self) -> int | None:
@@ -104,8 +111,9 @@ class MonthData:
 
 
 def used_version(versions: list[RegistryVersion]) -> int | None:
-    """The version the report should use: the latest, unless the month was late (R5, R7, R8)."""
-    if versions[0].submission.timeliness == "late":
+    """The version the report should use: the latest, unless the month was late (R5, R7, R8)
+    or its registry never arrived."""
+    if not versions or versions[0].submission.timeliness == "late":
         return None
     return versions[-1].version
 
@@ -163,6 +171,11 @@ class Generator:
                 RegistryVersion(2, subs[1], _corrected(v1_rows), f"registry/{period}/v2.{suffix}", first_row)
             )
         quarter_last = month_bounds(c.year, (month - 1) // 3 * 3 + 3)[1]
+        delivered = month not in c.missing_months
+        manifest = pd.concat(
+            [defects_manifest(self.cat, period, v, f"acts/{period}.{suffix}") for v in versions],
+            ignore_index=True,
+        )
         errors = frozenset(
             k
             for k, sev in ((k, self.cat.rule_severity[defects.EXPECTED_RULE[k]]) for k in defects.KINDS)
@@ -171,16 +184,14 @@ class Generator:
         return MonthData(
             year=c.year,
             month=month,
-            versions=versions,
+            versions=versions if delivered else [],
+            delivered=delivered,
             acts=acts,
             questionnaires=companions.make_questionnaires(
                 self._rng(month, 8), self.cat, v1_rows, period, last
             ),
             calls=companions.make_calls(self._rng(month, 9), self.cat, v1_rows, quarter_last, errors),
-            defects=pd.concat(
-                [defects_manifest(self.cat, period, v, f"acts/{period}.{suffix}") for v in versions],
-                ignore_index=True,
-            ),
+            defects=manifest if delivered else manifest.iloc[:0],
         )
 
 

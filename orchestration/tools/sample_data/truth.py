@@ -235,22 +235,28 @@ def services_truth(cat: Catalogue, period: str, v: RegistryVersion, version_used
 
 
 def submissions_truth(m: MonthData) -> pd.DataFrame:
+    """One row per registry version delivered; a month whose registry never arrived has one
+    row with ``delivered`` false, timeliness 'not_delivered' and no file or submission time."""
     due = schedule.due_at(m.year, m.month)
     used = m.used_version
-    return pd.DataFrame(
-        [
-            {
-                "period": m.period,
-                "version": v.version,
-                "source_file": v.relative_path,
-                "submitted_at": v.submission.iso,
-                "due_at": due.isoformat(),
-                "timeliness": v.submission.timeliness,
-                "on_time": v.submission.submitted_at <= due,
-                "version_used": v.version == used,
-                "data_rows": len(v.rows),
-                "defects": int((v.rows["x_defect"] != "").sum()),
-            }
-            for v in m.versions
-        ]
-    )
+    rows = [
+        {
+            "period": m.period,
+            "version": v.version,
+            "source_file": v.relative_path,
+            "submitted_at": v.submission.iso,
+            "due_at": due.isoformat(),
+            "timeliness": v.submission.timeliness,
+            "on_time": v.submission.submitted_at <= due,
+            "version_used": v.version == used,
+            "data_rows": len(v.rows),
+            "defects": int((v.rows["x_defect"] != "").sum()),
+            "delivered": True,
+        }
+        for v in m.versions
+    ]
+    if not m.delivered:
+        rows.append({"period": m.period, "version": 1, "source_file": "", "submitted_at": "",
+                     "due_at": due.isoformat(), "timeliness": "not_delivered", "on_time": False,
+                     "version_used": False, "data_rows": 0, "defects": 0, "delivered": False})
+    return pd.DataFrame(rows)
