@@ -346,6 +346,8 @@ def test_each_family_is_a_warning_asset_check_on_its_mart():
     manifest = json.loads(dbt_project.manifest_path.read_text())
     for mart, test in DQ_CHECKS.items():
         spec = checks[(f"marts/{mart}", test)]
-        assert "issue 24" in spec.description and not spec.blocking
+        first_line = spec.description.splitlines()[0]
+        assert any("а" <= char.lower() <= "я" for char in first_line), first_line  # said in Russian first
+        assert mart in spec.description and not spec.blocking
         node = manifest["nodes"][f"test.sme_monitoring.{test}"]
         assert node["config"]["severity"].lower() == "warn"  # dbt's warn → Dagster's AssetCheckSeverity.WARN
