@@ -9,6 +9,7 @@ profile as ``MONITORING_WAREHOUSE_PATH`` when dbt starts (``dbt_environment``).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,3 +178,36 @@ def dbt_environment(warehouse_path: str | Path) -> dict[str, str]:
     if not os.environ.get("MONITORING_HMAC_KEY", "").strip():
         environment["MONITORING_HMAC_KEY"] = load_settings().hmac_key
     return environment
+
+
+@dataclass(frozen=True)
+class Official:
+    """A person named on what the fund sends: position, name (initials first) and phone."""
+
+    position: str
+    name: str
+    phone: str
+
+
+# The demo's signatory and executor: placeholders a reader sees as a real name and position,
+# never a blank line; production sets the environment variables below.
+SIGNATORY_ENV = ("MONITORING_SIGNATORY_POSITION", "MONITORING_SIGNATORY_NAME", "MONITORING_SIGNATORY_PHONE")
+EXECUTOR_ENV = ("MONITORING_EXECUTOR_POSITION", "MONITORING_EXECUTOR_NAME", "MONITORING_EXECUTOR_PHONE")
+DEMO_SIGNATORY = Official("Директор Департамента мониторинга", "А. С. Ахметова", "+7 (727) 244-55-66")
+DEMO_EXECUTOR = Official("Главный менеджер Департамента мониторинга", "Д. К. Сарсенов", "+7 (727) 244-55-67")
+
+
+def _official(names: tuple[str, str, str], default: Official, environ: Mapping[str, str] | None) -> Official:
+    environ = os.environ if environ is None else environ
+    position, name, phone = (environ.get(key, "").strip() for key in names)
+    return Official(position or default.position, name or default.name, phone or default.phone)
+
+
+def signatory(environ: Mapping[str, str] | None = None) -> Official:
+    """Who signs the fund's letters and reports (``MONITORING_SIGNATORY_*``; the demo's placeholder)."""
+    return _official(SIGNATORY_ENV, DEMO_SIGNATORY, environ)
+
+
+def executor(environ: Mapping[str, str] | None = None) -> Official:
+    """Who prepared them and answers the operator's questions (``MONITORING_EXECUTOR_*``)."""
+    return _official(EXECUTOR_ENV, DEMO_EXECUTOR, environ)

@@ -1,4 +1,4 @@
-"""Notification letters (R6, R7): content read back from the .docx and .xlsx, permissions,
+"""Notification letters (R6, R7, clauses 8-11): content read back from the .docx and .xlsx, permissions,
 idempotent re-runs, and no personal data outside the letter files."""
 
 import json
@@ -11,12 +11,14 @@ import duckdb
 import pytest
 from dagster_duckdb import DuckDBResource
 from docx import Document
+from docx.shared import Mm
 from python_calamine import CalamineWorkbook
-from registry_fixture import build_models, dbt, load_registry
+from registry_fixture import GOOD_ROW, acts_rows, build_models, dbt, input_table, load_registry, load_rows, service_day
 
 from orchestration.defs.assets.letters import notification_letters
 from orchestration.defs.resources import MonitoringSettings
 from orchestration.outputs.letters import ErrorRow, Letter, LetterSettings, produce_letters, write_letter
+from orchestration.reference import seed_rows
 from orchestration.rules.calendar import kazakhstan_calendar
 from orchestration.rules.timeliness import correction_due_for, letter_date, write_registry_deadlines
 from orchestration.runtime.processes import forked_workers
@@ -29,10 +31,40 @@ RECEIVED = datetime(2019, 5, 1, 9, tzinfo=ALMATY)  # April's registry, on Unity 
 LETTER_DATE = date(2019, 5, 2)
 CORRECTION_DATE = date(2019, 5, 6)
 PRODUCED_LATE = datetime(2026, 1, 15, 10, tzinfo=ALMATY)
-# Rows 4..8 of the operator's file: 5 and 7 have a wrong check digit, 6 an unknown region,
-# 8 a malformed e-mail (a warning: not in the letter).
-ROWS = [{}, {"iin_bin": "100440000015"}, {"region": "Марс"}, {"iin_bin": "940140000386"}, {"email": "anna@"}]
-PERSONAL_VALUES = ("100440000015", "940140000386")
+# valid BINs of two other clients (check digits by hand: 4 and 4)
+OTHER_BIN, THIRD_BIN = "100440000024", "100440000034"
+# Rows 4..10 of the operator's file: 5 and 7 have a wrong check digit, 6 an unknown region,
+# 8 a malformed e-mail (a warning: not in the letter); the acts confirm rows 4-6 and nothing else
+# (clause 11): row 8's client has acts for its service on other days, row 9's client (another) an
+# act on its day for another service, row 10's client (a third) no act at all.
+ROWS = [{}, {"iin_bin": "100440000015"}, {"region": "Марс"}, {"iin_bin": "940140000386"}, {"email": "anna@"},
+        {"iin_bin": OTHER_BIN}, {"iin_bin": THIRD_BIN}]
+PERSONAL_VALUES = ("100440000015", "940140000386", OTHER_BIN, THIRD_BIN)
+RULE_TITLES = {row["rule_id"]: row["title_ru"] for row in seed_rows("validation_rules")}
+# what the appendix must list, by hand: row, column, value (an IIN masked: 4 first, 2 last digits), reason
+IIN_COLUMN = "ИИН ИП /БИН субъектов МСБ"
+# (rows 5 and 7: no act for a client with that identifier either — both reasons are told)
+NO_ACT = ("—", "—", "Услуга не подтверждена актом")
+EXPECTED_ROWS = [
+    ("5", IIN_COLUMN, "1004******15", "Неверный контрольный разряд ИИН/БИН"), ("5", *NO_ACT),
+    ("6", "Область / город республиканского значения и столицы", "Марс", "Неизвестная область / город"),
+    ("7", IIN_COLUMN, "9401******86", "Неверный контрольный разряд ИИН/БИН"), ("7", *NO_ACT),
+    ("8", "Дата завершения / окончания услуги", "2019-04-05", "Дата услуги не совпадает с датой в акте"),
+    ("9", "Наименование специализированной услуги", GOOD_ROW["service"], "Перечень услуг не совпадает с актом"),
+    ("10", *NO_ACT),
+]
+
+
+def april_acts():
+    """Acts for rows 4-6, and one on row 9's day for another service of its client."""
+    confirmed = acts_rows("2019-04", [0, 1, 2]).to_pylist()
+    other_service = {**confirmed[0], "act_number": "2019-04-y", "iin_bin": OTHER_BIN,
+                     "service_date": service_day("2019-04", 5),
+                     "act_date": service_day("2019-04", 5), "service": "Юридические услуги",
+                     "service_subtype": "Консультирование по правовым вопросам"}
+    rows = [{k: v for k, v in row.items() if k not in ("source_row", "extra_columns")}
+            for row in (*confirmed, other_service)]
+    return input_table("acts", rows)
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +74,18 @@ def built(tmp_path_factory):
     with duckdb.connect(str(warehouse)) as con:
         load_registry(con, "2019-04", 1, RECEIVED, ROWS)
         load_registry(con, "2019-04", 2, datetime(2019, 5, 3, 10, tzinfo=ALMATY), [{}, {}])
+        load_rows(con, "acts", "2019-04", 1, RECEIVED, april_acts())
         write_registry_deadlines(con, datetime(2019, 6, 1, tzinfo=ALMATY))
-    build_models(warehouse, "+int_registry_rule_violations", "+int_registry_timeliness")
+    build_models(warehouse, "+int_registry_rule_violations", "+int_registry_services_confirmed",
+                 "+int_registry_timeliness")
     with duckdb.connect(str(warehouse)) as con:
         records = produce_letters(con, data_dir / "letters", PRODUCED_LATE)
     return data_dir, warehouse, records
+
+
+def _text(doc) -> str:
+    cells = [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
 
 
 def test_hand_computed_deadline_matches_the_calendar():
@@ -62,6 +101,7 @@ def test_one_letter_for_the_version_with_errors(built):
     assert record["produced_late"] is True and record["produced_at"] == PRODUCED_LATE
     assert record["correction_due_at"] == datetime.combine(CORRECTION_DATE, time.max, tzinfo=ALMATY)
     assert (record["error_rows"], record["error_count"], record["rule_count"]) == (3, 3, 2)
+    assert (record["act_rows"], record["rows_left_out"], record["kind"], record["late"]) == (5, 6, "correction", False)
     assert sorted(p.relative_to(data_dir).as_posix() for p in (data_dir / "letters").rglob("*")) == [
         "letters/2019-04", "letters/2019-04/v1", "letters/2019-04/v1/annex.xlsx",
         "letters/2019-04/v1/letter.docx"]
@@ -70,37 +110,68 @@ def test_one_letter_for_the_version_with_errors(built):
 def test_letter_text(built):
     data_dir, _, _ = built
     doc = Document(str(data_dir / "letters/2019-04/v1/letter.docx"))
-    text = "\n".join(p.text for p in doc.paragraphs)
-    assert "АО «Фонд развития предпринимательства «Даму»»" in text
+    text = _text(doc)
+    assert "АО «Фонд развития предпринимательства „Даму“»" in text and "»»" not in text
     assert "НПП РК «Атамекен»" in text
     assert "Исх. № Д-2019-04-v1 от 02.05.2019" in text
     assert "Реестру услуг за апрель 2019 года (версия 1)" in text
-    assert "3 ошибки в 3 строках" in text
-    assert "не позднее 06.05.2019" in text
-    assert "Неверный контрольный разряд ИИН/БИН (код iin_bin_check_digit): 2 ошибки, 2 строки." in text
-    assert "Строки: 5, 7" in text
-    assert "Неизвестная область / город (код unknown_region): 1 ошибка, 1 строка." in text
-    assert "Строки: 6" in text
-    assert "email_invalid" not in text  # warnings are not errors to correct
-    tables = [[[c.text for c in row.cells] for row in table.rows] for table in doc.tables]
-    assert tables == [
-        [["№ строки", "Графа", "Значение"], ["5", "ИИН ИП /БИН субъектов МСБ", "100440000015"],
-         ["7", "ИИН ИП /БИН субъектов МСБ", "940140000386"]],
-        [["№ строки", "Графа", "Значение"],
-         ["6", "Область / город республиканского значения и столицы", "Марс"]],
-    ]
+    # the first paragraph of the body: the registry as delivered, what is wrong by kind, the deadline
+    first = next(p.text for p in doc.paragraphs if p.text.startswith("В соответствии с пунктами 8 и 11"))
+    assert "Реестре услуг за апрель 2019 года (версия 1, файл «v1.xlsx», поступил 01.05.2019)" in first
+    assert "3 строки с ошибками заполнения (3 ошибки)" in first
+    assert "5 строк без подтверждения актами оказанных услуг" in first
+    assert "всего 6 строк не учитываются при формировании отчета" in first
+    assert "Просим не позднее 06.05.2019" in first
+    # Russian only: no rule code, no folder of ours, no anonymous signature line
+    assert not [code for code in RULE_TITLES if code in text]
+    assert "registry/" not in text and "____" not in text
+    assert "email" not in text.lower()  # warnings are not errors to correct
+    # the appendix: every row left out with its row number in the operator's file and the reason
+    *summary, appendix = [[[c.text for c in row.cells] for row in table.rows] for table in doc.tables[1:]]
+    assert appendix == [["№ строки", "Графа", "Значение", "Причина"], *map(list, EXPECTED_ROWS)]
+    assert summary == [[["Причина", "Строк"], ["Неверный контрольный разряд ИИН/БИН", "2"],
+                        ["Неизвестная область / город", "1"], ["Услуга не подтверждена актом", "3"],
+                        ["Дата услуги не совпадает с датой в акте", "1"], ["Перечень услуг не совпадает с актом", "1"]]]
+    assert not any(value in text for value in PERSONAL_VALUES)
 
 
-def test_annex_lists_every_error_row(built):
+def test_letter_is_a4_portrait_with_margins_and_tables_within_them(built):
+    data_dir, _, _ = built
+    doc = Document(str(data_dir / "letters/2019-04/v1/letter.docx"))
+    for section in doc.sections:
+        assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+        text_width = section.page_width - section.left_margin - section.right_margin
+        assert Mm(150) < text_width < Mm(180)
+    for table in doc.tables:
+        widths = [int(col.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}w"))
+                  for col in table._tbl.tblGrid]
+        assert sum(widths) * 635 <= text_width + Mm(0.5)  # twentieths of a point to EMU
+
+
+def test_the_signatory_comes_from_the_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("MONITORING_SIGNATORY_NAME", "Б. Т. Жумабаева")
+    monkeypatch.setenv("MONITORING_SIGNATORY_POSITION", "Заместитель Председателя Правления")
+    monkeypatch.setenv("MONITORING_EXECUTOR_PHONE", "+7 (727) 000-00-01")
+    letter = Letter(period="2019-04", version=1, source_file="registry/2019-04/v1 (1).xlsx", received_at=RECEIVED,
+                    letter_date=LETTER_DATE, correction_due_at=correction_due_for(LETTER_DATE),
+                    errors=(ErrorRow(12, "unknown_region", "Неизвестная область / город", "m", "Область", "Луна"),))
+    doc = Document(str(write_letter(tmp_path, letter).letter))
+    [signature] = [[c.text for c in row.cells] for t in doc.tables[:1] for row in t.rows]
+    assert signature == ["Заместитель Председателя Правления", "Б. Т. Жумабаева"]
+    assert "+7 (727) 000-00-01" in _text(doc)
+    assert "файл «v1 (1).xlsx»" in _text(doc)  # the file as the operator named it
+
+
+def test_annex_lists_every_row_left_out(built):
     data_dir, _, _ = built
     workbook = CalamineWorkbook.from_path(str(data_dir / "letters/2019-04/v1/annex.xlsx"))
     rows = workbook.get_sheet_by_index(0).to_python()
-    assert rows[0] == ["№ строки в файле оператора", "Графа", "Значение", "Код правила", "Правило",
-                       "Описание ошибки"]
-    assert [(int(r[0]), r[2], r[3]) for r in rows[1:]] == [
-        (5, "100440000015", "iin_bin_check_digit"), (6, "Марс", "unknown_region"),
-        (7, "940140000386", "iin_bin_check_digit")]
-    assert all(r[5] for r in rows[1:])
+    assert rows[0] == ["№ строки в файле оператора", "Графа", "Значение", "Причина", "Описание"]
+    assert [(str(int(r[0])), r[1], r[2], r[3]) for r in rows[1:]] == EXPECTED_ROWS
+    assert all(r[4] for r in rows[1:])
+    assert "пункт 11" in rows[-1][4]
+    assert not any(value in str(rows) for value in PERSONAL_VALUES)
+    assert not [code for code in RULE_TITLES if code in str(rows)]
 
 
 def test_files_are_owner_only(built):
@@ -162,8 +233,9 @@ def test_a_letter_produced_on_time_carries_its_production_date(tmp_path):
                     errors=[ErrorRow(12, "unknown_region", "Неизвестная область / город", "m", "Область",
                                      "Луна")])
     files = write_letter(tmp_path, letter)
-    text = "\n".join(p.text for p in Document(str(files.letter)).paragraphs)
-    assert "от 01.05.2019" in text and "не позднее 04.05.2019" in text and "1 ошибка в 1 строке" in text
+    text = _text(Document(str(files.letter)))
+    assert "от 01.05.2019" in text and "не позднее 04.05.2019" in text
+    assert "1 строка с ошибками заполнения (1 ошибка)" in text and "всего 1 строка не учитывается" in text
 
 
 def test_letters_written_by_worker_processes(tmp_path):
@@ -173,17 +245,20 @@ def test_letters_written_by_worker_processes(tmp_path):
     with duckdb.connect(str(warehouse)) as con:
         load_registry(con, "2019-04", 1, RECEIVED, [{}, {"region": "Марс"}])
         load_registry(con, "2019-05", 1, datetime(2019, 6, 3, 10, tzinfo=ALMATY), [{}, {}, {"region": "Луна"}])
+        load_rows(con, "acts", "2019-04", 1, RECEIVED, acts_rows("2019-04", [0, 1]))
+        load_rows(con, "acts", "2019-05", 1, RECEIVED, acts_rows("2019-05", [0, 1, 2]))
         write_registry_deadlines(con, datetime(2019, 7, 1, tzinfo=ALMATY))
-    build_models(warehouse, "+int_registry_rule_violations", "+int_registry_timeliness")
+    build_models(warehouse, "+int_registry_rule_violations", "+int_registry_services_confirmed")
     with forked_workers(2) as writers, duckdb.connect(str(warehouse)) as con:
         records = produce_letters(con, tmp_path / "letters", PRODUCED_LATE, writers=writers)
     assert [r["letter_number"] for r in records] == ["Д-2019-04-v1", "Д-2019-05-v1"]
     for month, row, value in (("2019-04", 5, "Марс"), ("2019-05", 6, "Луна")):
         folder = tmp_path / "letters" / month / "v1"
-        tables = [[c.text for c in r.cells] for t in Document(str(folder / "letter.docx")).tables for r in t.rows]
-        assert tables[1:] == [[str(row), "Область / город республиканского значения и столицы", value]]
+        appendix = [[c.text for c in r.cells] for r in Document(str(folder / "letter.docx")).tables[-1].rows]
+        assert appendix[1:] == [[str(row), "Область / город республиканского значения и столицы", value,
+                                 "Неизвестная область / город"]]
         annex = CalamineWorkbook.from_path(str(folder / "annex.xlsx")).get_sheet_by_index(0).to_python()
-        assert [(int(r[0]), r[2], r[3]) for r in annex[1:]] == [(row, value, "unknown_region")]
+        assert [(int(r[0]), r[2], r[3]) for r in annex[1:]] == [(row, value, "Неизвестная область / город")]
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
 
 
@@ -199,8 +274,7 @@ def test_an_unchanged_letter_is_not_written_again(tmp_path):
     assert again == first
     assert {name: (first.folder / name).stat().st_mtime_ns for name in written} == written
     signed = write_letter(tmp_path, letter, LetterSettings(signatory_name="А. Сейтказиева"))
-    text = "\n".join(p.text for p in Document(str(signed.letter)).paragraphs)
-    assert "А. Сейтказиева" in text
+    assert "А. Сейтказиева" in _text(Document(str(signed.letter)))
     assert (signed.folder / "letter.docx").stat().st_mtime_ns != written["letter.docx"]
 
 

@@ -1,6 +1,7 @@
 """The dbt project as Dagster assets, in two builds around the letters and deadlines:
 
-    registry_rule_checks (dbt: staging of the registry → int_registry_rule_violations)
+    registry_rule_checks (dbt: staging of the registry and the acts → int_registry_rule_violations,
+                          int_registry_services_confirmed)
     → letters → deadlines → warehouse_models (dbt: the rest: timeliness, validated layer, marts)
 
 The big staging models are incremental by batch (macros/staged_batches.sql: a build stages
@@ -254,15 +255,18 @@ def build_threads_args(warehouse_path: Path) -> list[str]:
     return ["--threads", "1"] if rows > ONE_MODEL_AT_A_TIME_FROM_ROWS else []
 
 
-# The registry's rule checks: what the notification letters need, built first in a build run.
-# The letters and the deadlines (Python assets) follow, then everything else reads them.
+# The registry's rule checks and its reconciliation with the acts (clause 11): what the
+# notification letters tell the operator (every row left out and why), built first in a build
+# run. The letters and the deadlines (Python assets) follow, then everything else reads them.
 RULE_CHECKS_MODEL = "int_registry_rule_violations"
-RULE_CHECKS_SELECTION = f"+{RULE_CHECKS_MODEL}"
+ACT_CHECKS_MODEL = "int_registry_services_confirmed"
+RULE_CHECKS_MODELS = (RULE_CHECKS_MODEL, ACT_CHECKS_MODEL)
+RULE_CHECKS_SELECTION = " ".join(f"+{model}" for model in RULE_CHECKS_MODELS)
 BUILT_RESOURCES = ("model", "seed", "snapshot")
 
 
 def nodes_after_rule_checks(manifest_path: Path) -> str:
-    """Every model and seed the rule checks do not need, by name: warehouse_models' selection.
+    """Every model and seed the rule and act checks do not need, by name: warehouse_models' selection.
 
     Named one by one rather than as ``--exclude +int_registry_rule_violations``: an exclusion
     also drops every test that reads an excluded node (the raw sources, the registry's staging),
@@ -272,9 +276,9 @@ def nodes_after_rule_checks(manifest_path: Path) -> str:
     """
     manifest = json.loads(manifest_path.read_text())
     nodes = {**manifest["nodes"], **manifest["sources"]}
-    root = next(uid for uid, node in nodes.items()
-                if node["resource_type"] == "model" and node["name"] == RULE_CHECKS_MODEL)
-    upstream, todo = {root}, [root]
+    roots = {uid for uid, node in nodes.items()
+             if node["resource_type"] == "model" and node["name"] in RULE_CHECKS_MODELS}
+    upstream, todo = set(roots), list(roots)
     while todo:
         for parent in manifest["parent_map"].get(todo.pop(), []):
             if parent not in upstream:
@@ -310,7 +314,8 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: MonitoringDbtCliResource,
     pool=WAREHOUSE_POOL,
 )
 def registry_rule_checks(context: dg.AssetExecutionContext, dbt: MonitoringDbtCliResource) -> Iterator[Any]:
-    """The registry staged and checked row by row (int_registry_rule_violations): what the letters quote.
+    """The registry staged, checked row by row (int_registry_rule_violations) and reconciled with the
+    acts (int_registry_services_confirmed): what the letters quote.
 
     Only the tests whose every model is built here run here (``cautious``); a test that also
     reads a later model (a relationship to this step's seeds, say) runs in warehouse_models.

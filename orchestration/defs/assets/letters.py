@@ -1,8 +1,10 @@
-"""Notification letters to the operator (R6, clause 8), one per registry version with errors.
+"""Notification letters to the operator (R6, clause 8), one per registry version with rows left out
+(rule errors, rows the acts do not confirm: clause 11) or received late (clause 10).
 
-Runs after the registry's rule checks (dbt up to int_registry_rule_violations, joined here to
-the raw values) and before the deadlines and the rest of dbt; writes data/letters/YYYY-MM/vN/
-(letter.docx + annex.xlsx, owner-only: personal data) and correspondence.letters (no personal
+Runs after the registry's rule and act checks (dbt up to int_registry_rule_violations and
+int_registry_services_confirmed, joined here to the raw values) and before the deadlines and the
+rest of dbt; writes data/letters/YYYY-MM/vN/ (letter.docx + annex.xlsx, owner-only: data about the
+operator's rows) and correspondence.letters (the letters asking for a correction; no personal
 data), which the deadlines asset and the mart ``letters_sent`` read.
 Metadata and logs carry counts and paths only, never a value from the registry.
 """
@@ -22,13 +24,14 @@ from orchestration.runtime.processes import forked_workers
 
 LETTERS_KEY = dg.AssetKey(["letters", "notification_letters"])
 VIOLATIONS_KEY = dg.AssetKey(["intermediate", "int_registry_rule_violations"])
+CONFIRMED_KEY = dg.AssetKey(["intermediate", "int_registry_services_confirmed"])
 # Letters written at once, each in its own process (the .docx and .xlsx writers are Python).
 LETTER_WRITERS = 2
 
 
 @dg.asset(
     key=LETTERS_KEY,
-    deps=[VIOLATIONS_KEY, BATCHES_KEY],
+    deps=[VIOLATIONS_KEY, CONFIRMED_KEY, BATCHES_KEY],
     group_name="letters",
     kinds={"docx", "xlsx"},
     pool=WAREHOUSE_POOL,
@@ -38,8 +41,10 @@ LETTER_WRITERS = 2
         "letters_produced_on_time", asset=LETTERS_KEY,
         description="Письма-уведомления оператору подготовлены в течение 1 рабочего дня с получения реестра "
                     "(п. 8 Методики).\n\nEvery letter produced within 1 working day of the registry's receipt.")],
-    description="Письма-уведомления оператору об ошибках в реестре (п. 8 Методики): письмо .docx и приложение "
-                ".xlsx со строками с ошибками по каждой версии реестра с ошибками.\n\n"
+    description="Письма-уведомления оператору (пп. 8, 10, 11 Методики): письмо .docx и приложение .xlsx со "
+                "строками, не учтенными при формировании отчета (ошибки заполнения, строки без подтверждения "
+                "актами), по каждой такой версии реестра, и уведомление о реестре, представленном с нарушением "
+                "срока.\n\n"
                 "Written to `data/letters/ГГГГ-ММ/vN/` (personal data: owner-only files); each letter is "
                 "recorded in correspondence.letters (no personal data).",
 )
@@ -49,7 +54,8 @@ def notification_letters(context: dg.AssetExecutionContext, monitoring: Monitori
     # forked before the warehouse is opened (processes.forked_workers says why)
     with forked_workers(LETTER_WRITERS) as writers, warehouse.get_connection() as con:
         records = produce_letters(con, settings.letters_dir, run_evaluation_time(context), writers=writers)
-    late = [str(r["letter_number"]) for r in records if r["produced_late"]]
+    # the clause-8 deadline binds the letters that ask for a correction (the others are notices)
+    late = [str(r["letter_number"]) for r in records if r["produced_late"] and r["kind"] == "correction"]
     context.log.info(f"{len(records)} letters in {settings.letters_dir}; {len(late)} produced late")
     files = [Path(str(r[key])) for r in records for key in ("path", "annex_path")]
     yield dg.MaterializeResult(metadata={
@@ -58,9 +64,11 @@ def notification_letters(context: dg.AssetExecutionContext, monitoring: Monitori
         "error_rows": sum(int(r["error_rows"]) for r in records),
         "errors": sum(int(r["error_count"]) for r in records),
         "Письма": md_table_metadata(
-            ["Письмо №", "Месяц", "Версия", "Строк с ошибками", "Ошибок", "Дата письма", "С опозданием"],
-            [(r["letter_number"], r["period"], r["version"], r["error_rows"], r["error_count"],
-              str(r["letter_date"]), "да" if r["produced_late"] else "нет") for r in records]),
+            ["Письмо №", "Месяц", "Версия", "Строк с ошибками", "Ошибок", "Строк без актов", "Реестр опоздал",
+             "Дата письма", "С опозданием"],
+            [(r["letter_number"], r["period"], r["version"], r["error_rows"], r["error_count"], r["act_rows"],
+              "да" if r["late"] else "нет", str(r["letter_date"]),
+              "да" if r["produced_late"] and r["kind"] == "correction" else "нет") for r in records]),
         **files_metadata(files, settings.letters_dir),
         "by_letter": dg.MetadataValue.json([
             {"letter_number": r["letter_number"], "path": r["path"], "error_rows": r["error_rows"],
@@ -69,7 +77,7 @@ def notification_letters(context: dg.AssetExecutionContext, monitoring: Monitori
             for r in records
         ]),
     })
-    late_records = [r for r in records if r["produced_late"]]
+    late_records = [r for r in records if r["produced_late"] and r["kind"] == "correction"]
     yield dg.AssetCheckResult(
         check_name="letters_produced_on_time",
         asset_key=LETTERS_KEY,
