@@ -305,3 +305,47 @@ def test_error_rows_are_the_rows_python_docx_writes_cell_by_cell():
     assert len(written.rows) == len(rows)
     assert etree.tostring(written._tbl, method="c14n") == etree.tostring(by_hand._tbl, method="c14n")
     assert [[cell.text for cell in row.cells] for row in written.rows] == [list(values) for values in rows]
+
+
+def test_a_late_registry_is_told_it_is_late_and_left_out(tmp_path):
+    """Clause 10: July's registry came on 5 August, after its deadline (Thursday 1 August 2019, a working
+    day, by hand); August's v2 corrects a letter in time (not late, though after 1 September); September's
+    v2 is a resubmission no letter asked for, after the deadline (late). The letters say so, and their
+    decision is int_registry_timeliness's (late_registry), built afterwards from the deadlines."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    at = lambda *args: datetime(*args, tzinfo=ALMATY)  # noqa: E731
+    with duckdb.connect(str(warehouse)) as con:
+        load_registry(con, "2019-07", 1, at(2019, 8, 5, 10), [{}, {}])
+        load_registry(con, "2019-08", 1, at(2019, 8, 30, 10), [{}, {"region": "Марс"}])
+        load_registry(con, "2019-08", 2, at(2019, 9, 3, 10), [{}, {}])
+        load_registry(con, "2019-09", 1, at(2019, 9, 30, 10), [{}, {}])
+        load_registry(con, "2019-09", 2, at(2019, 10, 3, 10), [{}, {}])
+        for period, arrived in (("2019-07", at(2019, 8, 5, 10)), ("2019-08", at(2019, 8, 30, 10)),
+                                ("2019-09", at(2019, 9, 30, 10))):
+            load_rows(con, "acts", period, 1, arrived, acts_rows(period, [0, 1]))
+    build_models(warehouse, "+int_registry_rule_violations", "+int_registry_services_confirmed")
+    with duckdb.connect(str(warehouse)) as con:
+        records = produce_letters(con, tmp_path / "letters", at(2019, 10, 10, 9))
+        write_registry_deadlines(con, at(2019, 10, 10, 9))
+    build_models(warehouse, "stg_raw__batches", "int_registry_timeliness")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        judged_late = {batch for (batch,) in con.execute(
+            "select batch_id from intermediate.int_registry_timeliness where violation_kind = 'late_registry'")
+            .fetchall()}
+        recorded = [n for (n,) in con.execute("select letter_number from correspondence.letters").fetchall()]
+    assert judged_late == {"registry/2019-07/v1", "registry/2019-09/v2"}
+    assert {r["batch_id"] for r in records if r["late"]} == judged_late
+    by_number = {r["letter_number"]: r for r in records}
+    assert set(by_number) == {"Д-2019-07-v1", "Д-2019-08-v1", "Д-2019-09-v2"}
+    # only the letter asking for a correction is awaited by the timeliness rules
+    assert recorded == ["Д-2019-08-v1"] and by_number["Д-2019-07-v1"]["kind"] == "notice"
+    july = Document(str(tmp_path / "letters/2019-07/v1/letter.docx"))
+    first = next(p.text for p in july.paragraphs if p.text.startswith("Сообщаем"))
+    assert "Реестр услуг за июль 2019 года (версия 1, файл «v1.xlsx», поступил 05.08.2019)" in first
+    assert "с нарушением срока, установленного пунктом 7" in first and "не позднее 01.08.2019" in first
+    assert "с пунктом 10 Методики не включается в отчет" in first
+    assert "Просим" not in _text(july)  # nothing to correct: nothing asked
+    september = _text(Document(str(tmp_path / "letters/2019-09/v2/letter.docx")))
+    assert "(версия 2, файл «v2.xlsx», поступил 03.10.2019)" in september and "не позднее 01.10.2019" in september
+    august = _text(Document(str(tmp_path / "letters/2019-08/v1/letter.docx")))
+    assert "с нарушением срока" not in august

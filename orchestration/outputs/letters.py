@@ -254,6 +254,13 @@ def what_is_wrong(letter: Letter) -> str:
     return " и ".join(parts)
 
 
+def _clauses(letter: Letter) -> str:
+    """The clauses the faults fall under: 8 (rule errors), 11 (rows the acts do not confirm)."""
+    if letter.rule_errors and letter.act_errors:
+        return "пунктами 8 и 11"
+    return "пунктом 8" if letter.rule_errors else "пунктом 11"
+
+
 def first_paragraph(letter: Letter, settings: LetterSettings) -> str:
     """The registry, what is wrong in one sentence, and what follows with its date."""
     month = month_name_ru(letter.period)
@@ -274,7 +281,7 @@ def first_paragraph(letter: Letter, settings: LetterSettings) -> str:
                              "(пункт 11 Методики).")
     else:
         sentences.append(
-            f"В соответствии с пунктами 8 и 11 {settings.methodology_reference} сообщаем, что в Реестре "
+            f"В соответствии с {_clauses(letter)} {settings.methodology_reference} сообщаем, что в Реестре "
             f"услуг {registry} выявлены {what_is_wrong(letter)}; всего {_rows_phrase(letter.rows_left_out)} "
             f"не {plural_ru(letter.rows_left_out, 'учитывается', 'учитываются', 'учитываются')} при "
             "формировании отчета по мониторингу.")
