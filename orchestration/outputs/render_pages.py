@@ -168,15 +168,15 @@ def render_pages(docx: Path, out_dir: Path, dpi: int = DPI, converter: PdfConver
 
 
 def latin_words(text: str, allowed: Sequence[re.Pattern[str]] = ()) -> list[str]:
-    """The words of ``text`` written in Latin letters that no ``allowed`` pattern matches whole."""
+    """The words of ``text`` written in Latin letters, once the ``allowed`` patterns are taken out
+    wherever they stand as words of their own (a file name may hold spaces: 'v1 (1).xlsx')."""
+    for pattern in allowed:
+        text = re.sub(rf"(?<![\w-])(?:{pattern.pattern})(?![\w-])", " ", text)
     words = []
     for token in re.findall(r"\S+", text):
         token = token.strip("«»\"'()[],;:.!?")
-        if not _LATIN_WORD.search(token):
-            continue
-        if any(pattern.fullmatch(token) for pattern in allowed):
-            continue
-        words.append(token)
+        if _LATIN_WORD.search(token):
+            words.append(token)
     return words
 
 

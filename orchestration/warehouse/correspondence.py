@@ -3,7 +3,7 @@
 Not the raw layer (which holds only what the operator delivered): these tables are written by
 the pipeline itself, in the order the build runs them —
 
-    dbt up to int_registry_rule_violations → letters (correspondence.letters)
+    dbt up to int_registry_rule_violations, int_registry_services_confirmed → letters (correspondence.letters)
     → deadlines (correspondence.registry_deadlines) → dbt for the rest (timeliness, marts)
 
 so each is written once per build from what is already there, and dbt reads both as the
@@ -40,6 +40,8 @@ REGISTRY_DEADLINES_COLUMNS: tuple[tuple[str, str], ...] = (
     ("evaluated_at", "timestamptz"),  # the "now" the missing months were decided at
 )
 
+# One row per letter that asks for a correction (rule errors, clauses 8-9); a notice that only tells
+# the operator what is left out (rows the acts do not confirm, a late registry) is not recorded here.
 LETTERS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("batch_id", "varchar"),  # the registry version the letter is about
     ("period", "varchar"),
