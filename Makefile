@@ -22,7 +22,7 @@ DBT := cd dbt_project && dbt
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: install office demo test dev sample pipeline lint clean bench simulate
+.PHONY: install office postgres demo test dev sample pipeline lint clean bench simulate
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib orchestration schemas > /dev/null || true
 	touch $@
 
-install: $(VENV)/.installed $(MANIFEST) office
+install: $(VENV)/.installed $(MANIFEST) office postgres
 
 # LibreOffice turns each report's .docx into the PDF that is printed (clause 13); Liberation
 # Serif has Times New Roman's metrics, so the pages break as they do in Word. Debian's packages,
@@ -43,6 +43,19 @@ office:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			--no-install-recommends $(OFFICE_PACKAGES) > /dev/null; \
 	else echo "LibreOffice missing: install $(OFFICE_PACKAGES) (Debian) for the reports' PDF" >&2; fi
+
+# PostgreSQL's server programs (initdb, pg_ctl, postgres): the tests start a throw-away cluster
+# of their own (tests/postgres_server.py) for the marts published to PostgreSQL and the Dagster
+# instance on PostgreSQL. Debian's package, installed as root where missing; `make demo` needs
+# no server. Elsewhere install it by hand (the tests fail, saying so, without it).
+POSTGRES_PACKAGES := postgresql
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1 || command -v initdb > /dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+		echo "installing $(POSTGRES_PACKAGES) (Debian) for the PostgreSQL tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $(POSTGRES_PACKAGES) > /dev/null; \
+	else echo "PostgreSQL missing: install $(POSTGRES_PACKAGES) (Debian) for the PostgreSQL tests" >&2; fi
 
 # dagster-dbt loads its assets from a manifest; parse once whenever the dbt project changes.
 # A manifest that is not valid JSON (dbt stopped while writing it) is removed before make

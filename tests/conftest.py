@@ -1,8 +1,11 @@
 """Shared fixtures."""
 
+import itertools
 import os
+import shutil
 
 import dagster as dg
+import postgres_server as pg
 import pytest
 from pipeline_fixture import PipelineRun, run_pipeline_year
 
@@ -41,3 +44,28 @@ def dbt_on(tmp_path, monkeypatch):
     dbt = build_resources(settings)["dbt"]
     yield dbt, settings.warehouse_path
     parse_state.state_file(settings.warehouse_path).unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory) -> pg.PostgresServer:
+    """The session's own PostgreSQL cluster (tests/postgres_server.py), stopped at the end. Without
+    PostgreSQL installed the tests that need it fail with the reason; `make install` installs it."""
+    try:
+        server = pg.start(tmp_path_factory.mktemp("postgres"))
+    except pg.PostgresMissing as missing:
+        pytest.fail(str(missing))
+    yield server
+    server.stop()
+    if server.owner is not None:  # a folder of its own under /tmp (the tests ran as root)
+        shutil.rmtree(server.folder, ignore_errors=True)
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture
+def postgres_database(postgres_server):
+    """A new, empty database on the session's server: its name (the caller connects as it needs)."""
+    name = f"test_{next(_databases)}"
+    postgres_server.execute(f"create database {name}")
+    return name
