@@ -11,7 +11,7 @@ from pipeline_fixture import PipelineRun, run_pipeline_year
 
 from orchestration.defs.resources import build_resources
 from orchestration.runtime import parse_state
-from orchestration.settings import Settings, load_settings
+from orchestration.settings import PROJECT_ROOT, Settings, load_settings
 
 
 def pytest_configure(config) -> None:
@@ -69,3 +69,19 @@ def postgres_database(postgres_server):
     name = f"test_{next(_databases)}"
     postgres_server.execute(f"create database {name}")
     return name
+
+
+@pytest.fixture(scope="session")
+def postgres_roles(postgres_server) -> pg.PostgresServer:
+    """The server set up as deploy/postgres-marts.sql says (the read-only and the publishing role)."""
+    postgres_server.psql(PROJECT_ROOT / "deploy" / "postgres-marts.sql")
+    return postgres_server
+
+
+@pytest.fixture
+def marts_dsn(postgres_roles) -> str:
+    """A new database owned by the publishing role, as deploy/postgres-marts.sql creates one: the
+    publish's connection string (over the socket, no password)."""
+    name = f"marts_{next(_databases)}"
+    postgres_roles.execute(f"create database {name} owner monitoring_publisher")
+    return postgres_roles.dsn(name, user="monitoring_publisher")

@@ -193,8 +193,9 @@ def _load(source: duckdb.DuckDBPyConnection, pg, staging: str,  # noqa: ANN001
                         cur.execute(sql.SQL("comment on column {} is %s").format(
                             sql.Identifier(staging, table, name)), [table_docs.columns[name]])
             for suffix, index_columns in _index_columns(name for name, _ in table_columns):
-                cur.execute(sql.SQL("create index {} on {} ({})").format(
-                    sql.Identifier(f"{table}_{suffix}"), target, sql.SQL(", ").join(map(sql.Identifier, index_columns))))
+                indexed = sql.SQL(", ").join(map(sql.Identifier, index_columns))
+                cur.execute(sql.SQL("create index {} on {} ({})").format(sql.Identifier(f"{table}_{suffix}"), target,
+                                                                         indexed))
             cur.execute(sql.SQL("grant select on {} to {}").format(target, role))
             cur.execute(sql.SQL("analyze {}").format(target))
     return counts
