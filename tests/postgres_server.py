@@ -67,7 +67,7 @@ class PostgresServer:
 
     def url(self, dbname: str, user: str = SUPERUSER) -> str:
         """The same as a SQLAlchemy URL (Dagster's ``postgres_url``)."""
-        return f"postgresql://{user}@/{dbname}?host={self.socket_dir}&port={self.port}"
+        return f"postgresql+psycopg2://{user}@/{dbname}?host={self.socket_dir}&port={self.port}"
 
     def execute(self, statement: str, dbname: str = "postgres") -> None:
         """One statement as the superuser, outside a transaction (create database, create role)."""

@@ -80,6 +80,7 @@ def test_the_marts_in_postgresql_equal_analytics_duckdb_table_by_table(pipeline_
         columns: dict[str, list[tuple[str, str]]] = {}
         for table, column, data_type in source.execute(
                 "select table_name, column_name, data_type from duckdb_columns() where schema_name = 'main' "
+                "and database_name = current_database() "
                 "order by table_name, column_index").fetchall():
             columns.setdefault(table, []).append((column, data_type))
         # the same tables (no other), columns in the same order, each of the corresponding type
