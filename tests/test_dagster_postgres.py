@@ -112,8 +112,8 @@ def test_a_real_jobs_run_and_its_events_are_in_postgresql(pipeline_run, postgres
     assert status == "SUCCESS"
     events = _rows(dsn, "select dagster_event_type, asset_key from event_logs where run_id = %s", [run_id])
     types = [event_type for event_type, _ in events]
-    assert "RUN_START" in types and "RUN_SUCCESS" in types
-    materialised = {key for event_type, key in events if event_type == "ASSET_MATERIALIZATION"}
+    assert dg.DagsterEventType.RUN_START.value in types and dg.DagsterEventType.RUN_SUCCESS.value in types
+    materialised = {key for event_type, key in events if event_type == dg.DagsterEventType.ASSET_MATERIALIZATION.value}
     assert any('"raw"' in key and "registry" in key for key in materialised), materialised
     assert _rows(dsn, "select count(*) from event_logs where run_id = %s and partition = '2019-02'", [run_id])[0][0] > 0
     assert not (home / "history").exists()  # no SQLite storage beside it
