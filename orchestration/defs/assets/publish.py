@@ -207,9 +207,10 @@ def versions_not_used(versions: list[tuple]) -> list[str]:
                     "version superseding it, with the version used instead (read from the published "
                     "registry_versions_used).")],
     description="База для аналитиков analytics.duckdb: витрины без персональных данных (заменяется "
-                "целиком за один шаг).\n\nThe marts of the warehouse copied to `data/analytics.duckdb`; "
-                "the materialisation shows per month the registry version used and the rows counted and "
-                "left out by reason.",
+                "целиком за один шаг), а при заданном подключении — и в PostgreSQL (схема marts)."
+                "\n\nThe marts of the warehouse copied to `data/analytics.duckdb` and, where "
+                "MONITORING_POSTGRES_DSN is set, to PostgreSQL's schema `marts`; the materialisation shows "
+                "per month the registry version used and the rows counted and left out by reason.",
 )
 def analytics_database(context: dg.AssetExecutionContext, monitoring: MonitoringSettings):
     settings = monitoring.get()
