@@ -9,7 +9,8 @@ it holds and nothing else: no raw data, no personal data ever leaves DuckDB.
 How a publish looks to a reader: never half done.
 
 1. One transaction creates a staging schema and, per table, creates it with the same name and
-   column types, loads it with COPY (DuckDB writes CSV, psycopg2 streams it), adds the dbt
+   column types, loads it with COPY (DuckDB writes CSV, psycopg2 streams it; FREEZE, as the
+   table is new in this transaction: no reader's first visit rewrites its pages), adds the dbt
    docs as comments, indexes the period and region columns and grants SELECT to the reader
    role, then commits. A publish killed here leaves nothing (PostgreSQL rolls it back).
 2. A second, short transaction takes ACCESS EXCLUSIVE locks on the tables being replaced (so
@@ -182,7 +183,8 @@ def _load(source: duckdb.DuckDBPyConnection, pg, staging: str,  # noqa: ANN001
             select = ", ".join(_csv_expression(name, data_type) for name, data_type in table_columns)
             source.execute(f"copy (select {select} from main.\"{table}\") to '{csv_path}' (header false)")
             with csv_path.open("rb") as csv_file:
-                cur.copy_expert(sql.SQL("copy {} from stdin with (format csv)").format(target), csv_file, size=1 << 20)
+                cur.copy_expert(sql.SQL("copy {} from stdin with (format csv, freeze)").format(target), csv_file,
+                                size=1 << 20)
             counts[table] = cur.rowcount
             csv_path.unlink()
             table_docs = docs.get(table)
