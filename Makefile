@@ -30,7 +30,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib orchestration schemas > /dev/null || true
 	touch $@
 
-install: $(VENV)/.installed $(MANIFEST) office postgres
+install: $(VENV)/.installed $(MANIFEST) office
 
 # LibreOffice turns each report's .docx into the PDF that is printed (clause 13); Liberation
 # Serif has Times New Roman's metrics, so the pages break as they do in Word. Debian's packages,
@@ -46,8 +46,9 @@ office:
 
 # PostgreSQL's server programs (initdb, pg_ctl, postgres): the tests start a throw-away cluster
 # of their own (tests/postgres_server.py) for the marts published to PostgreSQL and the Dagster
-# instance on PostgreSQL. Debian's package, installed as root where missing; `make demo` needs
-# no server. Elsewhere install it by hand (the tests fail, saying so, without it).
+# instance on PostgreSQL. Debian's package, installed by `make test` as root where missing (not by
+# `make install`: `make demo` needs no server, and on a machine with systemd the package starts a
+# cluster of its own). Elsewhere install it by hand (the tests fail, saying so, without it).
 POSTGRES_PACKAGES := postgresql
 postgres:
 	@if ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1 || command -v initdb > /dev/null; then :; \
@@ -82,7 +83,7 @@ simulate: install
 	MONITORING_DEMO=1 $(BIN)/python -m orchestration.tools.simulate --year $(YEAR) \
 		--rows-per-month $(SIM_ROWS_PER_MONTH) --defect-rate $(DEFECT_RATE) --seed $(SEED) $(SIMULATE_ARGS)
 
-test: install
+test: install postgres
 	MONITORING_DEMO=1 MONITORING_LANDING_SETTLE_SECONDS=0 $(BIN)/python -m pytest -q
 
 lint: install

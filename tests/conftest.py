@@ -49,7 +49,7 @@ def dbt_on(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def postgres_server(tmp_path_factory) -> pg.PostgresServer:
     """The session's own PostgreSQL cluster (tests/postgres_server.py), stopped at the end. Without
-    PostgreSQL installed the tests that need it fail with the reason; `make install` installs it."""
+    PostgreSQL installed the tests that need it fail with the reason; `make test` installs it."""
     try:
         server = pg.start(tmp_path_factory.mktemp("postgres"))
     except pg.PostgresMissing as missing:

@@ -1,7 +1,7 @@
 """A throw-away PostgreSQL cluster for the test session: a real server, no password anywhere.
 
-``make install`` installs Debian's ``postgresql`` package where it is missing (the Makefile's
-``postgres`` target); the session creates a cluster with ``initdb`` in a folder of its own,
+``make test`` installs Debian's ``postgresql`` package where it is missing (the Makefile's
+``postgres`` target, ``make postgres`` alone); the session creates a cluster with ``initdb`` in a folder of its own,
 starts it with ``pg_ctl`` on a unix socket in that folder (and a free port on 127.0.0.1, where
 every login is refused), trusts only the socket, and stops it and removes the folder at the
 end. initdb refuses to run as root: as root (CI) the server runs as the ``postgres`` user the
@@ -25,8 +25,8 @@ import psycopg2
 
 SUPERUSER = "postgres"
 SERVER_OS_USER_WHEN_ROOT = "postgres"
-MISSING = ("PostgreSQL's server programs (initdb, pg_ctl) are not installed: `make install` installs Debian's "
-           "postgresql package as root (the Makefile's postgres target); elsewhere install it by hand")
+MISSING = ("PostgreSQL's server programs (initdb, pg_ctl) are not installed: `make test` (or `make postgres`) "
+           "installs Debian's postgresql package as root; elsewhere install it by hand")
 
 
 class PostgresMissing(RuntimeError):
