@@ -301,3 +301,16 @@ def test_a_publish_killed_half_way_leaves_the_previous_marts(tmp_path, postgres_
     after = _analytics(tmp_path / "gen3.duckdb", 3, rows=500)
     publish_postgres(tmp_path / "gen3.duckdb", marts_dsn, work_dir=tmp_path)
     assert _marts(marts_dsn) == after
+
+
+def test_a_publish_of_some_tables_replaces_those_and_keeps_the_others(tmp_path, marts_dsn):
+    # the report and the approval publish only the reports as issued (outputs/reports/vintages.py)
+    first = _analytics(tmp_path / "gen1.duckdb", 1, rows=200)
+    second = _analytics(tmp_path / "gen2.duckdb", 2, rows=300)
+    publish_postgres(tmp_path / "gen1.duckdb", marts_dsn, work_dir=tmp_path)
+    assert publish_postgres(tmp_path / "gen2.duckdb", marts_dsn, tables=["b_services"], work_dir=tmp_path) == {
+        "b_services": second["b_services"][0]}
+    assert _marts(marts_dsn) == {"a_clients": first["a_clients"], "b_services": second["b_services"],
+                                 "c_periods": first["c_periods"]}
+    publish_postgres(tmp_path / "gen2.duckdb", marts_dsn, work_dir=tmp_path)
+    assert _marts(marts_dsn) == second
