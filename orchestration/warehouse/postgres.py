@@ -43,9 +43,10 @@ import duckdb
 import psycopg2
 from psycopg2 import errors, sql
 
+from orchestration.settings import DEFAULT_POSTGRES_READER_ROLE
+
 SCHEMA = "marts"
 STAGING_PREFIX = "marts_next_"
-DEFAULT_READER_ROLE = "monitoring_reader"
 # How long the swap waits for the readers of the old tables before it rolls back and tries again.
 LOCK_TIMEOUT = "10s"
 SWAP_ATTEMPTS = 30
@@ -127,7 +128,7 @@ def _index_columns(columns: Iterable[str]) -> list[tuple[str, list[str]]]:
 
 
 def publish_postgres(analytics_path: Path, dsn: str, *, tables: Iterable[str] | None = None,
-                     reader_role: str = DEFAULT_READER_ROLE, docs: Mapping[str, TableDocs] | None = None,
+                     reader_role: str = DEFAULT_POSTGRES_READER_ROLE, docs: Mapping[str, TableDocs] | None = None,
                      work_dir: Path | None = None) -> dict[str, int]:
     """Copy the tables of analytics.duckdb (all, dropping those it no longer has; or only
     ``tables``) into PostgreSQL's ``marts`` schema, swapped in at once; rows per table."""
