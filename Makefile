@@ -22,7 +22,7 @@ DBT := cd dbt_project && dbt
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: install office demo test dev sample pipeline lint clean bench simulate
+.PHONY: install office postgres demo test dev sample pipeline lint clean bench simulate
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,20 @@ office:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			--no-install-recommends $(OFFICE_PACKAGES) > /dev/null; \
 	else echo "LibreOffice missing: install $(OFFICE_PACKAGES) (Debian) for the reports' PDF" >&2; fi
+
+# PostgreSQL's server programs (initdb, pg_ctl, postgres): the tests start a throw-away cluster
+# of their own (tests/postgres_server.py) for the marts published to PostgreSQL and the Dagster
+# instance on PostgreSQL. Debian's package, installed by `make test` as root where missing (not by
+# `make install`: `make demo` needs no server, and on a machine with systemd the package starts a
+# cluster of its own). Elsewhere install it by hand (the tests fail, saying so, without it).
+POSTGRES_PACKAGES := postgresql
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1 || command -v initdb > /dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+		echo "installing $(POSTGRES_PACKAGES) (Debian) for the PostgreSQL tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $(POSTGRES_PACKAGES) > /dev/null; \
+	else echo "PostgreSQL missing: install $(POSTGRES_PACKAGES) (Debian) for the PostgreSQL tests" >&2; fi
 
 # dagster-dbt loads its assets from a manifest; parse once whenever the dbt project changes.
 # A manifest that is not valid JSON (dbt stopped while writing it) is removed before make
@@ -69,7 +83,7 @@ simulate: install
 	MONITORING_DEMO=1 $(BIN)/python -m orchestration.tools.simulate --year $(YEAR) \
 		--rows-per-month $(SIM_ROWS_PER_MONTH) --defect-rate $(DEFECT_RATE) --seed $(SEED) $(SIMULATE_ARGS)
 
-test: install
+test: install postgres
 	MONITORING_DEMO=1 MONITORING_LANDING_SETTLE_SECONDS=0 $(BIN)/python -m pytest -q
 
 lint: install

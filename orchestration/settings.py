@@ -36,10 +36,22 @@ TIMEZONE = "Asia/Almaty"
 PROGRAMME_START = "2019-01"
 
 
+# The second publish target: the marts served from PostgreSQL (orchestration/warehouse/postgres.py).
+# A libpq connection string ("host=/run/postgresql dbname=monitoring user=monitoring_publisher"
+# or a postgresql:// URI; libpq's PGHOST, PGPORT, PGUSER, PGPASSWORD… fill what it leaves out).
+# Unset: analytics.duckdb only, and no PostgreSQL server is needed (make demo).
+POSTGRES_DSN_ENV = "MONITORING_POSTGRES_DSN"
+# The role granted read access to the published marts, and nothing else (deploy/postgres-marts.sql).
+POSTGRES_READER_ROLE_ENV = "MONITORING_POSTGRES_READER_ROLE"
+DEFAULT_POSTGRES_READER_ROLE = "monitoring_reader"
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
     hmac_key: str
+    postgres_dsn: str | None = None
+    postgres_reader_role: str = DEFAULT_POSTGRES_READER_ROLE
 
     @property
     def landing_dir(self) -> Path:
@@ -167,7 +179,9 @@ def max_workbook_bytes() -> int:
 def load_settings() -> Settings:
     data_dir = Path(os.environ.get("MONITORING_DATA_DIR", PROJECT_ROOT / "data")).resolve()
     key = os.environ.get("MONITORING_HMAC_KEY", "").strip() or DEV_HMAC_KEY
-    return Settings(data_dir=data_dir, hmac_key=key)
+    return Settings(data_dir=data_dir, hmac_key=key, postgres_dsn=os.environ.get(POSTGRES_DSN_ENV, "").strip() or None,
+                    postgres_reader_role=os.environ.get(POSTGRES_READER_ROLE_ENV, "").strip()
+                    or DEFAULT_POSTGRES_READER_ROLE)
 
 
 def dbt_environment(warehouse_path: str | Path) -> dict[str, str]:

@@ -53,7 +53,10 @@ class MonitoringSettings(dg.ConfigurableResource):
     data_dir: str
 
     def get(self) -> Settings:
-        settings = Settings(data_dir=Path(self.data_dir), hmac_key=load_settings().hmac_key)
+        environment = load_settings()  # the key and the PostgreSQL target: never in run config or the UI
+        settings = Settings(data_dir=Path(self.data_dir), hmac_key=environment.hmac_key,
+                            postgres_dsn=environment.postgres_dsn,
+                            postgres_reader_role=environment.postgres_reader_role)
         require_secret_key(settings)  # a run refuses to start with the public key outside demo mode
         return settings
 

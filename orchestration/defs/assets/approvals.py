@@ -12,7 +12,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from orchestration.defs.assets.publish import publish_analytics
+from orchestration.defs.assets.publish import publish
 from orchestration.defs.assets.reports import REPORT_KEY
 from orchestration.defs.clock import run_evaluation_time
 from orchestration.defs.partitions import report_partitions
@@ -51,7 +51,7 @@ def report_approval(context: dg.AssetExecutionContext, config: ApprovalConfig, m
             revision = approve(con, period, config.approved_by, approved_at, config.revision or None)
     except ValueError as exc:
         raise dg.Failure(description=str(exc)) from None
-    publish_analytics(settings.warehouse_path, settings.analytics_path, schemas=(VINTAGES_SCHEMA,))
+    publish(settings, schemas=(VINTAGES_SCHEMA,))
     context.log.info(f"report {period} revision {revision} approved at {approved_at.isoformat()}")
     return dg.MaterializeResult(metadata={
         "revision": dg.MetadataValue.int(revision),

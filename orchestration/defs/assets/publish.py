@@ -14,6 +14,10 @@ The reports as issued (``reporting.reported_figures``, ``report_revisions``,
 ``report_approvals``: outputs/reports/vintages.py) are kept in the warehouse in a schema of
 their own and copied by every publish, so re-publishing never loses them; the report asset
 publishes just those tables after filing a revision.
+
+Where ``MONITORING_POSTGRES_DSN`` is set, every publish also copies the tables it published
+into PostgreSQL's ``marts`` schema, swapped in there at once too (orchestration/warehouse/postgres.py):
+the same tables, read by many SQL users through a read-only role.
 """
 
 
@@ -28,7 +32,8 @@ from orchestration.defs.assets.dbt import warehouse_models
 from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringSettings
 from orchestration.defs.ui import OWNERS, asset_tags, md_table, md_table_metadata, month_ru
 from orchestration.outputs.reports.vintages import SCHEMA as VINTAGES_SCHEMA
-from orchestration.settings import duckdb_config
+from orchestration.settings import DBT_PROJECT_DIR, Settings, duckdb_config
+from orchestration.warehouse.postgres import dbt_docs, publish_postgres
 
 PUBLISHED_SCHEMA = "marts"
 BATCH_SIGNATURE = "batch_signature"  # int_services_counted_batches: changes whenever a batch's rows could
@@ -71,6 +76,18 @@ def publish_analytics(warehouse_path: Path, analytics_path: Path,
         os.replace(staging_path, analytics_path)
     finally:
         staging_path.unlink(missing_ok=True)
+    return counts
+
+
+def publish(settings: Settings, schemas: tuple[str, ...] = (PUBLISHED_SCHEMA, VINTAGES_SCHEMA)) -> dict[str, int]:
+    """Every publish target: analytics.duckdb, then (when a DSN is set) PostgreSQL's marts, copied
+    from the analytics file just published so that both hold the same. Rows per table."""
+    counts = publish_analytics(settings.warehouse_path, settings.analytics_path, schemas)
+    if settings.postgres_dsn:
+        whole = set(schemas) >= {PUBLISHED_SCHEMA, VINTAGES_SCHEMA}
+        publish_postgres(settings.analytics_path, settings.postgres_dsn, tables=None if whole else counts,
+                         reader_role=settings.postgres_reader_role,
+                         docs=dbt_docs(DBT_PROJECT_DIR / "target" / "manifest.json"), work_dir=settings.data_dir)
     return counts
 
 
@@ -178,7 +195,7 @@ def versions_not_used(versions: list[tuple]) -> list[str]:
     key=ANALYTICS_KEY,
     deps=[key for key in warehouse_models.keys if key.path[0] == PUBLISHED_SCHEMA],
     group_name="analytics",
-    kinds={"duckdb"},
+    kinds={"duckdb", "postgresql"},
     owners=OWNERS,
     tags=asset_tags("analytics", pii=False),
     pool=WAREHOUSE_POOL,
@@ -190,14 +207,16 @@ def versions_not_used(versions: list[tuple]) -> list[str]:
                     "version superseding it, with the version used instead (read from the published "
                     "registry_versions_used).")],
     description="База для аналитиков analytics.duckdb: витрины без персональных данных (заменяется "
-                "целиком за один шаг).\n\nThe marts of the warehouse copied to `data/analytics.duckdb`; "
-                "the materialisation shows per month the registry version used and the rows counted and "
-                "left out by reason.",
+                "целиком за один шаг), а при заданном подключении — и в PostgreSQL (схема marts)."
+                "\n\nThe marts of the warehouse copied to `data/analytics.duckdb` and, where "
+                "MONITORING_POSTGRES_DSN is set, to PostgreSQL's schema `marts`; the materialisation shows "
+                "per month the registry version used and the rows counted and left out by reason.",
 )
 def analytics_database(context: dg.AssetExecutionContext, monitoring: MonitoringSettings):
     settings = monitoring.get()
-    counts = publish_analytics(settings.warehouse_path, settings.analytics_path)
-    context.log.info(f"published {len(counts)} tables to {settings.analytics_path}")
+    counts = publish(settings)
+    context.log.info(f"published {len(counts)} tables to {settings.analytics_path}"
+                     + (" and to PostgreSQL (schema marts)" if settings.postgres_dsn else ""))
     versions, exclusions = registry_months(settings.analytics_path)
     yield dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(settings.analytics_path)),

@@ -36,7 +36,7 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from orchestration.defs.assets.publish import publish_analytics
+from orchestration.defs.assets.publish import publish
 from orchestration.defs.clock import run_evaluation_time
 from orchestration.defs.partitions import report_partitions
 from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringSettings
@@ -98,7 +98,7 @@ def monitoring_report(context: dg.AssetExecutionContext, monitoring: MonitoringS
     with warehouse.get_connection() as con:
         for period in to_write:
             record_revision(con, plans[period], produced_at)
-    publish_analytics(settings.warehouse_path, settings.analytics_path, schemas=(VINTAGES_SCHEMA,))
+    publish(settings, schemas=(VINTAGES_SCHEMA,))
     for period in periods:
         plan, files = plans[period], written.get(period)
         if files is not None:
