@@ -177,3 +177,33 @@ def dbt_environment(warehouse_path: str | Path) -> dict[str, str]:
     if not os.environ.get("MONITORING_HMAC_KEY", "").strip():
         environment["MONITORING_HMAC_KEY"] = load_settings().hmac_key
     return environment
+
+
+# --- the people a report names (issue 22): its signatory and its executor ---------------------
+# Read from the environment when a report is written; a blank setting prints a line to fill in
+# by hand, so a report is never signed by a name nobody set.
+REPORT_ADDRESSEE_ENV = "MONITORING_REPORT_ADDRESSEE"
+DEFAULT_REPORT_ADDRESSEE = "Министерство национальной экономики Республики Казахстан"
+BLANK = "____________________"
+
+
+@dataclass(frozen=True)
+class Official:
+    name: str
+    position: str
+    phone: str = ""
+
+
+def report_addressee() -> str:
+    """The authorised body the report goes to (clause 12)."""
+    return os.environ.get(REPORT_ADDRESSEE_ENV, "").strip() or DEFAULT_REPORT_ADDRESSEE
+
+
+def report_official(role: str) -> Official:
+    """``role`` 'signatory' or 'executor': MONITORING_REPORT_<ROLE>_NAME, _POSITION, _PHONE."""
+    prefix = f"MONITORING_REPORT_{role.upper()}_"
+
+    def value(field: str) -> str:
+        return os.environ.get(prefix + field, "").strip() or BLANK
+
+    return Official(value("NAME"), value("POSITION"), value("PHONE"))
