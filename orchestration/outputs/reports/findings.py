@@ -113,7 +113,7 @@ def assess(figures: ReportFigures) -> Facts:
     facts = Facts()
     confirmation = figures.quality["confirmation"]
     national = confirmation.quarter.get((None, None, None, "not_received"))
-    if national is not None:
+    if national is not None and not national.small:
         for (region, _service, place, measure), estimate in confirmation.quarter.items():
             if measure != "not_received" or not estimate.above(national):
                 continue
@@ -301,7 +301,10 @@ def _interval(estimate: Estimate, unit: str | None) -> str:
 
 
 def _estimate(estimate: Estimate, unit: str | None) -> str:
-    """'4,3 (95-процентный доверительный интервал 4,2–4,4; число ответов – 80)'."""
+    """'4,3 (95-процентный доверительный интервал 4,2–4,4; число ответов – 80)'; a small sample
+    'н/д (n = 3)'."""
+    if estimate.small:
+        return texts_ru.small_sample(estimate.n)
     return texts_ru.estimate_phrase(_value(estimate, unit), _interval(estimate, unit), fmt_int(estimate.n))
 
 
@@ -310,7 +313,7 @@ def _significant(quality: QualityFigures, below: bool, measure: str | None = Non
     the republic's value for the quarter; small samples never qualify."""
     main = measure or quality.measures[0]
     national = quality.quarter.get((None, None, None, main))
-    if national is None:
+    if national is None or national.small:
         return []
     found = []
     for (region, service, place, m), estimate in quality.quarter.items():
@@ -351,8 +354,6 @@ def _measure_finding(quality: QualityFigures, measure: str) -> str | None:
     if estimate is None:
         return None
     label = quality.measure_labels.get(measure, measure)
-    if estimate.small:
-        return texts_ru.finding_small(label, fmt_int(estimate.n))
     return texts_ru.finding_measure(label, _estimate(estimate, quality.units.get(measure)))
 
 
@@ -371,8 +372,13 @@ def _financing(q3: QualityFigures) -> list[str]:
     if phone is None or forms is None:
         return [t for t in (_measure_finding(q3, texts_ru.FINANCING_PHONE),
                             _measure_finding(q3, texts_ru.FINANCING_QUESTIONNAIRE)) if t]
-    separate = phone.above(forms) or phone.below(forms) or forms.above(phone) or forms.below(phone)
-    return [texts_ru.finding_financing(_estimate(phone, "share"), _estimate(forms, "share"), separate)]
+    if phone.small or forms.small:
+        verdict = "small"
+    elif phone.above(forms) or phone.below(forms) or forms.above(phone) or forms.below(phone):
+        verdict = "separate"
+    else:
+        verdict = "same"
+    return [texts_ru.finding_financing(_estimate(phone, "share"), _estimate(forms, "share"), verdict)]
 
 
 def _confirmation(figures: ReportFigures, facts: Facts) -> list[str]:

@@ -642,16 +642,16 @@ def finding_measure(label: str, estimate: str) -> str:
     return f"{label}, за квартал – {estimate}."
 
 
-def finding_small(label: str, n: str) -> str:
-    return f"{label}, за квартал – н/д: число ответов ({n}) меньше установленного минимума."
-
-
-def finding_financing(phone: str, questionnaire: str, separate: bool) -> str:
+def finding_financing(phone: str, questionnaire: str, verdict: str) -> str:
+    """``verdict``: 'separate' (the intervals do not hold the other's value), 'same', or 'small'
+    (one of the two is a small sample and is not compared)."""
     text = (
         "Заинтересованность в финансовых инструментах государственной поддержки: при телефонном "
         f"опросе – {phone}, по анкетам – {questionnaire}. "
     )
-    if separate:
+    if verdict == "small":
+        return text + "Сравнение не проводится: число ответов меньше установленного минимума."
+    if verdict == "separate":
         return text + (
             "Расхождение объясняется различием выборок и вопросов: телефонный опрос охватывает "
             "отобранных клиентов, ответивших на звонок, и спрашивает об интересе к инструментам в целом "
