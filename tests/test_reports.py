@@ -1321,3 +1321,39 @@ def test_report_deadline_sensor_flags_a_report_not_produced_and_then_stays_quiet
         assert evaluation.severity == dg.AssetCheckSeverity.WARN
         assert evaluation.metadata["overdue"].value == []
         assert evaluation.metadata["late"].value == ["2019-Q1", "2019-Q2"]
+
+
+# --- the form (issue 22) -----------------------------------------------------------------------
+
+
+def test_title_page_contents_and_signature_come_from_the_settings(tmp_path, monkeypatch):
+    """Addressee, outgoing number and the production year agree; the signatory and the executor
+    are the settings' people; a table of contents lists the sections before the introduction."""
+    build_analytics(tmp_path / "a.duckdb", with_quality=False)
+    monkeypatch.setenv("MONITORING_REPORT_ADDRESSEE", "Министерство торговли и интеграции Республики Казахстан")
+    monkeypatch.setenv("MONITORING_REPORT_SIGNATORY_NAME", "А. Б. Сейткали")
+    monkeypatch.setenv("MONITORING_REPORT_SIGNATORY_POSITION", "Заместитель Председателя Правления")
+    monkeypatch.setenv("MONITORING_REPORT_EXECUTOR_NAME", "Д. Е. Оспанова")
+    monkeypatch.setenv("MONITORING_REPORT_EXECUTOR_POSITION", "главный менеджер")
+    monkeypatch.setenv("MONITORING_REPORT_EXECUTOR_PHONE", "8 (727) 244-55-66")
+    files = write_report(tmp_path / "a.duckdb", "2019-Q2", tmp_path / "out", make_pdf=False,
+                         generated=date(2020, 7, 10))
+    paragraphs = [p.text for p in Document(str(files.docx)).paragraphs]
+    title = paragraphs[: paragraphs.index("Содержание")]
+    assert "Министерство торговли и интеграции Республики Казахстан" in title
+    assert f"Исх. №{NB}__________ от «____» ______________ 2020{NB}года" in title
+    assert "Алматы, 2020" in title  # the production's year, not the reported one
+    assert not any("2019" in line and "сформирован" in line for line in title)
+    first = paragraphs.index("1. Введение")  # its line in the contents; then the heading itself
+    contents = paragraphs[paragraphs.index("Содержание") + 1 : paragraphs.index("1. Введение", first + 1)]
+    assert contents[:2] == ["1. Введение", "2. Анализ статистических показателей"]
+    assert "4.2. Предложения (проект)" in contents
+    text = "\n".join(paragraphs)
+    assert "Заместитель Председателя Правления" in text
+    assert "\t____________________\tА. Б. Сейткали" in text
+    assert "Исполнитель: Д. Е. Оспанова, главный менеджер, тел. 8 (727) 244-55-66" in text
+    monkeypatch.delenv("MONITORING_REPORT_SIGNATORY_NAME")
+    files = write_report(tmp_path / "a.duckdb", "2019-Q2", tmp_path / "out", make_pdf=False,
+                         generated=date(2020, 7, 10))
+    text = "\n".join(p.text for p in Document(str(files.docx)).paragraphs)
+    assert "Сейткали" not in text and "\t____________________\t____________________" in text  # a line to fill in

@@ -241,12 +241,16 @@ def _contents(doc: DocumentObject, layout: ReportLayout) -> None:
 def _signature(doc: DocumentObject) -> None:
     """The signatory (position, a line to sign on, name) and the executor with a phone."""
     signatory, executor = settings.report_official("signatory"), settings.report_official("executor")
+    position = doc.add_paragraph()
+    position.paragraph_format.space_before = Pt(30)
+    position.paragraph_format.space_after = Pt(0)
+    position.paragraph_format.keep_with_next = True
+    position.add_run(signatory.position).bold = True
     block = doc.add_paragraph()
-    block.paragraph_format.space_before = Pt(30)
     block.paragraph_format.keep_with_next = True
-    block.paragraph_format.tab_stops.add_tab_stop(Cm(10.0))
-    block.paragraph_format.tab_stops.add_tab_stop(Cm(17.5), WD_TAB_ALIGNMENT.RIGHT)
-    block.add_run(f"{signatory.position}\t{texts_ru.SIGNATURE_LINE}\t{signatory.name}").bold = True
+    block.paragraph_format.tab_stops.add_tab_stop(Cm(8.0))
+    block.paragraph_format.tab_stops.add_tab_stop(Cm(17.0), WD_TAB_ALIGNMENT.RIGHT)
+    block.add_run(f"\t{texts_ru.SIGNATURE_LINE}\t{signatory.name}").bold = True
     line = doc.add_paragraph()
     line.paragraph_format.space_before = Pt(36)
     run = line.add_run(f"{texts_ru.EXECUTOR}: {executor.name}, {executor.position}, {texts_ru.PHONE} {executor.phone}")
