@@ -16,6 +16,7 @@ from orchestration.tools.report_pages import (
     chart_captions,
     latin_words,
     nearly_empty,
+    orphan_notes,
     render,
     tools_missing,
     wide_tables,
@@ -58,6 +59,13 @@ def test_no_page_is_mostly_empty_but_the_title_page_and_section_ends(pages, peri
     rendered, _ = pages[period]
     empty = nearly_empty(rendered)
     assert not empty, [(p.number, round(1 - p.filled, 2), p.first_line) for p in empty]
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_footnotes_are_on_their_table_s_page(pages, period):
+    rendered, _ = pages[period]
+    assert any("¹ " in page.text for page in rendered)  # the regional tables carry footnotes
+    assert not [(p.number, p.first_line) for p in orphan_notes(rendered)]
 
 
 @pytest.mark.parametrize("period", PERIODS)

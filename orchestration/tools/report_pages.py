@@ -110,6 +110,12 @@ def nearly_empty(pages: list[Page], limit: float = 0.7) -> list[Page]:
     return [p for p in pages if p.number != 1 and p.number not in ends and 1 - p.filled > limit]
 
 
+def orphan_notes(pages: list[Page]) -> list[Page]:
+    """Pages that open with a table's footnote ('¹ Итог по республике…'): the note went to the
+    page after its table."""
+    return [p for p in pages if p.first_line[:1] in ("¹", "²")]
+
+
 def latin_words(text: str) -> list[str]:
     """Words in Latin letters outside the allow-list (e-mail addresses are allowed)."""
     text = E_MAIL.sub("", text)
@@ -171,6 +177,8 @@ def main(argv: list[str]) -> int:
         pages = render(pdf, out / pdf.stem)
         for page in nearly_empty(pages):
             print(f"{pdf.name}: page {page.number} is {1 - page.filled:.0%} empty")
+        for page in orphan_notes(pages):
+            print(f"{pdf.name}: page {page.number} opens with a footnote of the table before it")
         for page in pages:
             for word in latin_words(page.text):
                 print(f"{pdf.name}: page {page.number}: Latin word {word!r}")

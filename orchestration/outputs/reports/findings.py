@@ -139,11 +139,7 @@ def assess(figures: ReportFigures) -> Facts:
     facts.corrections_not_received = [
         x for x in figures.letters or [] if (x.correction_status or "") == ""
     ]
-    i1 = figures.indicators["i1"]
-    if i1.months:
-        facts.months_left_out = [
-            m for m in figures.period.year_to_date.months if m not in counted_months(i1, figures.period.year_to_date)
-        ]
+    facts.months_left_out = _left_out(figures.indicators["i1"], figures.period.year_to_date)
     return facts
 
 
@@ -161,6 +157,7 @@ def _clients(figures: ReportFigures, i1: IndicatorFigures) -> list[str]:
             fmt_int(total),
             fmt_int(ytd),
             _months(months) if months and len(months) < len(period.quarter.months) else None,
+            _months(left_out) if (left_out := _left_out(i1, period.year_to_date)) else None,
         )
     ]
     by_region = [(r.code, i1.quarter[(r.code, ())]) for r in figures.regions if (r.code, ()) in i1.quarter]
@@ -205,6 +202,14 @@ def _clients(figures: ReportFigures, i1: IndicatorFigures) -> list[str]:
         )
     )
     return out
+
+
+def _left_out(indicator: IndicatorFigures, window: DateRange) -> list[date]:
+    """The window's months not counted, when the mart has month rows to tell (else none claimed)."""
+    if not indicator.months:
+        return []
+    counted = counted_months(indicator, window)
+    return [m for m in window.months if m not in counted]
 
 
 def _trend(change: float) -> str:

@@ -97,7 +97,6 @@ def outgoing(day: date) -> str:
     return f"Исх. №{NBSP}__________ от «____» ______________ {day.year}{NBSP}года"
 
 
-ADDRESSEE_PREFIX = ""
 TOC_TITLE = "Содержание"
 EXECUTOR = "Исполнитель"
 PHONE = "тел."
@@ -528,10 +527,14 @@ def months_phrase(months: list[date]) -> str:
 
 
 def finding_totals(quarter: str, year_to_date: str, clients_q: str, clients_ytd: str,
-                   counted: str | None = None) -> str:
+                   counted: str | None = None, left_out: str | None = None) -> str:
+    """``counted``: the quarter's counted months when it misses one; ``left_out``: the months of
+    the year to date not counted."""
     text = f"Число клиентов, получивших услуги: за {quarter} – {clients_q}, за {year_to_date} – {clients_ytd}."
     if counted:
         text += " " + sentence(f"В показателях квартала учтены данные только за {counted}")
+    if left_out:
+        text += " " + sentence(f"Данные за {left_out} в показатели с начала года не включены")
     return text
 
 
