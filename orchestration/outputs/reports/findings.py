@@ -157,7 +157,9 @@ def _clients(figures: ReportFigures, i1: IndicatorFigures) -> list[str]:
             fmt_int(total),
             fmt_int(ytd),
             _months(months) if months and len(months) < len(period.quarter.months) else None,
-            _months(left_out) if (left_out := _left_out(i1, period.year_to_date)) else None,
+            _months(left_out)
+            if not period.quarter_is_year_to_date and (left_out := _left_out(i1, period.year_to_date))
+            else None,
         )
     ]
     by_region = [(r.code, i1.quarter[(r.code, ())]) for r in figures.regions if (r.code, ()) in i1.quarter]

@@ -530,7 +530,10 @@ def finding_totals(quarter: str, year_to_date: str, clients_q: str, clients_ytd:
                    counted: str | None = None, left_out: str | None = None) -> str:
     """``counted``: the quarter's counted months when it misses one; ``left_out``: the months of
     the year to date not counted."""
-    text = f"Число клиентов, получивших услуги: за {quarter} – {clients_q}, за {year_to_date} – {clients_ytd}."
+    if quarter == year_to_date:  # the first quarter is its year to date
+        text = f"Число клиентов, получивших услуги, за {quarter} – {clients_q}."
+    else:
+        text = f"Число клиентов, получивших услуги: за {quarter} – {clients_q}, за {year_to_date} – {clients_ytd}."
     if counted:
         text += " " + sentence(f"В показателях квартала учтены данные только за {counted}")
     if left_out:
