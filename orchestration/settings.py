@@ -200,28 +200,49 @@ class Official:
 
     position: str
     name: str
-    phone: str
+    phone: str = ""
 
 
-# The demo's signatory and executor: placeholders a reader sees as a real name and position,
-# never a blank line; production sets the environment variables below.
-SIGNATORY_ENV = ("MONITORING_SIGNATORY_POSITION", "MONITORING_SIGNATORY_NAME", "MONITORING_SIGNATORY_PHONE")
-EXECUTOR_ENV = ("MONITORING_EXECUTOR_POSITION", "MONITORING_EXECUTOR_NAME", "MONITORING_EXECUTOR_PHONE")
+def _official(prefix: str, default: Official, environ: Mapping[str, str] | None) -> Official:
+    """``<prefix>POSITION``, ``_NAME``, ``_PHONE`` from the environment, each falling back to ``default``."""
+    environ = os.environ if environ is None else environ
+
+    def value(field: str, fallback: str) -> str:
+        return environ.get(prefix + field, "").strip() or fallback
+
+    return Official(value("POSITION", default.position), value("NAME", default.name), value("PHONE", default.phone))
+
+
+# --- the letters to the operator: who signs them and whom the operator calls ------------------
+# The demo's placeholders read as a real name and position, never a blank line; production sets
+# MONITORING_SIGNATORY_* and MONITORING_EXECUTOR_*.
 DEMO_SIGNATORY = Official("Директор Департамента мониторинга", "А. С. Ахметова", "+7 (727) 244-55-66")
 DEMO_EXECUTOR = Official("Главный менеджер Департамента мониторинга", "Д. К. Сарсенов", "+7 (727) 244-55-67")
 
 
-def _official(names: tuple[str, str, str], default: Official, environ: Mapping[str, str] | None) -> Official:
-    environ = os.environ if environ is None else environ
-    position, name, phone = (environ.get(key, "").strip() for key in names)
-    return Official(position or default.position, name or default.name, phone or default.phone)
-
-
 def signatory(environ: Mapping[str, str] | None = None) -> Official:
-    """Who signs the fund's letters and reports (``MONITORING_SIGNATORY_*``; the demo's placeholder)."""
-    return _official(SIGNATORY_ENV, DEMO_SIGNATORY, environ)
+    """Who signs the fund's letters to the operator (``MONITORING_SIGNATORY_*``)."""
+    return _official("MONITORING_SIGNATORY_", DEMO_SIGNATORY, environ)
 
 
 def executor(environ: Mapping[str, str] | None = None) -> Official:
-    """Who prepared them and answers the operator's questions (``MONITORING_EXECUTOR_*``)."""
-    return _official(EXECUTOR_ENV, DEMO_EXECUTOR, environ)
+    """Who prepared the letters and answers the operator's questions (``MONITORING_EXECUTOR_*``)."""
+    return _official("MONITORING_EXECUTOR_", DEMO_EXECUTOR, environ)
+
+
+# --- the reports to the authorised body: addressee, signatory and executor --------------------
+# A report goes to a ministry over a signature: a blank setting prints a line to fill in by hand,
+# so a report is never signed by a name nobody set.
+REPORT_ADDRESSEE_ENV = "MONITORING_REPORT_ADDRESSEE"
+DEFAULT_REPORT_ADDRESSEE = "Министерство национальной экономики Республики Казахстан"
+BLANK = "____________________"
+
+
+def report_addressee() -> str:
+    """The authorised body the report goes to (clause 12)."""
+    return os.environ.get(REPORT_ADDRESSEE_ENV, "").strip() or DEFAULT_REPORT_ADDRESSEE
+
+
+def report_official(role: str, environ: Mapping[str, str] | None = None) -> Official:
+    """``role`` 'signatory' or 'executor': MONITORING_REPORT_<ROLE>_NAME, _POSITION, _PHONE."""
+    return _official(f"MONITORING_REPORT_{role.upper()}_", Official(BLANK, BLANK, BLANK), environ)

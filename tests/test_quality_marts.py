@@ -155,7 +155,7 @@ def test_every_interval_agrees_with_the_python_reference(marts):
             else:
                 assert (row.ci_low, row.ci_high) == (pytest.approx(expected.low, abs=1e-9),
                                                       pytest.approx(expected.high, abs=1e-9)), (name, row)
-        assert (mart.is_small_sample == (mart.n < 30)).all(), name
+        assert (mart.is_small_sample == (mart.n < 10)).all(), name  # quality_min_n, default 10
         if name != "q_service_confirmation_by_manager":  # a manager has a handful of calls
             # the rows cover small and large samples alike (the t table and its expansion)
             assert mart.n.min() < 30 < mart.n.max(), name

@@ -300,23 +300,73 @@ def expected_quality(con, w: Window, table: str, axis: str | None, measure_label
                     "place_of_service": "place_of_service"}[axis]
     rows = con.execute(
         f"select period_type, period_start, period_end, {label_column}, measure_name, unit, n, value, "
-        f"ci_low, ci_high from {table} where {where} and {scope}",
+        f"ci_low, ci_high, is_small_sample from {table} where {where} and {scope}",
         params,
     ).fetchall()
     expected = {}
-    for period_type, start, end, label, name, unit, n, value, low, high in rows:
+    for period_type, start, end, label, name, unit, n, value, low, high, small in rows:
         if axis is not None and not _is_measure(name, measure_label):
             continue
         group = headers[(period_type, start, end)]
         text, interval = _estimate_texts(unit, value, low, high)
         expected[(label, group, "Число ответов")] = n
-        expected[(label, group, "Значение")] = (value, text)
-        expected[(label, group, "Доверительный интервал")] = interval
+        # issue 22: a small sample (the mart's flag) prints no value and no interval
+        expected[(label, group, "Значение")] = f"н/д (n{NBSP}={NBSP}{n})" if small else (value, text)
+        expected[(label, group, "Доверительный интервал")] = DASH if small else interval
     if axis == "region":  # the republic row closes a regional table
         totals = expected_quality(con, w, table, None, None)
         for (label, group, column), value in totals.items():
             if _is_measure(label, measure_label):
                 expected[(TOTAL_ROW, group, column)] = value
+    return expected
+
+
+def _months_phrase(months: list[date]) -> str:
+    if all(b.month - a.month == 1 for a, b in zip(months, months[1:], strict=False)):
+        first, last = MONTHS[months[0].month - 1], MONTHS[months[-1].month - 1]
+        names = first if first == last else f"{first}–{last}"
+    else:
+        words = [MONTHS[m.month - 1] for m in months]
+        names = f"{', '.join(words[:-1])} и {words[-1]}"
+    return f"{names} {months[-1].year}{NBSP}г."
+
+
+def expected_dynamics(con, w: Window) -> dict:
+    """Final report (issue 22): I1, I7 and I9 of each month from the marts' month rows, a month
+    without rows printed 'не включен'; each quarter's row the mean of its months that have rows."""
+    headers = ("Клиенты, получившие услуги", "Оказанные услуги", "Услуги, оказанные в онлайн-режиме",
+               "Доля услуг в онлайн-режиме")
+    rows = con.execute(
+        "select c.period_start, c.clients, s.services, o.services from i1_clients_by_region c "
+        "join i7_services_by_type s on s.period_type = 'month' and s.period_start = c.period_start "
+        "and s.region_code is null and s.service is null and s.service_subtype is null "
+        "join (select period_start, sum(services) filter (where lower(channel) in ('online', 'онлайн')) as services "
+        "      from i9_services_by_channel where period_type = 'month' and region_code is null "
+        "      and channel is not null group by period_start) o on o.period_start = c.period_start "
+        "where c.period_type = 'month' and c.region_code is null and c.period_start between ? and ?",
+        [w.ytd[0], w.ytd[1]],
+    ).fetchall()
+    by_month = {month: (clients, services, online) for month, clients, services, online in rows}
+    expected: dict = {}
+    for month in w.ytd_months:
+        label = month_label(month)
+        if month not in by_month:
+            expected.update({(label, None, h): "не включен" for h in headers})
+            continue
+        clients, services, online = by_month[month]
+        share = online / services
+        expected.update({(label, None, headers[0]): clients, (label, None, headers[1]): services,
+                         (label, None, headers[2]): online,
+                         (label, None, headers[3]): (share, f"{_decimal(100 * share)}{NBSP}%")})
+    for number, (first, last) in enumerate(((1, 3), (4, 6), (7, 9), (10, 11)), start=1):
+        months = [m for m in sorted(by_month) if first <= m.month <= last]
+        assert months, "the sample year counts at least one month of each quarter"
+        label = f"{number}-й квартал, в среднем за месяц ({_months_phrase(months)})"
+        means = [sum(by_month[m][i] for m in months) / len(months) for i in range(3)]
+        for header, mean in zip(headers, means, strict=False):
+            expected[(label, None, header)] = (mean, _decimal(mean))
+        share = means[2] / means[1]
+        expected[(label, None, headers[3])] = (share, f"{_decimal(100 * share)}{NBSP}%")
     return expected
 
 
@@ -455,6 +505,8 @@ def expected_for(con, w: Window, grid: Grid) -> dict:
         if grid.title.startswith(prefix + ": "):
             measure, axis = grid.title[len(prefix) + 2:].rsplit(", ", 1)
             return expected_quality(con, w, table, QUALITY_AXES[axis], measure)
+    if grid.title == "Основные показатели по месяцам и в среднем за месяц по кварталам":
+        return expected_dynamics(con, w)
     if grid.title == "Реестры оказанных услуг, использованные в отчете":
         return expected_registries(con, w)
     if grid.title == "Реестры, представленные с нарушением срока или не представленные":
@@ -596,4 +648,5 @@ def test_no_latin_letters_in_any_table(reports):
         for grid in read_docx(folder / period / f"report_{period}.docx").values():
             for key, raw in printed(grid).items():
                 visible = " ".join(str(x) for x in (grid.title, *key, raw) if x is not None)
+                visible = re.sub(f"n{NBSP}=", "", visible)  # the sample size of a small sample: 'н/д (n = 3)'
                 assert not re.search(r"[A-Za-z]", visible), (period, grid.title, key)

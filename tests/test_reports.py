@@ -344,6 +344,13 @@ def _quality(con: duckdb.DuckDBPyConnection) -> None:
         (*Q2, None, None, None, None, *confirmed, 170, 0.86, 0.80, 0.90),
         (*H1, None, None, None, None, *confirmed, 300, 0.88, 0.84, 0.91),
     ]
+    # Almaty's share of clients denying the service lies wholly above the republic's (issue 22)
+    denied = ("not_received", "Доля клиентов, сообщивших, что не получали услугу", "share")
+    rows += [
+        (*Q2, ALM, "75", 160, None, *denied, 120, 0.12, 0.08, 0.18),
+        (*Q2, AKM, "11", 10, None, *denied, 50, 0.06, 0.02, 0.16),
+        (*Q2, None, None, None, None, *denied, 170, 0.05, 0.03, 0.08),
+    ]
     con.executemany(f"insert into q_service_confirmation values ({', '.join('?' * 14)})", rows)
 
 
@@ -704,8 +711,9 @@ def test_absent_marts_say_so_politely(report):
     files, _ = report
     doc = Document(str(files.docx))
     paragraphs = [p.text for p in doc.paragraphs]
-    for heading in ("3.2.", "3.3."):
-        index = next(i for i, t in enumerate(paragraphs) if t.startswith(heading))
+    for heading in ("3.2.", "3.3."):  # the heading in the text, not its line in the table of contents
+        index = next(i for i, p in enumerate(doc.paragraphs)
+                     if p.style.name.startswith("Heading") and p.text.startswith(heading))
         assert paragraphs[index + 1] == "Данные отсутствуют."
     assert set(files.missing_tables) == {"q2_satisfaction", "q3_financial_support_interest"}
 
@@ -739,14 +747,27 @@ def test_quality_confirmation_and_conclusion(report):
         ],
     ]
     text = _visible_text(files.docx)
-    conclusion = text[text.index("4.1. Ключевые выводы") : text.index("4.2. Предложения")]
+    # the headings in the text, after their lines in the table of contents
+    conclusion = text[text.rindex("4.1. Ключевые выводы") : text.rindex("4.2. Предложения")]
     assert f"наибольшее число клиентов за квартал – {ALM} (15{NB}000)".lower() in conclusion.lower()
     assert f"наименьшее – {TUR} (987)" in conclusion
-    assert f"увеличилось на 22,0{NB}%: с 15{NB}900 до 19{NB}400" in conclusion  # against the first quarter
-    assert f"онлайн-режиме, за квартал – 35,1{NB}% (в предыдущем квартале – 25,0{NB}%)" in conclusion
-    assert f"«{LAW}»: 3,9" in conclusion
-    assert f"ниже 90{NB}% в регионах: {ALM}." in conclusion
-    assert "с нарушением срока, – 1, не представленных – 1" in conclusion  # July's late registry is not in H1
+    # like for like (issue 22): the quarter misses May and these marts hold no month rows for the
+    # republic, so no change against the full first quarter is claimed
+    assert "увеличилось" not in conclusion
+    assert (f"Сравнение с предыдущим кварталом (январь–март 2019{NB}г.) на сопоставимой основе не "
+            "проводится" in conclusion)
+    assert f"онлайн-режиме, за апрель–июнь 2019{NB}г. – 35,1{NB}% (за январь–март 2019{NB}г. – 25,0{NB}%)" in conclusion
+    # 3,6–4,2 lies wholly below the republic's 4,4: a significant difference, so the service is named
+    assert f"Статистически значимо ниже среднего по республике (4,4) оценен вид услуг «{LAW}»: 3,9" in conclusion
+    assert (f"за квартал – 5,0{NB}% (95-процентный доверительный интервал – 3,0–8,0{NB}%; "
+            "число ответов – 170)" in conclusion)
+    assert f"Статистически значимо выше среднего по республике – в регионах: {ALM}." in conclusion  # not Akmola
+    assert (f"реестр за февраль 2019{NB}г. представлен 04.03.2019 10:00 при сроке до 01.03.2019 23:59 и в "
+            "отчет не включен" in conclusion)  # July's late registry is not in H1
+    assert f"реестр за май 2019{NB}г. не представлен (срок – до 01.06.2019 23:59)" in conclusion
+    proposals = text[text.rindex("4.2. Предложения") : text.rindex("Приложение А.")]
+    assert f"Провести выборочную проверку актов оказанных услуг в регионах: {ALM} (пункт 11 Методики)." in proposals
+    assert "Проект предложений сформирован по установленным правилам" in proposals  # a draft, said so
 
 
 def test_annexes_list_late_registries_exclusions_and_letters(report):
@@ -1300,3 +1321,39 @@ def test_report_deadline_sensor_flags_a_report_not_produced_and_then_stays_quiet
         assert evaluation.severity == dg.AssetCheckSeverity.WARN
         assert evaluation.metadata["overdue"].value == []
         assert evaluation.metadata["late"].value == ["2019-Q1", "2019-Q2"]
+
+
+# --- the form (issue 22) -----------------------------------------------------------------------
+
+
+def test_title_page_contents_and_signature_come_from_the_settings(tmp_path, monkeypatch):
+    """Addressee, outgoing number and the production year agree; the signatory and the executor
+    are the settings' people; a table of contents lists the sections before the introduction."""
+    build_analytics(tmp_path / "a.duckdb", with_quality=False)
+    monkeypatch.setenv("MONITORING_REPORT_ADDRESSEE", "Министерство торговли и интеграции Республики Казахстан")
+    monkeypatch.setenv("MONITORING_REPORT_SIGNATORY_NAME", "А. Б. Сейткали")
+    monkeypatch.setenv("MONITORING_REPORT_SIGNATORY_POSITION", "Заместитель Председателя Правления")
+    monkeypatch.setenv("MONITORING_REPORT_EXECUTOR_NAME", "Д. Е. Оспанова")
+    monkeypatch.setenv("MONITORING_REPORT_EXECUTOR_POSITION", "главный менеджер")
+    monkeypatch.setenv("MONITORING_REPORT_EXECUTOR_PHONE", "8 (727) 244-55-66")
+    files = write_report(tmp_path / "a.duckdb", "2019-Q2", tmp_path / "out", make_pdf=False,
+                         generated=date(2020, 7, 10))
+    paragraphs = [p.text for p in Document(str(files.docx)).paragraphs]
+    title = paragraphs[: paragraphs.index("Содержание")]
+    assert "Министерство торговли и интеграции Республики Казахстан" in title
+    assert f"Исх. №{NB}__________ от «____» ______________ 2020{NB}года" in title
+    assert "Алматы, 2020" in title  # the production's year, not the reported one
+    assert not any("2019" in line and "сформирован" in line for line in title)
+    first = paragraphs.index("1. Введение")  # its line in the contents; then the heading itself
+    contents = paragraphs[paragraphs.index("Содержание") + 1 : paragraphs.index("1. Введение", first + 1)]
+    assert contents[:2] == ["1. Введение", "2. Анализ статистических показателей"]
+    assert "4.2. Предложения (проект)" in contents
+    text = "\n".join(paragraphs)
+    assert "Заместитель Председателя Правления" in text
+    assert "\t____________________\tА. Б. Сейткали" in text
+    assert "Исполнитель: Д. Е. Оспанова, главный менеджер, тел. 8 (727) 244-55-66" in text
+    monkeypatch.delenv("MONITORING_REPORT_SIGNATORY_NAME")
+    files = write_report(tmp_path / "a.duckdb", "2019-Q2", tmp_path / "out", make_pdf=False,
+                         generated=date(2020, 7, 10))
+    text = "\n".join(p.text for p in Document(str(files.docx)).paragraphs)
+    assert "Сейткали" not in text and "\t____________________\t____________________" in text  # a line to fill in

@@ -2,7 +2,7 @@
     orchestration/rules/survey_stats.py is the tested reference for every formula here, with
     the same constants; tests/test_quality_marts.py checks that the marts agree with it.
     Settings (dbt vars, defaults here): quality_min_n — a row with fewer answers is
-    flagged is_small_sample (default 30). -#}
+    flagged is_small_sample (default 10). -#}
 
 {#- Φ⁻¹(0.975): the two-sided 95 % normal quantile. -#}
 {% macro quality_z() -%}
@@ -10,7 +10,7 @@
 {%- endmacro %}
 
 {% macro quality_min_n() -%}
-    {{ var('quality_min_n', 30) }}
+    {{ var('quality_min_n', 10) }}
 {%- endmacro %}
 
 {#- t(0.975; df): exact for df 1..30 (survey_stats.T_975), above 30 the Cornish–Fisher

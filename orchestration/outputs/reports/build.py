@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from orchestration.outputs.reports import texts_ru
 from orchestration.outputs.reports.changes import add_changes_annex
 from orchestration.outputs.reports.docx_report import write_docx
 from orchestration.outputs.reports.figures import INDICATORS, QUALITY, read_figures
@@ -247,5 +248,5 @@ def _latin_warnings(layout) -> list[str]:
                 *(r.label for r in t.rows),
                 *(c.text() for r in t.rows for c in r.cells),
             ]
-        found.update(x for x in texts if LATIN.search(x))
+        found.update(x for x in texts if LATIN.search(texts_ru.LATIN_ALLOWED.sub("", x)))
     return [f"Latin letters in visible text: {text!r}" for text in sorted(found)]

@@ -7,11 +7,14 @@ the report's own wording (texts_ru) and the figures' labels, so the annex reads 
 
 from __future__ import annotations
 
+from datetime import date
+
 from orchestration.outputs.reports import texts_ru
 from orchestration.outputs.reports.figures import INDICATORS, QUALITY, ReportFigures
 from orchestration.outputs.reports.layout import Heading, PageBreak, Paragraph, ReportLayout, TableBlock, _number
+from orchestration.outputs.reports.periods import DateRange
 from orchestration.outputs.reports.tables import Cell, Column, ReportTable, Row
-from orchestration.outputs.reports.vintages import Change, RevisionPlan
+from orchestration.outputs.reports.vintages import MONTH_SCOPE, Change, RevisionPlan
 
 _INDICATOR_BY_TABLE = {spec.table: spec for spec in INDICATORS}
 _QUALITY_BY_TABLE = {spec.table: spec for spec in QUALITY}
@@ -54,7 +57,7 @@ def _cell(value: float | None) -> Cell:
 
 def change_label(change: Change, figures: ReportFigures) -> str:
     table, scope, _region_code, row_key, measure = change.figure
-    parts = [_table_title(table), texts_ru.CHANGES_SCOPES.get(scope, scope), change.region]
+    parts = [_table_title(table), _scope(scope), change.region]
     indicator = _INDICATOR_BY_TABLE.get(table)
     values = dict(item.split("=", 1) for item in row_key.split(" / ")) if row_key else {}
     if indicator is not None:
@@ -70,6 +73,14 @@ def change_label(change: Change, figures: ReportFigures) -> str:
                                "верхняя граница интервала"), strict=True)).get(part, part)
         parts.extend([*values.values(), f"{label}: {part_label}"])
     return " — ".join(p for p in parts if p)
+
+
+def _scope(scope: str) -> str:
+    """'за квартал', 'с начала года', or a month of the dynamics table: 'за март 2019 г.'."""
+    if scope.startswith(MONTH_SCOPE):
+        month = date.fromisoformat(scope[len(MONTH_SCOPE):] + "-01")
+        return f"за {texts_ru.range_name(DateRange(month, month))}"
+    return texts_ru.CHANGES_SCOPES.get(scope, scope)
 
 
 def _table_title(table: str) -> str:

@@ -100,6 +100,29 @@ def vertical_bars(
         return _png(fig)
 
 
+def monthly_lines(
+    labels: Sequence[str],
+    series: Sequence[Series],
+    axis_label: str,
+    width_in: float = WIDTH_IN,
+    height_in: float = 3.4,
+) -> bytes:
+    """Lines over the months; a month without data (None) is a gap in its line, never a zero."""
+    with plt.rc_context(FONT):
+        fig, ax = plt.subplots(figsize=(width_in, height_in), dpi=DPI)
+        biggest = max((v or 0 for _, values in series for v in values), default=0) or 1
+        for index, (name, values) in enumerate(series):
+            ys = [float("nan") if v is None else v for v in values]
+            ax.plot(range(len(labels)), ys, marker="o", markersize=3, linewidth=1.4,
+                    color=COLOURS[index % len(COLOURS)], label=name)
+        ax.set_xticks(range(len(labels)), labels)
+        ax.set_ylim(0, biggest * 1.15)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: fmt_int(y)))
+        ax.set_ylabel(axis_label)
+        _finish(ax, "y", legend=True)
+        return _png(fig)
+
+
 def _fmt(value: float, share: bool, axis: bool = False) -> str:
     if share:
         return fmt_share(value, 0 if axis else 1)

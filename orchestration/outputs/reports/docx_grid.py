@@ -47,10 +47,13 @@ def add_grid(
     widths_cm: list[float],
     font: float,
     style_id: str | None,
+    keep_with_notes: bool = False,
 ) -> None:
     """Append ``table`` (the stub and the value ``columns``) at the given widths and font size.
 
     ``style_id`` is the id of the "Table Grid" style, looked up once per document by the caller.
+    ``keep_with_notes``: the last row keeps with the paragraph after it, so a table's footnotes
+    are printed on its (last) page, never a page later (issue 22).
     """
     twips = [Cm(width).twips for width in widths_cm]
     rows = [(cells, True) for cells in _header_rows(table, columns)]
@@ -58,7 +61,8 @@ def add_grid(
     keep_together = len(rows) <= KEEP_TOGETHER_ROWS
     size = round(font * 2)  # w:sz is in half-points
     body = "".join(
-        _row(cells, twips, size, is_header, keep_together and index < len(rows) - 1)
+        _row(cells, twips, size, is_header,
+             (keep_together and index < len(rows) - 1) or (keep_with_notes and index == len(rows) - 1))
         for index, (cells, is_header) in enumerate(rows)
     )
     style = f'<w:tblStyle w:val="{style_id}"/>' if style_id else ""

@@ -17,11 +17,12 @@ from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from orchestration import settings
 from orchestration.outputs.reports import texts_ru
 from orchestration.outputs.reports.docx_grid import add_grid
 from orchestration.outputs.reports.layout import (
@@ -31,6 +32,7 @@ from orchestration.outputs.reports.layout import (
     PageBreak,
     Paragraph,
     ReportLayout,
+    Signature,
     TableBlock,
 )
 from orchestration.outputs.reports.tables import ReportTable
@@ -54,14 +56,15 @@ def write_docx(layout: ReportLayout, path: Path, generated: date) -> None:
     landscape = False
     findings = 0
     page_break = False
-    for block in layout.blocks:
+    for index, block in enumerate(layout.blocks):
+        following = layout.blocks[index + 1] if index + 1 < len(layout.blocks) else None
         if isinstance(block, Heading):
             heading = doc.add_heading(block.text, level=block.level)
             heading.paragraph_format.page_break_before = page_break
             page_break = False
         elif isinstance(block, Paragraph):
             findings = findings + 1 if block.style == "finding" else 0
-            _paragraph(doc, block, findings)
+            _paragraph(doc, block, findings, keep_with_next=isinstance(following, TableBlock | Chart))
         elif isinstance(block, TableBlock):
             _table(doc, block.table, _content_width_cm(landscape), grid_style)
         elif isinstance(block, Chart):
@@ -69,6 +72,8 @@ def write_docx(layout: ReportLayout, path: Path, generated: date) -> None:
         elif isinstance(block, Orientation):
             landscape = block.landscape
             _geometry(doc.add_section(WD_SECTION.NEW_PAGE), landscape)
+        elif isinstance(block, Signature):
+            _signature(doc)
         elif isinstance(block, PageBreak):
             page_break = True  # carried by the next heading, so no empty paragraph opens the page
     properties = doc.core_properties
@@ -175,25 +180,90 @@ def _title_page(doc: DocumentObject, layout: ReportLayout, generated: date) -> N
         run.font.size = Pt(size)
         run.bold = bold
 
+    def right(text: str, before: float = 0, size: float = 12) -> None:
+        paragraph = doc.add_paragraph()
+        paragraph.paragraph_format.left_indent = Cm(9.0)
+        paragraph.paragraph_format.space_before = Pt(before)
+        paragraph.paragraph_format.space_after = Pt(0)
+        paragraph.add_run(text).font.size = Pt(size)
+
     centred(texts_ru.ORGANISATION, 14, bold=True)
-    centred(texts_ru.DOCUMENT_TITLE, 20, bold=True, before=200)
+    left = doc.add_paragraph()
+    left.paragraph_format.space_before = Pt(18)
+    left.add_run(texts_ru.outgoing(generated)).font.size = Pt(11)
+    right(settings.report_addressee(), before=18, size=13)
+    centred(texts_ru.DOCUMENT_TITLE, 20, bold=True, before=130)
     centred(texts_ru.document_subtitle(layout.period), 14, before=12)
-    centred(texts_ru.generated_on(generated), 12, before=24)
-    centred(f"{texts_ru.CITY}, {layout.period.year}", 12, before=250)
+    centred(texts_ru.generated_on(generated), 11, before=24)
+    centred(f"{texts_ru.CITY}, {generated.year}", 12, before=200)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _contents(doc, layout)
+
+
+def _contents(doc: DocumentObject, layout: ReportLayout) -> None:
+    """The table of contents: a Word TOC field over the headings (levels 1–2) whose shown result
+    is the list of headings, written here. Word fills in the page numbers on opening (the field
+    is marked dirty, settings ask to update fields); LibreOffice, converting to PDF, prints the
+    list as written."""
+    title = doc.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.space_after = Pt(12)
+    title.add_run(texts_ru.TOC_TITLE).bold = True
+    headings = [b for b in layout.blocks if isinstance(b, Heading) and b.level <= 2]
+
+    def field_char(paragraph, kind: str) -> None:
+        field = OxmlElement("w:fldChar")
+        field.set(qn("w:fldCharType"), kind)
+        if kind == "begin":
+            field.set(qn("w:dirty"), "true")
+        paragraph.add_run()._r.append(field)
+
+    for index, heading in enumerate(headings):
+        paragraph = doc.add_paragraph()
+        paragraph.paragraph_format.space_after = Pt(2)
+        paragraph.paragraph_format.left_indent = Cm(0.6 * (heading.level - 1))
+        if index == 0:
+            field_char(paragraph, "begin")
+            instruction = OxmlElement("w:instrText")
+            instruction.set(qn("xml:space"), "preserve")
+            instruction.text = 'TOC \\o "1-2" \\h \\z \\u'
+            paragraph.add_run()._r.append(instruction)
+            field_char(paragraph, "separate")
+        paragraph.add_run(heading.text).font.size = Pt(11)
+        if index == len(headings) - 1:
+            field_char(paragraph, "end")
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    doc.settings.element.append(update)
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def _signature(doc: DocumentObject) -> None:
+    """The signatory (position, a line to sign on, name) and the executor with a phone."""
+    signatory, executor = settings.report_official("signatory"), settings.report_official("executor")
+    position = doc.add_paragraph()
+    position.paragraph_format.space_before = Pt(30)
+    position.paragraph_format.space_after = Pt(0)
+    position.paragraph_format.keep_with_next = True
+    position.add_run(signatory.position).bold = True
+    block = doc.add_paragraph()
+    block.paragraph_format.keep_with_next = True
+    block.paragraph_format.tab_stops.add_tab_stop(Cm(8.0))
+    block.paragraph_format.tab_stops.add_tab_stop(Cm(17.0), WD_TAB_ALIGNMENT.RIGHT)
+    block.add_run(f"\t{texts_ru.SIGNATURE_LINE}\t{signatory.name}").bold = True
+    line = doc.add_paragraph()
+    line.paragraph_format.space_before = Pt(36)
+    run = line.add_run(f"{texts_ru.EXECUTOR}: {executor.name}, {executor.position}, {texts_ru.PHONE} {executor.phone}")
+    run.font.size = Pt(9)
 
 
 # --- text -------------------------------------------------------------------------------
 
 
-def _paragraph(doc: DocumentObject, block: Paragraph, finding_number: int) -> None:
+def _paragraph(doc: DocumentObject, block: Paragraph, finding_number: int, keep_with_next: bool = False) -> None:
     paragraph = doc.add_paragraph()
     fmt = paragraph.paragraph_format
-    if block.style == "blank_line":  # a numbered line to write a proposal on
-        fmt.space_before = Pt(14)
-        fmt.tab_stops.add_tab_stop(Cm(_content_width_cm(False)), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.LINES)
-        paragraph.add_run(f"{block.text}\t")
-        return
+    fmt.keep_with_next = keep_with_next  # an introduction stays on the page of its table or chart
     paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     if block.style == "finding":
         fmt.left_indent = Cm(0.9)
@@ -280,10 +350,13 @@ def _table(doc: DocumentObject, table: ReportTable, width_cm: float, grid_style:
         if part_number:
             caption = f"{texts_ru.TABLE} {table.number} {texts_ru.CONTINUED}"
         _caption(doc, caption, table.unit if part_number == 0 else "")
-        add_grid(doc, table, columns, _widths(table, columns, width_cm, font), font, grid_style)
-    for note in table.notes:
+        last = part_number == len(parts) - 1
+        add_grid(doc, table, columns, _widths(table, columns, width_cm, font), font, grid_style,
+                 keep_with_notes=last and bool(table.notes))
+    for index, note in enumerate(table.notes):
         paragraph = doc.add_paragraph()
         paragraph.paragraph_format.space_after = Pt(0)
+        paragraph.paragraph_format.keep_with_next = index < len(table.notes) - 1
         paragraph.add_run(note).font.size = Pt(8)
     doc.add_paragraph().paragraph_format.space_after = Pt(0)
 

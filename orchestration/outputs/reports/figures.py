@@ -96,6 +96,9 @@ class IndicatorFigures:
     quarter: dict[Key, int] = field(default_factory=dict)
     year_to_date: dict[Key, int] = field(default_factory=dict)
     previous_quarter: dict[Key, int] = field(default_factory=dict)
+    # the year to date's months with counted services (mart rows of period_type 'month'): the
+    # like-for-like comparisons are monthly averages over these (issue 22)
+    months: dict[date, dict[Key, int]] = field(default_factory=dict)
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # dim column → raw value → label
     order: dict[str, dict[str, tuple[Any, ...]]] = field(default_factory=dict)  # dim → raw → sort key
 
@@ -124,6 +127,15 @@ class Estimate:
     value: float
     ci_low: float | None
     ci_high: float | None
+    small: bool = False  # the mart's is_small_sample: n below the dbt var quality_min_n
+
+    def above(self, other: Estimate) -> bool:
+        """Significantly above ``other``'s value: this interval lies wholly above it."""
+        return not self.small and self.ci_low is not None and self.ci_low > other.value
+
+    def below(self, other: Estimate) -> bool:
+        """Significantly below ``other``'s value: this interval lies wholly below it."""
+        return not self.small and self.ci_high is not None and self.ci_high < other.value
 
 
 @dataclass(frozen=True)
@@ -238,6 +250,9 @@ class ReportFigures:
     exclusions: list[Exclusion] | None
     letters: list[Letter] | None
     coverage: dict[str, Coverage] = field(default_factory=dict)  # 'quarter' / 'year_to_date'
+    # the quarter's phone-survey share of clients denying the service, per manager (pseudonymised
+    # key; never printed): q_service_confirmation_by_manager, measure 'not_received'
+    managers_not_received: dict[str, Estimate] = field(default_factory=dict)
 
     def region_name(self, code: str | None) -> str:
         return next((r.name for r in self.regions if r.code == code), texts_ru.TOTAL_ROW)
@@ -279,6 +294,7 @@ def read_figures(analytics_path: Path, period: ReportingPeriod) -> ReportFigures
             exclusions=_read_exclusions(con, columns, window),
             letters=_read_letters(con, columns, window),
             coverage=_read_coverage(con, columns, period),
+            managers_not_received=_read_managers(con, columns, period),
         )
 
 
@@ -332,7 +348,9 @@ def _slices_where(period: ReportingPeriod) -> tuple[str, list[Any]]:
     if period.previous_quarter is not None:
         windows.append(("quarter", period.previous_quarter))
     where = " or ".join("(period_type = ? and period_start = ? and period_end = ?)" for _ in windows)
-    return f"({where})", [value for kind, window in windows for value in (kind, window.start, window.end)]
+    parameters = [value for kind, window in windows for value in (kind, window.start, window.end)]
+    where += " or (period_type = 'month' and period_start between ? and ?)"
+    return f"({where})", [*parameters, period.year_to_date.start, period.year_to_date.end]
 
 
 def _read_regions(
@@ -390,6 +408,8 @@ def _read_indicator(
             if raw is not None:
                 figures.labels.setdefault(dim, {})[raw] = _label(dim, raw, name)
                 figures.order.setdefault(dim, {})[raw] = _sort_key(dim, raw, sort_order)
+        if period_type == "month":
+            figures.months.setdefault(start, {})[(region, dims)] = int(value) if value is not None else 0
         for slice_name in _slice_for(period, period_type, start, end):
             target: dict[Key, int] = getattr(figures, slice_name)
             key = (region, dims)
@@ -440,7 +460,8 @@ def _read_quality(
     figures.present = True
     available = set(columns[spec.table])
     optional = [
-        c if c in available else "null" for c in (*QUALITY_BREAKDOWNS, "measure_name", "measure_sort_order")
+        c if c in available else "null"
+        for c in (*QUALITY_BREAKDOWNS, "measure_name", "measure_sort_order", "is_small_sample")
     ]
     rows = con.execute(
         f"select period_type, period_start, period_end, region_code, {', '.join(optional)}, "
@@ -458,6 +479,7 @@ def _read_quality(
         place,
         measure_name,
         measure_sort,
+        small,
         measure,
         unit,
         n,
@@ -473,7 +495,7 @@ def _read_quality(
             measure_sort or 0,
             figures.measure_labels[measure],
         )
-        estimate = Estimate(int(n), float(value), _opt_float(ci_low), _opt_float(ci_high))
+        estimate = Estimate(int(n), float(value), _opt_float(ci_low), _opt_float(ci_high), bool(small))
         for slice_name in _slice_for(period, period_type, _as_date(start), _as_date(end)):
             if slice_name == "previous_quarter":
                 continue
@@ -481,6 +503,24 @@ def _read_quality(
             target[(None if region is None else str(region), service, place, measure)] = estimate
     figures.measures = sorted(order, key=lambda m: order[m])
     return figures
+
+
+def _read_managers(
+    con: duckdb.DuckDBPyConnection, columns: dict[str, list[str]], period: ReportingPeriod
+) -> dict[str, Estimate]:
+    table = "q_service_confirmation_by_manager"
+    if not _require(columns, table, (*PERIOD_COLUMNS, "manager_key", "measure", "n", "value", "ci_low",
+                                     "ci_high", "is_small_sample")):
+        return {}
+    rows = con.execute(
+        f"select manager_key, n, value, ci_low, ci_high, is_small_sample from {table} "
+        "where period_type = 'quarter' and period_start = ? and period_end = ? and measure = 'not_received'",
+        [period.quarter.start, period.quarter.end],
+    ).fetchall()
+    return {
+        str(key): Estimate(int(n), float(value), _opt_float(low), _opt_float(high), bool(small))
+        for key, n, value, low, high, small in rows
+    }
 
 
 def _opt_float(value: Any) -> float | None:

@@ -1,42 +1,146 @@
 """Key findings for the conclusion (Appendix 3, section 4), generated from the figures.
 
-Each finding compares or ranks figures the report already prints (largest and smallest
-regions, the change against the previous quarter, the online share, the lowest-rated
-services, confirmation red flags, late registries), so an analyst starts from facts and
-adds the proposals. Shares and changes are ratios of two mart figures, never new counts.
+Every indicator the report prints (I1–I9, Q1–Q3, the confirmation of services, the operator's
+deadlines) gives at least one finding, so an analyst starts from facts. Three rules keep them
+fit to sign (issue 22):
+
+- like for like: a period is compared with another only per month of counted data (the
+  monthly average of the mart's month rows over the months whose registries were used), and
+  each figure says which months it covers — a quarter with an excluded month is never set
+  against a full one;
+- honest samples: a survey figure flagged as a small sample (the marts' is_small_sample) is
+  never ranked, and "higher"/"lower" is claimed only where the 95 % interval lies wholly on
+  one side of the republic's value;
+- shares and changes are ratios of mart figures, never new counts.
+
+`assess` gathers the facts the proposal rules (proposals.py) are drafted from, so a proposal
+always rests on a finding the reader sees.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
 
 from orchestration.outputs.reports import texts_ru
 from orchestration.outputs.reports.figures import (
     FEMALE_VALUES,
     ONLINE_VALUES,
+    Estimate,
     IndicatorFigures,
+    Letter,
     QualityFigures,
     ReportFigures,
+    Timeliness,
 )
-from orchestration.outputs.reports.formatting import fmt_decimal, fmt_int, fmt_share, fmt_signed_share
+from orchestration.outputs.reports.formatting import (
+    fmt_date,
+    fmt_datetime,
+    fmt_decimal,
+    fmt_int,
+    fmt_share,
+    fmt_signed_share,
+)
+from orchestration.outputs.reports.periods import DateRange
 
-CONFIRMATION_THRESHOLD = 0.9  # below this share of confirmed services a region is flagged for a check of acts
-MIN_RESPONSES = 10  # a service or centre is ranked by its score only with at least this many answers
+STABLE_CHANGE = 0.02  # a monthly average moving by less than this is "practically unchanged"
+
+
+@dataclass
+class Facts:
+    """What the proposal rules test: the findings' objects, by kind."""
+
+    centres_not_received: list[str] = field(default_factory=list)  # significantly above the republic
+    regions_not_received: list[str] = field(default_factory=list)
+    managers_not_received: int = 0
+    low_rated: list[str] = field(default_factory=list)  # «name» of services/centres significantly below
+    late_registries: list[Timeliness] = field(default_factory=list)
+    missing_registries: list[Timeliness] = field(default_factory=list)
+    late_corrections: list[Timeliness] = field(default_factory=list)
+    corrections_not_received: list[Letter] = field(default_factory=list)
+    months_left_out: list[date] = field(default_factory=list)  # of the year to date
+
+
+# --- months and monthly averages ----------------------------------------------------------
+
+
+def counted_months(indicator: IndicatorFigures, window: DateRange) -> list[date]:
+    """The window's months with a republic row in the mart (its registry was used)."""
+    total = (None, tuple(None for _ in indicator.spec.dims))
+    return [m for m in window.months if total in indicator.months.get(m, {})]
+
+
+def monthly_average(
+    indicator: IndicatorFigures, months: list[date], region: str | None = None, dims: tuple | None = None
+) -> float | None:
+    """The mean of the month rows over ``months`` (a region without a row in a counted month: 0)."""
+    if not months:
+        return None
+    key = (region, dims if dims is not None else tuple(None for _ in indicator.spec.dims))
+    return sum(indicator.months[m].get(key, 0) for m in months) / len(months)
+
+
+def _months(months: list[date]) -> str:
+    return texts_ru.months_phrase(months)
+
+
+# --- the findings -----------------------------------------------------------------------------
 
 
 def key_findings(figures: ReportFigures) -> list[str]:
     """The findings in reading order; a finding whose figures are absent is left out."""
+    facts = assess(figures)
+    i = figures.indicators
     findings: list[str] = []
-    i1 = figures.indicators["i1"]
-    findings += _clients(figures, i1)
-    findings += _services(figures.indicators["i7"])
-    findings += _online(figures.indicators["i9"], figures.period.previous_quarter is not None)
-    findings += _women(figures.indicators["i4"])
+    findings += _clients(figures, i["i1"])
+    findings += _largest_category(i["i2"], "oked_section", texts_ru.CATEGORY_KIND["i2"])
+    findings += _largest_category(i["i3"], "legal_form", texts_ru.CATEGORY_KIND["i3"])
+    findings += _women(i["i4"])
+    findings += _largest_category(i["i5"], "age_group", texts_ru.CATEGORY_KIND["i5"])
+    findings += _largest_category(i["i6"], "sme_category", texts_ru.CATEGORY_KIND["i6"])
+    findings += _services(figures, i["i7"])
+    findings += _largest_category(i["i8"], "provider", texts_ru.CATEGORY_KIND["i8"])
+    findings += _online(figures, i["i9"])
     findings += _quality(figures.quality["q1"])
-    findings += _confirmation(figures.quality["confirmation"], figures)
-    if figures.timeliness is not None:
-        late = sum(1 for t in figures.timeliness if t.violation_kind in ("late_registry", "late_correction"))
-        missing = sum(1 for t in figures.timeliness if t.violation_kind == "missing_registry")
-        findings.append(texts_ru.finding_late(late, missing))
+    findings += _satisfaction(figures.quality["q2"])
+    findings += _financing(figures.quality["q3"])
+    findings += _confirmation(figures, facts)
+    findings += _violations(facts)
     return [f for f in findings if f]
+
+
+def assess(figures: ReportFigures) -> Facts:
+    facts = Facts()
+    confirmation = figures.quality["confirmation"]
+    national = confirmation.quarter.get((None, None, None, "not_received"))
+    if national is not None and not national.small:
+        for (region, _service, place, measure), estimate in confirmation.quarter.items():
+            if measure != "not_received" or not estimate.above(national):
+                continue
+            if region is None and _service is None and place is not None:
+                facts.centres_not_received.append(str(place))
+            elif region is not None and _service is None and place is None:
+                facts.regions_not_received.append(figures.region_name(region))
+        facts.centres_not_received.sort()
+        order = [r.name for r in figures.regions]
+        facts.regions_not_received.sort(key=lambda name: order.index(name) if name in order else len(order))
+        facts.managers_not_received = sum(1 for e in figures.managers_not_received.values() if e.above(national))
+    q1 = figures.quality["q1"]
+    if q1.present and q1.measures:
+        for _kind, name, _estimate in _significant(q1, below=True):
+            facts.low_rated.append(f"«{name}»")
+    for t in figures.timeliness or []:
+        if t.violation_kind == "late_registry":
+            facts.late_registries.append(t)
+        elif t.violation_kind == "missing_registry":
+            facts.missing_registries.append(t)
+        elif t.violation_kind == "late_correction":
+            facts.late_corrections.append(t)
+    facts.corrections_not_received = [
+        x for x in figures.letters or [] if (x.correction_status or "") == ""
+    ]
+    facts.months_left_out = _left_out(figures.indicators["i1"], figures.period.year_to_date)
+    return facts
 
 
 def _clients(figures: ReportFigures, i1: IndicatorFigures) -> list[str]:
@@ -45,12 +149,17 @@ def _clients(figures: ReportFigures, i1: IndicatorFigures) -> list[str]:
     if total is None:
         return []
     ytd = i1.year_to_date.get((None, ()), total)
+    months = counted_months(i1, period.quarter)
     out = [
         texts_ru.finding_totals(
             texts_ru.range_name(period.quarter),
             texts_ru.range_name(period.year_to_date),
             fmt_int(total),
             fmt_int(ytd),
+            _months(months) if months and len(months) < len(period.quarter.months) else None,
+            _months(left_out)
+            if not period.quarter_is_year_to_date and (left_out := _left_out(i1, period.year_to_date))
+            else None,
         )
     ]
     by_region = [(r.code, i1.quarter[(r.code, ())]) for r in figures.regions if (r.code, ()) in i1.quarter]
@@ -66,49 +175,91 @@ def _clients(figures: ReportFigures, i1: IndicatorFigures) -> list[str]:
     if period.previous_quarter is None:
         out.append(texts_ru.FINDING_NO_PREVIOUS)
         return out
-    before = i1.previous_quarter.get((None, ()))
-    if before:
-        change = None if before == total else fmt_share(abs(total - before) / before)
-        out.append(
-            texts_ru.finding_change(
-                texts_ru.range_name(period.previous_quarter),
-                fmt_int(before),
-                fmt_int(total),
-                change,
-                grew=total > before,
-            )
+    before_months = counted_months(i1, period.previous_quarter)
+    now, before = monthly_average(i1, months), monthly_average(i1, before_months)
+    if now is None or not before:
+        out.append(texts_ru.finding_not_comparable(texts_ru.range_name(period.previous_quarter)))
+        return out
+    change = (now - before) / before
+    out.append(
+        texts_ru.finding_monthly_change(
+            texts_ru.SUBJECT_CLIENTS, fmt_decimal(now, 0), _months(months), fmt_decimal(before, 0),
+            _months(before_months), fmt_signed_share(change), _trend(change),
         )
-        changes = [
-            (figures.region_name(code), (n - i1.previous_quarter[(code, ())]) / i1.previous_quarter[(code, ())])
-            for code, n in by_region
-            if i1.previous_quarter.get((code, ()))
-        ]
-        grew = max(changes, key=lambda x: x[1], default=None)
-        fell = min(changes, key=lambda x: x[1], default=None)
-        grew = grew if grew and grew[1] > 0 else None
-        fell = fell if fell and fell[1] < 0 else None
-        out.append(
-            texts_ru.finding_region_change(
-                grew and grew[0],
-                grew and fmt_signed_share(grew[1]),
-                fell and fell[0],
-                fell and fmt_signed_share(fell[1]),
-            )
+    )
+    changes = []
+    for code, _ in by_region:
+        region_now = monthly_average(i1, months, code, ())
+        region_before = monthly_average(i1, before_months, code, ())
+        if region_now is not None and region_before:
+            changes.append((figures.region_name(code), (region_now - region_before) / region_before))
+    grew = max(changes, key=lambda x: x[1], default=None)
+    fell = min(changes, key=lambda x: x[1], default=None)
+    grew = grew if grew and grew[1] > 0 else None
+    fell = fell if fell and fell[1] < 0 else None
+    out.append(
+        texts_ru.finding_region_change(
+            grew and grew[0], grew and fmt_signed_share(grew[1]),
+            fell and fell[0], fell and fmt_signed_share(fell[1]),
         )
+    )
     return out
 
 
-def _services(i7: IndicatorFigures) -> list[str]:
+def _left_out(indicator: IndicatorFigures, window: DateRange) -> list[date]:
+    """The window's months not counted, when the mart has month rows to tell (else none claimed)."""
+    if not indicator.months:
+        return []
+    counted = counted_months(indicator, window)
+    return [m for m in window.months if m not in counted]
+
+
+def _trend(change: float) -> str:
+    if abs(change) < STABLE_CHANGE:
+        return "stable"
+    return "grew" if change > 0 else "fell"
+
+
+def _largest_category(indicator: IndicatorFigures, dim: str, kind: str) -> list[str]:
+    """The category with the most of the quarter's count, with its share of the total."""
+    if not indicator.present or not indicator.spec.dims:
+        return []
+    width = len(indicator.spec.dims)
+    total = indicator.quarter.get((None, tuple(None for _ in range(width))))
+    rows = [
+        (value, indicator.quarter[(None, (value, *(None for _ in range(width - 1))))])
+        for value in indicator.values(0)
+        if (None, (value, *(None for _ in range(width - 1)))) in indicator.quarter
+    ]
+    if not total or not rows:
+        return []
+    value, n = max(rows, key=lambda x: x[1])
+    return [texts_ru.finding_largest(kind, indicator.label(dim, value), fmt_int(n), fmt_share(n / total),
+                                     texts_ru.UNITS[indicator.spec.measure])]
+
+
+def _services(figures: ReportFigures, i7: IndicatorFigures) -> list[str]:
     total = i7.quarter.get((None, (None, None)))
     services = [(s, i7.quarter[(None, (s, None))]) for s in i7.values(0) if (None, (s, None)) in i7.quarter]
     if total is None or not services:
         return []
     top = max(services, key=lambda x: x[1])
-    return [texts_ru.finding_services(fmt_int(total), i7.label("service", top[0]), fmt_int(top[1]))]
+    out = [texts_ru.finding_services(fmt_int(total), i7.label("service", top[0]), fmt_int(top[1]))]
+    period = figures.period
+    months = counted_months(i7, period.quarter)
+    if period.previous_quarter is not None:
+        before_months = counted_months(i7, period.previous_quarter)
+        now, before = monthly_average(i7, months), monthly_average(i7, before_months)
+        if now is not None and before:
+            change = (now - before) / before
+            out.append(texts_ru.finding_monthly_change(
+                texts_ru.SUBJECT_SERVICES, fmt_decimal(now, 0), _months(months), fmt_decimal(before, 0),
+                _months(before_months), fmt_signed_share(change), _trend(change),
+            ))
+    return out
 
 
-def _share(figures: IndicatorFigures, slice_name: str, wanted: frozenset[str]) -> float | None:
-    slice_ = getattr(figures, slice_name)
+def _share(slice_: dict, wanted: frozenset[str]) -> float | None:
     total = slice_.get((None, (None,)))
     if not total:
         return None
@@ -120,62 +271,146 @@ def _share(figures: IndicatorFigures, slice_name: str, wanted: frozenset[str]) -
     return part / total
 
 
-def _online(i9: IndicatorFigures, has_previous: bool) -> list[str]:
-    share = _share(i9, "quarter", ONLINE_VALUES)
+def _online(figures: ReportFigures, i9: IndicatorFigures) -> list[str]:
+    share = _share(i9.quarter, ONLINE_VALUES)
     if share is None:
         return []
-    previous = _share(i9, "previous_quarter", ONLINE_VALUES) if has_previous else None
-    return [texts_ru.finding_online(fmt_share(share), None if previous is None else fmt_share(previous))]
+    period = figures.period
+    months = counted_months(i9, period.quarter)
+    previous = None
+    before_months: list[date] = []
+    if period.previous_quarter is not None:
+        previous = _share(i9.previous_quarter, ONLINE_VALUES)
+        before_months = counted_months(i9, period.previous_quarter)
+    return [texts_ru.finding_online(
+        fmt_share(share), _months(months) if months else texts_ru.range_name(period.quarter),
+        None if previous is None else fmt_share(previous),
+        _months(before_months) if before_months else texts_ru.range_name(period.previous_quarter)
+        if period.previous_quarter else None,
+    )]
 
 
 def _women(i4: IndicatorFigures) -> list[str]:
-    share = _share(i4, "quarter", FEMALE_VALUES)
+    share = _share(i4.quarter, FEMALE_VALUES)
     return [] if share is None else [texts_ru.finding_women(fmt_share(share))]
+
+
+def _value(estimate: Estimate, unit: str | None) -> str:
+    return fmt_share(estimate.value) if unit == "share" else fmt_decimal(estimate.value)
+
+
+def _interval(estimate: Estimate, unit: str | None) -> str:
+    if estimate.ci_low is None or estimate.ci_high is None:
+        return "–"
+    if unit == "share":
+        return f"{fmt_decimal(100 * estimate.ci_low)}–{fmt_share(estimate.ci_high)}"
+    return f"{fmt_decimal(estimate.ci_low)}–{fmt_decimal(estimate.ci_high)}"
+
+
+def _estimate(estimate: Estimate, unit: str | None) -> str:
+    """'4,3 (95-процентный доверительный интервал 4,2–4,4; число ответов – 80)'; a small sample
+    'н/д (n = 3)'."""
+    if estimate.small:
+        return texts_ru.small_sample(estimate.n)
+    return texts_ru.estimate_phrase(_value(estimate, unit), _interval(estimate, unit), fmt_int(estimate.n))
+
+
+def _significant(quality: QualityFigures, below: bool, measure: str | None = None) -> list[tuple[str, str, Estimate]]:
+    """(axis, name, estimate) of services and centres whose interval lies wholly below (or above)
+    the republic's value for the quarter; small samples never qualify."""
+    main = measure or quality.measures[0]
+    national = quality.quarter.get((None, None, None, main))
+    if national is None or national.small:
+        return []
+    found = []
+    for (region, service, place, m), estimate in quality.quarter.items():
+        if region is not None or m != main or (service is None) == (place is None):
+            continue
+        if estimate.below(national) if below else estimate.above(national):
+            axis = "service" if service is not None else "place_of_service"
+            found.append((axis, str(service if service is not None else place), estimate))
+    return sorted(found, key=lambda x: (x[0], x[2].value if below else -x[2].value))
 
 
 def _quality(q1: QualityFigures) -> list[str]:
     if not q1.present or not q1.measures:
         return []
     main = q1.measures[0]
-    out = []
+    unit = q1.units.get(main)
     overall = q1.quarter.get((None, None, None, main))
-    if overall is not None and q1.units.get(main) == "score":
-        out.append(texts_ru.finding_quality(fmt_decimal(overall.value), fmt_int(overall.n)))
-    for axis, position in (("service", 1), ("place_of_service", 2)):
-        ranked = [
-            (k[position], e)
-            for k, e in q1.quarter.items()
-            if k[0] is None and k[position] is not None and k[3] == main and e.n >= MIN_RESPONSES
-        ]
-        if len(ranked) > 1:
-            name, estimate = min(ranked, key=lambda x: x[1].value)
-            value = (
-                fmt_share(estimate.value) if q1.units.get(main) == "share" else fmt_decimal(estimate.value)
-            )
-            out.append(
-                texts_ru.finding_lowest(texts_ru.LOWEST_KIND[axis], str(name), value, fmt_int(estimate.n))
-            )
+    if overall is None:
+        return []
+    out = [texts_ru.finding_quality(_lower(q1.measure_labels[main]), _estimate(overall, unit))]
+    for below in (True, False):
+        significant = _significant(q1, below)
+        if significant:
+            for axis, name, estimate in significant:
+                out.append(texts_ru.finding_significant(
+                    texts_ru.LOWEST_KIND[axis], name, below, _estimate(estimate, unit), _value(overall, unit)))
+    if not _significant(q1, True) and not _significant(q1, False):
+        out.append(texts_ru.FINDING_NO_DIFFERENCES)
     return out
 
 
-def _confirmation(confirmation: QualityFigures, figures: ReportFigures) -> list[str]:
-    if not confirmation.present or not confirmation.measures:
+def _lower(text: str) -> str:
+    return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
+
+
+def _measure_finding(quality: QualityFigures, measure: str) -> str | None:
+    estimate = quality.quarter.get((None, None, None, measure))
+    if estimate is None:
+        return None
+    label = quality.measure_labels.get(measure, measure)
+    return texts_ru.finding_measure(label, _estimate(estimate, quality.units.get(measure)))
+
+
+def _satisfaction(q2: QualityFigures) -> list[str]:
+    if not q2.present:
         return []
-    main = confirmation.measures[0]
-    regional = [
-        (k[0], e)
-        for k, e in confirmation.quarter.items()
-        if k[0] is not None and k[1] is None and k[2] is None and k[3] == main
-    ]
-    if not regional:
+    out = [_measure_finding(q2, m) for m in texts_ru.SATISFACTION_MEASURES if m in q2.measures]
+    return [text for text in out if text]
+
+
+def _financing(q3: QualityFigures) -> list[str]:
+    if not q3.present:
         return []
-    threshold = fmt_share(CONFIRMATION_THRESHOLD, 0)
-    order = [r.code for r in figures.regions]
-    flagged_codes = [str(code) for code, e in regional if e.value < CONFIRMATION_THRESHOLD]
-    flagged_codes.sort(key=lambda code: order.index(code) if code in order else len(order))
-    flagged = [figures.region_name(code) for code in flagged_codes]
-    return [
-        texts_ru.finding_confirmation(threshold, flagged)
-        if flagged
-        else texts_ru.finding_confirmation_ok(threshold)
-    ]
+    phone = q3.quarter.get((None, None, None, texts_ru.FINANCING_PHONE))
+    forms = q3.quarter.get((None, None, None, texts_ru.FINANCING_QUESTIONNAIRE))
+    if phone is None or forms is None:
+        return [t for t in (_measure_finding(q3, texts_ru.FINANCING_PHONE),
+                            _measure_finding(q3, texts_ru.FINANCING_QUESTIONNAIRE)) if t]
+    if phone.small or forms.small:
+        verdict = "small"
+    elif phone.above(forms) or phone.below(forms) or forms.above(phone) or forms.below(phone):
+        verdict = "separate"
+    else:
+        verdict = "same"
+    return [texts_ru.finding_financing(_estimate(phone, "share"), _estimate(forms, "share"), verdict)]
+
+
+def _confirmation(figures: ReportFigures, facts: Facts) -> list[str]:
+    confirmation = figures.quality["confirmation"]
+    national = confirmation.quarter.get((None, None, None, "not_received"))
+    if not confirmation.present or national is None:
+        return []
+    return [texts_ru.finding_not_received(
+        _estimate(national, "share"), facts.regions_not_received, facts.centres_not_received,
+        facts.managers_not_received, len(figures.managers_not_received),
+    )]
+
+
+def _violations(facts: Facts) -> list[str]:
+    parts = []
+    for t in facts.late_registries:
+        parts.append(texts_ru.violation_late(
+            texts_ru.range_name(DateRange(t.month, t.month)), fmt_datetime(t.submitted_at), fmt_datetime(t.due_at)))
+    for t in facts.missing_registries:
+        parts.append(texts_ru.violation_missing(texts_ru.range_name(DateRange(t.month, t.month)),
+                                                fmt_datetime(t.due_at)))
+    for t in facts.late_corrections:
+        parts.append(texts_ru.violation_late_correction(
+            texts_ru.range_name(DateRange(t.month, t.month)), fmt_datetime(t.submitted_at), fmt_datetime(t.due_at)))
+    for x in facts.corrections_not_received:
+        parts.append(texts_ru.violation_no_correction(
+            texts_ru.range_name(DateRange(x.month, x.month)), fmt_date(x.letter_date), fmt_date(x.correction_due)))
+    return [texts_ru.finding_violations(parts)]

@@ -21,12 +21,15 @@ from orchestration.outputs.reports.figures import (
 from orchestration.outputs.reports.findings import key_findings
 from orchestration.outputs.reports.formatting import fmt_date, fmt_datetime, fmt_int
 from orchestration.outputs.reports.periods import DateRange, ReportingPeriod
+from orchestration.outputs.reports.proposals import draft_proposals
 from orchestration.outputs.reports.tables import (
     ReportTable,
+    dynamics_table,
     exclusions_table,
     indicator_tables,
     late_table,
     letters_table,
+    month_figures,
     period_ranges,
     quality_tables,
     registries_table,
@@ -42,7 +45,7 @@ class Heading:
 @dataclass(frozen=True)
 class Paragraph:
     text: str
-    style: str = "body"  # 'body' | 'finding' (numbered) | 'blank_line' (to be filled in by hand)
+    style: str = "body"  # 'body' | 'finding' (numbered: a key finding or a drafted proposal)
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,13 @@ class PageBreak:
     pass
 
 
-Block = Heading | Paragraph | TableBlock | Chart | Orientation | PageBreak
+@dataclass(frozen=True)
+class Signature:
+    """The signatory's block and the executor's line closing the report's body (issue 22); the
+    people come from settings when the document is written."""
+
+
+Block = Heading | Paragraph | TableBlock | Chart | Orientation | PageBreak | Signature
 
 
 @dataclass
@@ -200,6 +209,28 @@ def _statistics(figures: ReportFigures, add) -> None:
         chart = _indicator_chart(indicator, figures)
         if chart is not None:
             add(chart)
+    if figures.period.is_final:
+        _dynamics(figures, add)
+
+
+def _dynamics(figures: ReportFigures, add) -> None:
+    """Final report (issue 22): the year month by month and by quarter, like for like."""
+    table = dynamics_table(figures)
+    if table is None:
+        return
+    add(Heading(texts_ru.H2_DYNAMICS, 2))
+    add(Paragraph(texts_ru.DYNAMICS_INTRO))
+    add(TableBlock(table))
+    months = figures.period.year_to_date.months
+    monthly = [month_figures(figures, m) for m in months]
+    png = charts.monthly_lines(
+        [texts_ru.MONTHS[m.month - 1][:3] for m in months],
+        [(name, [getattr(f, part) for f in monthly])
+         for name, part in zip(texts_ru.DYNAMICS_SERIES, ("clients", "services", "online"), strict=True)],
+        texts_ru.AXIS_COUNT,
+    )
+    window = _period_notes(figures).get("year_to_date", texts_ru.range_name(figures.period.year_to_date))
+    add(Chart(png, f"{texts_ru.CHART_DYNAMICS}, {window}"))
 
 
 def _indicator_chart(indicator: IndicatorFigures, figures: ReportFigures) -> Chart | None:
@@ -289,9 +320,15 @@ def _conclusion(figures: ReportFigures, add) -> None:
     for text in findings or [texts_ru.NO_DATA]:
         add(Paragraph(text, "finding"))
     add(Heading(texts_ru.H2_PROPOSALS, 2))
-    add(Paragraph(texts_ru.PROPOSALS_PLACEHOLDER))
-    for number in range(1, texts_ru.PROPOSAL_LINES + 1):
-        add(Paragraph(f"{number}.", "blank_line"))
+    proposals = draft_proposals(figures)
+    if not proposals:
+        add(Paragraph(texts_ru.PROPOSALS_NONE))
+        add(Signature())
+        return
+    add(Paragraph(texts_ru.PROPOSALS_DRAFT))
+    for proposal in proposals:
+        add(Paragraph(proposal.text, "finding"))
+    add(Signature())
 
 
 def _annexes(figures: ReportFigures, add) -> None:

@@ -12,6 +12,7 @@ from datetime import date
 
 from orchestration.outputs.reports import texts_ru
 from orchestration.outputs.reports.figures import (
+    ONLINE_VALUES,
     Dims,
     Estimate,
     IndicatorFigures,
@@ -27,7 +28,7 @@ from orchestration.outputs.reports.formatting import (
     fmt_int,
     fmt_share,
 )
-from orchestration.outputs.reports.periods import DateRange, ReportingPeriod
+from orchestration.outputs.reports.periods import DateRange, ReportingPeriod, quarter_range
 
 MARK_REGIONS = "¹"  # the republic total differs from the sum over regions
 MARK_CATEGORIES = "²"  # the "Всего" total differs from the sum over categories
@@ -48,6 +49,8 @@ class Cell:
             body = fmt_decimal(self.value)  # type: ignore[arg-type]
         elif self.kind == "share":
             body = fmt_share(self.value)  # type: ignore[arg-type]
+        elif self.kind == "mean":  # a monthly average of counts
+            body = fmt_decimal(self.value)  # type: ignore[arg-type]
         else:
             body = fmt_int(self.value)  # type: ignore[arg-type]
         return body + self.marks
@@ -227,6 +230,81 @@ def indicator_tables(
     return tables
 
 
+# --- the year's dynamics (final report) ------------------------------------------------------
+
+DYNAMICS_INDICATORS = ("i1", "i7", "i9")  # clients, services, services by channel
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """The republic's figures of one month, or of a quarter's average month; None: not counted."""
+
+    clients: float | None
+    services: float | None
+    online: float | None
+
+    @property
+    def online_share(self) -> float | None:
+        return self.online / self.services if self.online is not None and self.services else None
+
+
+def month_figures(figures: ReportFigures, month: date) -> MonthFigures:
+    """One month's republic totals of I1, I7 and I9 (online services), from the mart's month rows."""
+    i1, i7, i9 = (figures.indicators[key] for key in DYNAMICS_INDICATORS)
+    clients = i1.months.get(month, {}).get((None, ()))
+    services = i7.months.get(month, {}).get((None, (None, None)))
+    channels = i9.months.get(month, {})
+    online = None
+    if (None, (None,)) in channels:
+        online = sum(v for (region, dims), v in channels.items()
+                     if region is None and dims[0] is not None and dims[0].strip().lower() in ONLINE_VALUES)
+    return MonthFigures(clients, services, online)
+
+
+def quarter_average(figures: ReportFigures, quarter: DateRange) -> tuple[MonthFigures, list[date]]:
+    """The quarter's average month over its counted months (a month not counted is left out)."""
+    counted = [(m, f) for m in quarter.months if (f := month_figures(figures, m)).clients is not None]
+    if not counted:
+        return MonthFigures(None, None, None), []
+
+    def mean(values: list[float | None]) -> float | None:
+        known = [v for v in values if v is not None]
+        return sum(known) / len(known) if len(known) == len(values) else None
+
+    return (
+        MonthFigures(mean([f.clients for _, f in counted]), mean([f.services for _, f in counted]),
+                     mean([f.online for _, f in counted])),
+        [m for m, _ in counted],
+    )
+
+
+def dynamics_table(figures: ReportFigures) -> ReportTable | None:
+    """Final report (issue 22): I1, I7 and I9 month by month — a month left out printed as such —
+    then each quarter's average month over its counted months, so quarters compare like for like."""
+    if not all(figures.indicators[key].months for key in DYNAMICS_INDICATORS):
+        return None
+
+    def cells(f: MonthFigures, kind: str) -> tuple[Cell, ...]:
+        if f.clients is None:
+            return tuple(Cell(texts_ru.MONTH_LEFT_OUT, "text") for _ in texts_ru.DYNAMICS_HEADERS)
+        return (Cell(f.clients, kind), Cell(f.services, kind), Cell(f.online, kind), Cell(f.online_share, "share"))
+
+    rows = [Row(texts_ru.month_name(m), cells(month_figures(figures, m), "int"))
+            for m in figures.period.year_to_date.months]
+    for number in range(1, figures.period.quarter_number + 1):
+        average, months = quarter_average(figures, quarter_range(figures.period.year, number))
+        rows.append(Row(texts_ru.quarter_average_label(number, texts_ru.months_phrase(months)),
+                        cells(average, "mean"), total=True))
+    return ReportTable(
+        texts_ru.DYNAMICS_TITLE,
+        texts_ru.DYNAMICS_STUB,
+        [Column(h) for h in texts_ru.DYNAMICS_HEADERS],
+        rows,
+        unit=texts_ru.DYNAMICS_UNIT,
+        notes=[texts_ru.DYNAMICS_NOTE],
+    )
+
+
 # --- quality ----------------------------------------------------------------------------
 
 
@@ -234,6 +312,8 @@ def _estimate_cells(estimate: Estimate | None, unit: str) -> tuple[Cell, ...]:
     kind = "share" if unit == "share" else "score"
     if estimate is None:
         return (Cell(None), Cell(None, kind), Cell("–", "text"))
+    if estimate.small:  # issue 22: too few answers to print a mean or a share (dbt var quality_min_n)
+        return (Cell(estimate.n), Cell(texts_ru.small_sample(estimate.n), "text"), Cell("–", "text"))
     interval = "–"
     if estimate.ci_low is not None and estimate.ci_high is not None:
         if kind == "share":  # '80,0–90,0 %': one per cent sign for the pair
@@ -309,6 +389,9 @@ def quality_tables(
                 axis_rows,
             )
         )
+    for table in tables:
+        if any(c.kind == "text" and str(c.value).startswith("н/д") for r in table.rows for c in r.cells):
+            table.notes.append(texts_ru.SMALL_SAMPLE_NOTE)
     return tables
 
 

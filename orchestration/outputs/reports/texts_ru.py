@@ -7,10 +7,14 @@ tests check the whole vocabulary for stray Latin letters.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from orchestration.outputs.reports.formatting import NBSP
 from orchestration.outputs.reports.periods import DateRange, ReportingPeriod
+
+# Latin letters a reader may see: the sample size 'n = 3' of a survey figure (issue 22).
+LATIN_ALLOWED = re.compile(r"(?<![A-Za-z])n\u00a0=")
 
 # --- calendar words --------------------------------------------------------------------
 
@@ -84,7 +88,19 @@ def document_subtitle(period: ReportingPeriod) -> str:
 
 
 def generated_on(day: date) -> str:
-    return f"Дата формирования отчета: {long_date(day)}"
+    return f"Проект отчета сформирован {long_date(day)}"
+
+
+def outgoing(day: date) -> str:
+    """The outgoing number and date, filled in when the letter is registered (clause 13); the
+    year is the production date's."""
+    return f"Исх. №{NBSP}__________ от «____» ______________ {day.year}{NBSP}года"
+
+
+TOC_TITLE = "Содержание"
+EXECUTOR = "Исполнитель"
+PHONE = "тел."
+SIGNATURE_LINE = "____________________"
 
 
 def page_footer() -> str:
@@ -96,7 +112,7 @@ H1_STATISTICS = "2. Анализ статистических показател
 H1_QUALITY = "3. Аудит качества реализации сервисной поддержки"
 H1_CONCLUSION = "4. Заключение"
 H2_FINDINGS = "4.1. Ключевые выводы"
-H2_PROPOSALS = "4.2. Предложения"
+H2_PROPOSALS = "4.2. Предложения (проект)"
 ANNEX_LATE = "Приложение А. Реестры, представленные с нарушением срока или не представленные"
 ANNEX_EXCLUDED = "Приложение Б. Данные, исключенные из отчета, и причины исключения"
 ANNEX_LETTERS = "Приложение В. Письма-уведомления оператору и исправления"
@@ -420,6 +436,39 @@ AXIS_SERVICES = "Услуг"
 AXIS_SHARE = "Доля, %"
 LEGEND_REPUBLIC = "В среднем по республике"
 
+# --- the year's dynamics (final report, issue 22) ---------------------------------------------
+
+H2_DYNAMICS = "2.10. Динамика основных показателей за год"
+DYNAMICS_INTRO = (
+    "Для сопоставимости периодов показатели приведены по месяцам, а по кварталам – в среднем за "
+    "месяц по учтенным месяцам квартала: месяц, данные за который в отчет не включены, в среднее не "
+    "входит и на графике показан разрывом линии."
+)
+DYNAMICS_TITLE = "Основные показатели по месяцам и в среднем за месяц по кварталам"
+DYNAMICS_STUB = "Период"
+DYNAMICS_HEADERS = (
+    "Клиенты, получившие услуги",
+    "Оказанные услуги",
+    "Услуги, оказанные в онлайн-режиме",
+    "Доля услуг в онлайн-режиме",
+)
+DYNAMICS_UNIT = "единица измерения: человек, единиц"
+DYNAMICS_NOTE = (
+    "Число клиентов за месяц – число различных клиентов в месяце; среднее за квартал – среднее "
+    "арифметическое учтенных месяцев. «Не включен» – данные за месяц в отчет не включены (пункт 10 "
+    "Методики; причины – в разделе 1 и приложении А)."
+)
+MONTH_LEFT_OUT = "не включен"
+CHART_DYNAMICS = "Число клиентов, оказанных услуг и услуг в онлайн-режиме по месяцам"
+DYNAMICS_SERIES = ("Клиенты", "Услуги", "Услуги в онлайн-режиме")
+AXIS_COUNT = "Человек, единиц"
+
+
+def quarter_average_label(number: int, months: str) -> str:
+    """'2-й квартал, в среднем за месяц (май–июнь 2019 г.)'."""
+    return f"{number}-й квартал, в среднем за месяц" + (f" ({months})" if months else "")
+
+
 # --- 3. Quality -------------------------------------------------------------------------
 
 QUALITY_INTRO = (
@@ -446,6 +495,15 @@ QUALITY_BY_REGION = "по регионам"
 QUALITY_AXES = {"service": "по видам услуг", "place_of_service": "по центрам обслуживания"}
 QUALITY_AXIS_HEADERS = {"service": "Вид услуги", "place_of_service": "Центр обслуживания"}
 QUALITY_SUBHEADERS = ("Число ответов", "Значение", "Доверительный интервал")
+def small_sample(n: int) -> str:
+    """A mean or share on too few answers (the marts' is_small_sample): 'н/д (n = 3)'."""
+    return f"н/д (n{NBSP}={NBSP}{n})"
+
+
+SMALL_SAMPLE_NOTE = (
+    f"«н/д (n{NBSP}={NBSP}…)» – значение не приводится: число ответов меньше установленного минимума; такие "
+    "значения в сравнениях и выводах не используются."
+)
 QUALITY_UNIT_NOTE = (
     "Оценки – средний балл по шкале от 1 до 5; доли – в процентах от числа ответивших. "
     "Доверительный интервал – 95-процентный."
@@ -454,10 +512,33 @@ QUALITY_UNIT_NOTE = (
 # --- 4. Conclusion ----------------------------------------------------------------------
 
 
-def finding_totals(quarter: str, year_to_date: str, clients_q: str, clients_ytd: str) -> str:
-    return (
-        f"Число клиентов, получивших услуги: за {quarter} – {clients_q}, за {year_to_date} – {clients_ytd}."
+def months_phrase(months: list[date]) -> str:
+    """The months a figure covers: 'май–июнь 2019 г.' when consecutive, else
+    'январь, февраль и май 2019 г.'."""
+    if not months:
+        return ""
+    consecutive = all(
+        (b.year * 12 + b.month) - (a.year * 12 + a.month) == 1 for a, b in zip(months, months[1:], strict=False)
     )
+    if consecutive:
+        return range_name(DateRange(months[0], months[-1]))
+    names = [MONTHS[m.month - 1] for m in months]
+    return f"{', '.join(names[:-1])} и {names[-1]} {months[-1].year}{NBSP}г."
+
+
+def finding_totals(quarter: str, year_to_date: str, clients_q: str, clients_ytd: str,
+                   counted: str | None = None, left_out: str | None = None) -> str:
+    """``counted``: the quarter's counted months when it misses one; ``left_out``: the months of
+    the year to date not counted."""
+    if quarter == year_to_date:  # the first quarter is its year to date
+        text = f"Число клиентов, получивших услуги, за {quarter} – {clients_q}."
+    else:
+        text = f"Число клиентов, получивших услуги: за {quarter} – {clients_q}, за {year_to_date} – {clients_ytd}."
+    if counted:
+        text += " " + sentence(f"В показателях квартала учтены данные только за {counted}")
+    if left_out:
+        text += " " + sentence(f"Данные за {left_out} в показатели с начала года не включены")
+    return text
 
 
 def finding_regions(largest: str, largest_n: str, smallest: str, smallest_n: str) -> str:
@@ -467,14 +548,29 @@ def finding_regions(largest: str, largest_n: str, smallest: str, smallest_n: str
     )
 
 
-def finding_change(previous: str, before: str, now: str, change: str | None, grew: bool) -> str:
-    """``change`` is the unsigned relative change, e.g. '22,0 %'; None when the count is unchanged."""
-    if change is None:
-        return f"Число клиентов не изменилось по сравнению с предыдущим кварталом ({previous}): {now}."
-    verb = "увеличилось" if grew else "уменьшилось"
+SUBJECT_CLIENTS = "число клиентов"
+SUBJECT_SERVICES = "число оказанных услуг"
+TREND = {
+    "grew": "увеличилось",
+    "fell": "уменьшилось",
+    "stable": "существенно не изменилось",
+}
+
+
+def finding_monthly_change(subject: str, now: str, months: str, before: str, before_months: str,
+                           change: str, trend: str) -> str:
+    """Like for like (issue 22): monthly averages over the months each period has counted."""
     return (
-        f"По сравнению с предыдущим кварталом ({previous}) число клиентов {verb} на {change}: "
-        f"с {before} до {now}."
+        f"В среднем за месяц {subject} составило {now} за {months} против {before} за "
+        f"{before_months}, то есть {TREND[trend]} ({change}); сравнение проведено по среднемесячным "
+        "значениям учтенных месяцев."
+    )
+
+
+def finding_not_comparable(previous: str) -> str:
+    return (
+        f"Сравнение с предыдущим кварталом ({previous}) на сопоставимой основе не проводится: "
+        "нет помесячных данных."
     )
 
 
@@ -486,59 +582,155 @@ def finding_region_change(
         parts.append(f"наибольший рост – {grew} ({grew_by})")
     if fell:
         parts.append(f"наибольшее снижение – {fell} ({fell_by})")
-    return ("По регионам: " + "; ".join(parts) + ".") if parts else ""
+    return ("По регионам (по среднемесячному числу клиентов): " + "; ".join(parts) + ".") if parts else ""
 
 
 FINDING_NO_PREVIOUS = "Сравнение с предыдущим кварталом не проводится: отчетный квартал – первый в году."
+
+# what the largest category of an indicator is called in a finding (I2, I3, I5, I6, I8)
+CATEGORY_KIND = {
+    "i2": "отрасль экономики",
+    "i3": "организационно-правовая форма",
+    "i5": "возрастная категория",
+    "i6": "категория субъекта предпринимательства",
+    "i8": "исполнитель",
+}
+UNITS_GENITIVE = {"клиентов": "клиентов", "предприятий": "предприятий", "лиц": "клиентов (лиц)", "услуг": "услуг"}
+
+
+def finding_largest(kind: str, name: str, n: str, share: str, unit: str) -> str:
+    return f"Наибольшая доля {UNITS_GENITIVE.get(unit, unit)} за квартал – {kind} «{name}»: {n} ({share})."
 
 
 def finding_services(total: str, top: str, top_n: str) -> str:
     return f"Оказано услуг за квартал: {total}; наиболее востребованный вид услуг – «{top}» ({top_n})."
 
 
-def finding_online(share: str, previous: str | None) -> str:
-    text = f"Доля услуг, оказанных в онлайн-режиме, за квартал – {share}"
-    return text + (f" (в предыдущем квартале – {previous})." if previous else ".")
+def finding_online(share: str, months: str, previous: str | None, previous_months: str | None) -> str:
+    text = f"Доля услуг, оказанных в онлайн-режиме, за {months} – {share}"
+    return text + (f" (за {previous_months} – {previous})." if previous and previous_months else ".")
 
 
 def finding_women(share: str) -> str:
     return f"Доля женщин среди клиентов (лиц) за квартал – {share}."
 
 
-def finding_quality(score: str, responses: str) -> str:
-    return f"Средняя оценка качества услуг за квартал – {score} из 5 (число ответов – {responses})."
+def estimate_phrase(value: str, interval: str, responses: str) -> str:
+    return f"{value} (95-процентный доверительный интервал – {interval}; число ответов – {responses})"
 
 
-def finding_lowest(kind: str, name: str, score: str, responses: str) -> str:
-    return f"Наиболее низко оценен {kind} «{name}»: {score} (число ответов – {responses})."
+def finding_quality(measure: str, estimate: str) -> str:
+    return f"По республике за квартал {measure} – {estimate}."
 
 
+def finding_significant(kind: str, name: str, below: bool, estimate: str, national: str) -> str:
+    side = "ниже" if below else "выше"
+    return (
+        f"Статистически значимо {side} среднего по республике ({national}) оценен {kind} «{name}»: "
+        f"{estimate}."
+    )
+
+
+FINDING_NO_DIFFERENCES = (
+    "Между видами услуг и центрами обслуживания статистически значимых различий в оценке качества "
+    "не выявлено (доверительные интервалы включают среднее по республике; значения по выборкам "
+    "менее установленного минимума ответов не сравниваются)."
+)
 LOWEST_KIND = {"service": "вид услуг", "place_of_service": "центр обслуживания"}
 
+# Q2 (issue 22): satisfaction from the questionnaires and the share the service helped (phone)
+SATISFACTION_MEASURES = ("satisfied", "phone_helped", "phone_helped_at_least_partly")
+FINANCING_PHONE = "phone_interested"
+FINANCING_QUESTIONNAIRE = "questionnaire_financial_any"
 
-def finding_confirmation(threshold: str, regions: list[str]) -> str:
-    return (
-        f"Доля клиентов, подтвердивших получение услуги, ниже {threshold} в регионах: "
-        + ", ".join(regions)
-        + ". Рекомендуется выборочная проверка актов оказанных услуг."
+
+def finding_measure(label: str, estimate: str) -> str:
+    return f"{label}, за квартал – {estimate}."
+
+
+def finding_financing(phone: str, questionnaire: str, verdict: str) -> str:
+    """``verdict``: 'separate' (the intervals do not hold the other's value), 'same', or 'small'
+    (one of the two is a small sample and is not compared)."""
+    text = (
+        "Заинтересованность в финансовых инструментах государственной поддержки: при телефонном "
+        f"опросе – {phone}, по анкетам – {questionnaire}. "
+    )
+    if verdict == "small":
+        return text + "Сравнение не проводится: число ответов меньше установленного минимума."
+    if verdict == "separate":
+        return text + (
+            "Расхождение объясняется различием выборок и вопросов: телефонный опрос охватывает "
+            "отобранных клиентов, ответивших на звонок, и спрашивает об интересе к инструментам в целом "
+            "(вопрос 4 приложения 4 к Методике), анкеты заполняют клиенты по собственному желанию, "
+            "отмечая желаемые виды поддержки (приложение 2 к Методике); изменением спроса оно не является."
+        )
+    return text + "Статистически значимого расхождения между двумя выборками не выявлено."
+
+
+def finding_not_received(estimate: str, regions: list[str], centres: list[str], managers: int,
+                         managers_total: int) -> str:
+    text = (
+        "Доля клиентов, сообщивших при телефонном опросе, что не получали услугу, указанную в реестре, "
+        f"за квартал – {estimate}."
+    )
+    above = []
+    if regions:
+        above.append("в регионах: " + ", ".join(regions))
+    if centres:
+        above.append("в центрах обслуживания: " + ", ".join(f"«{c}»" for c in centres))
+    if managers:
+        above.append(f"у менеджеров оператора: {managers} из {managers_total}")
+    if above:
+        return text + " Статистически значимо выше среднего по республике – " + "; ".join(above) + "."
+    return text + (
+        " Регионов, центров обслуживания и менеджеров со статистически значимо более высокой долей "
+        "не выявлено."
     )
 
 
-def finding_confirmation_ok(threshold: str) -> str:
-    return f"Доля клиентов, подтвердивших получение услуги, ни в одном регионе не ниже {threshold}."
+def violation_late(month: str, submitted: str, due: str) -> str:
+    return f"реестр за {month} представлен {submitted} при сроке до {due} и в отчет не включен"
 
 
-def finding_late(late: int, missing: int) -> str:
-    if late == 0 and missing == 0:
-        return "Нарушений срока представления реестров (пункт 7 Методики) не выявлено."
+def violation_missing(month: str, due: str) -> str:
+    return f"реестр за {month} не представлен (срок – до {due})"
+
+
+def violation_late_correction(month: str, submitted: str, due: str) -> str:
+    return f"исправленный реестр за {month} представлен {submitted} при сроке до {due}"
+
+
+def violation_no_correction(month: str, letter: str, due: str) -> str:
+    return f"по письму-уведомлению от {letter} исправленный реестр за {month} в срок до {due} не представлен"
+
+
+def finding_violations(parts: list[str]) -> str:
+    if not parts:
+        return "Нарушений оператором сроков представления и исправления реестров (пункты 7 и 9 Методики) не выявлено."
     return (
-        f"Реестров, представленных с нарушением срока, – {late}, не представленных – {missing} "
-        "(перечень – в приложении А); данные этих реестров в отчет не включены."
+        "Оператором нефинансовой поддержки допущены нарушения сроков (пункты 7, 9 и 14 Методики): "
+        + "; ".join(parts)
+        + " (перечень – в приложениях А и В)."
     )
 
 
-PROPOSALS_PLACEHOLDER = "Предложения формируются специалистами финансового агентства по итогам анализа."
-PROPOSAL_LINES = 3
+PROPOSALS_DRAFT = (
+    "Проект предложений сформирован по установленным правилам на основании ключевых выводов "
+    "(подраздел 4.1) и подлежит рассмотрению и редактированию специалистом финансового агентства "
+    "до подписания отчета."
+)
+PROPOSALS_NONE = (
+    "По итогам отчетного периода условия для формирования предложений не выявлены: нарушений сроков "
+    "оператором и статистически значимых отклонений показателей качества от средних по республике нет."
+)
+
+
+def proposal(text: str, reference: str) -> str:
+    return f"{text} ({reference})."
+
+
+def proposal_letter(month: str, letter_date: str) -> str:
+    return f"{month} (письмо-уведомление от {letter_date})"
 
 # --- annexes ----------------------------------------------------------------------------
 

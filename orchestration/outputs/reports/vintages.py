@@ -31,7 +31,7 @@ import duckdb
 
 from orchestration.outputs.reports import texts_ru
 from orchestration.outputs.reports.figures import ReportFigures
-from orchestration.outputs.reports.tables import period_ranges
+from orchestration.outputs.reports.tables import DYNAMICS_INDICATORS, period_ranges
 
 SCHEMA = "reporting"
 FIGURES_TABLE = "reported_figures"
@@ -39,6 +39,7 @@ REVISIONS_TABLE = "report_revisions"
 APPROVALS_TABLE = "report_approvals"
 TABLES = (FIGURES_TABLE, REVISIONS_TABLE, APPROVALS_TABLE)
 
+MONTH_SCOPE = "month:"  # a month of the final report's dynamics table: 'month:2019-03'
 ISSUED = "issued"
 APPROVED = "approved"
 AWAITING_APPROVAL = "awaiting_approval"
@@ -137,6 +138,17 @@ def flatten(figures: ReportFigures) -> list[Figure]:
                 row_key = " / ".join(f"{d}={v}" for d, v in zip(dims, values, strict=True) if v is not None)
                 rows.append(Figure(indicator.spec.table, scope, region, row_key, indicator.spec.measure,
                                    float(count), region_name.get(region, texts_ru.TOTAL_ROW)))
+    if figures.period.is_final:  # the year's dynamics table: the republic's month rows of I1, I7, I9
+        for key in DYNAMICS_INDICATORS:
+            indicator = figures.indicators[key]
+            dims = indicator.spec.dims
+            for month, values in sorted(indicator.months.items()):
+                for (region, dim_values), count in values.items():
+                    if region is not None or any(v is not None for v in dim_values[1:]):
+                        continue
+                    row_key = " / ".join(f"{d}={v}" for d, v in zip(dims, dim_values, strict=True) if v is not None)
+                    rows.append(Figure(indicator.spec.table, f"{MONTH_SCOPE}{month:%Y-%m}", None, row_key,
+                                       indicator.spec.measure, float(count), texts_ru.TOTAL_ROW))
     for quality in figures.quality.values():
         if not quality.present:
             continue

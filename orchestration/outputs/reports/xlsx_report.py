@@ -16,7 +16,7 @@ from orchestration.outputs.reports import texts_ru
 from orchestration.outputs.reports.layout import ReportLayout
 from orchestration.outputs.reports.tables import ReportTable
 
-NUMBER_FORMATS = {"int": "#,##0", "score": "0.0", "share": "0.0%"}
+NUMBER_FORMATS = {"int": "#,##0", "score": "0.0", "share": "0.0%", "mean": "#,##0.0"}
 CONTENTS_SHEET = "Содержание"
 
 
