@@ -186,16 +186,19 @@ def _move(rng: np.random.Generator, cat: Catalogue, rows: Table, moved: np.ndarr
           names: list[str]) -> None:
     """Serve ``moved`` at ``place`` of ``region``, by the new managers ``names``."""
     index = cat.place_codes.index(place)
-    for position in moved.tolist():
-        day = date.fromordinal(int(rows["end_date"][position]))
+    for ordinal in np.unique(rows["end_date"][moved]).tolist():  # the name in force on each day
+        on_day = moved[rows["end_date"][moved] == ordinal]
+        day = date.fromordinal(int(ordinal))
         shown = cat.shown_region(region, day)
         name = next(v.name_ru for v in cat.region_versions if v.kato == shown and v.valid_on(day))
         for column in ("region", "t_region"):
-            rows[column][position] = name
-        rows["t_kato"][position] = shown
-        settlements = vocab.SETTLEMENTS[region]
-        rows["settlement"][position] = settlements[int(rng.integers(0, len(settlements)))]
-        _set_manager(rows, np.array([position]), names[int(rng.integers(0, len(names)))])
+            rows[column][on_day] = name
+        rows["t_kato"][on_day] = shown
+    settlements = np.array(vocab.SETTLEMENTS[region], dtype=object)
+    rows["settlement"][moved] = settlements[rng.integers(0, len(settlements), len(moved))]
+    managers = np.array(names, dtype=object)[rng.integers(0, len(names), len(moved))]
+    rows["manager_full_name"][moved] = managers
+    rows["t_manager"][moved] = managers
     rows["place_of_service"][moved] = cat.place_short[index]
     rows["t_place"][moved] = place
     rows["t_place_short"][moved] = cat.place_short[index]
