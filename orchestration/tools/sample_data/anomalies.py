@@ -13,7 +13,7 @@ are what only the data-quality review sees, looking at the data as a whole:
 - ``region_drop``: a region whose quarter's services drop by half (dq_consistency_over_time);
 - ``acts_gap``: a region-month of which acts confirm only 60 % of the services
   (dq_source_consistency, the acts-to-registry ratio): the others carry the act_missing
-  defect, so the defects manifest lists them too.
+  defect, so the defects manifest lists them too (rows whose act confirms no other row).
 
 Each is placed where the review can see it and nothing else moves: in months whose registry
 is used (not late, not missing); on single-visit ("fresh") clients' clean rows, so no
@@ -137,7 +137,7 @@ def plant(rng: np.random.Generator, cat: Catalogue, words: Words, managers: dict
     if month == plan.acts[0]:
         region = plan.acts[1]
         in_region = int((rows["t_kato"] == region).sum())
-        picked = _pick(rng, rows, _free(rows) & (rows["t_kato"] == region),
+        picked = _pick(rng, rows, _alone_in_act(rows) & (rows["t_kato"] == region),
                        round((1 - ACTS_COVERED) * in_region))
         rows["x_defect"][picked] = "act_missing"  # no act is made for them (companions.make_acts)
         found.append(_record("acts_gap", period, region, "", "", None, len(picked)))
@@ -160,6 +160,14 @@ def _free(rows: Table, fresh_only: bool = True) -> np.ndarray:
     originals = rows["x_related"][rows["x_related"] >= 0]
     free[originals] = False
     return free
+
+
+def _alone_in_act(rows: Table) -> np.ndarray:
+    """Clean rows whose act would confirm no other row (an act is per client, sub-type and
+    service date, companions.make_acts): without it they stay unconfirmed, as the truth says."""
+    key = (rows["x_client"].astype(np.int64) * 64 + rows["x_subtype"]) * 1024 + rows["end_date"] % 1024
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    return _free(rows, fresh_only=False) & (counts[inverse] == 1)
 
 
 def _pick(rng: np.random.Generator, rows: Table, mask: np.ndarray, count: int) -> np.ndarray:
