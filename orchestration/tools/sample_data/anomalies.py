@@ -11,17 +11,19 @@ are what only the data-quality review sees, looking at the data as a whole:
   moved in from other regions' single-visit clients, by four managers new that month
   (dq_outliers);
 - ``region_drop``: a region whose quarter's services drop by half (dq_consistency_over_time);
-- ``acts_gap``: a region-month of which acts confirm only 60 % of the services
+- ``acts_gap``: a region-month of which acts confirm only 60 % of the services (a little more
+  where its single-visit clients are fewer than 40 % of its rows)
   (dq_source_consistency, the acts-to-registry ratio): the others carry the act_missing
-  defect, so the defects manifest lists them too (rows whose act confirms no other row).
+  defect, so the defects manifest lists them too (single-visit clients' rows, as the act-side
+  defects: no act of the client's other services can confirm them).
 
 Each is placed where the review can see it and nothing else moves: in months whose registry
 is used (not late, not missing); on single-visit ("fresh") clients' clean rows, so no
 duplicate, repeat visit or act of another row is touched; the surge centre and the regions
 that drop or lose acts are of a size where a month's noise stays within the outlier score
-(a centre of about 8 services a month in a region of at least 100, regions of about 30 — the
-smallest the consistency check scores with a margin), and no manager with history gains or
-loses more than a few services. What was planted is returned as rows of
+(a centre of about 8 services a month in a region of at least 100; a region of about 30 — the
+smallest the consistency check scores with a margin — halved; one of about 60 losing acts), and
+no manager with history gains or loses more than a few services. What was planted is returned as rows of
 ``anomalies.csv`` (the truth).
 
 Randomness: its own stream per month (generator purpose 10), so a year with anomalies has
@@ -80,7 +82,9 @@ def plan_year(cat: Catalogue, rows_per_month: int, unusable: set[int]) -> Anomal
         return next(m for m in range(first, 13) if m not in unusable)
 
     small = sorted((code for code in size if size[code] >= SMALL_REGION_SIZE), key=lambda code: size[code])
-    drop_region, acts_region = small[0], small[1]
+    drop_region = small[0]
+    # 40 % of its services from single-visit clients (about half its rows): twice the size
+    acts_region = next(code for code in small if size[code] >= 2 * SMALL_REGION_SIZE and code != drop_region)
     centres = [(abs(size[code] * places[place] - SURGE_CENTRE_SIZE), code, place)
                for code in by_size if size[code] >= SURGE_REGION_SIZE and code not in (drop_region, acts_region)
                for place in PLACES_OFFLINE]
@@ -137,8 +141,8 @@ def plant(rng: np.random.Generator, cat: Catalogue, words: Words, managers: dict
     if month == plan.acts[0]:
         region = plan.acts[1]
         in_region = int((rows["t_kato"] == region).sum())
-        picked = _pick(rng, rows, _alone_in_act(rows) & (rows["t_kato"] == region),
-                       round((1 - ACTS_COVERED) * in_region))
+        free = _free(rows) & (rows["t_kato"] == region)  # at most all its single-visit clients' rows
+        picked = _pick(rng, rows, free, min(round((1 - ACTS_COVERED) * in_region), int(free.sum())))
         rows["x_defect"][picked] = "act_missing"  # no act is made for them (companions.make_acts)
         found.append(_record("acts_gap", period, region, "", "", None, len(picked)))
     return rows, pd.DataFrame(found, columns=list(COLUMNS))
@@ -160,14 +164,6 @@ def _free(rows: Table, fresh_only: bool = True) -> np.ndarray:
     originals = rows["x_related"][rows["x_related"] >= 0]
     free[originals] = False
     return free
-
-
-def _alone_in_act(rows: Table) -> np.ndarray:
-    """Clean rows whose act would confirm no other row (an act is per client, sub-type and
-    service date, companions.make_acts): without it they stay unconfirmed, as the truth says."""
-    key = (rows["x_client"].astype(np.int64) * 64 + rows["x_subtype"]) * 1024 + rows["end_date"] % 1024
-    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    return _free(rows, fresh_only=False) & (counts[inverse] == 1)
 
 
 def _pick(rng: np.random.Generator, rows: Table, mask: np.ndarray, count: int) -> np.ndarray:
