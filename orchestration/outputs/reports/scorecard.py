@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 
 from orchestration.outputs.reports import texts_ru
+from orchestration.outputs.reports.figures import ContractError
 from orchestration.outputs.reports.formatting import NBSP, fmt_decimal, fmt_share
 from orchestration.outputs.reports.layout import Block, Heading, PageBreak, Paragraph, TableBlock
 from orchestration.outputs.reports.periods import DateRange, ReportingPeriod
@@ -232,7 +233,7 @@ def read_scorecard(con: duckdb.DuckDBPyConnection, columns: dict[str, list[str]]
             return Scorecard(present=False)
         missing = [c for c in required if c not in columns[table]]
         if missing:
-            raise RuntimeError(f"table {table} lacks column(s) {', '.join(missing)}")
+            raise ContractError(f"table {table} lacks column(s) {', '.join(missing)}")
     scopes = scopes_of(period)
     card = Scorecard(present=True, scopes=scopes)
     window = period.year_to_date
