@@ -33,11 +33,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 install: $(VENV)/.installed $(MANIFEST) office
 
 # LibreOffice turns each report's .docx into the PDF that is printed (clause 13); Liberation
-# Serif has Times New Roman's metrics, so the pages break as they do in Word. Debian's packages,
-# installed as root where missing (~15 s the first time here); elsewhere install them by hand.
+# Serif has Times New Roman's metrics, so the pages break as they do in Word; poppler-utils'
+# pdftoppm renders a report's pages to images to look at them. Debian's packages, installed as
+# root where missing (~15 s the first time here); elsewhere install them by hand.
 OFFICE_PACKAGES := libreoffice-writer-nogui fonts-liberation2 poppler-utils
 office:
-	@if command -v soffice > /dev/null && command -v pdftoppm > /dev/null && fc-list | grep -q LiberationSerif; then :; \
+	@if command -v soffice > /dev/null && fc-list | grep -q LiberationSerif && command -v pdftoppm > /dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
 		echo "installing $(OFFICE_PACKAGES) (Debian) for the reports' PDF"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \

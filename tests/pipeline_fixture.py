@@ -32,13 +32,13 @@ class PipelineRun:
     timings: dict[str, float]
 
 
-def run_pipeline_year(data_dir: Path, instance: dg.DagsterInstance) -> PipelineRun:
+def run_pipeline_year(data_dir: Path, instance: dg.DagsterInstance, config: GeneratorConfig = CONFIG) -> PipelineRun:
     landing, truth_dir = data_dir / "landing", data_dir / "sample_truth"
-    truth = generate_year(CONFIG, out=landing, truth_dir=truth_dir)
+    truth = generate_year(config, out=landing, truth_dir=truth_dir)
     settings = Settings(data_dir=data_dir, hmac_key=load_settings().hmac_key)
     os.environ["MONITORING_DATA_DIR"] = str(data_dir)
     from orchestration.defs.definitions import build_definitions
 
-    timings = run_stages(year_stages(YEAR), instance=instance, definitions=build_definitions(settings))
+    timings = run_stages(year_stages(config.year), instance=instance, definitions=build_definitions(settings))
     services = pd.read_parquet(truth_dir / "services.parquet")
     return PipelineRun(settings, truth, services, instance, timings)

@@ -674,7 +674,7 @@ def test_headings_numbered_as_in_appendix_3(report):
         "3. Аудит качества реализации сервисной поддержки",
         "4. Заключение",
     ]
-    assert [h.split(".")[0] for h in level1[4:]] == ["Приложение А", "Приложение Б", "Приложение В"]
+    assert [h.split(".")[0] for h in level1[4:]] == ["Приложение А", "Приложение Б", "Приложение В", "Приложение Г"]
     level2 = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
     assert [h.split(" ")[0] for h in level2] == [
         "2.1.",

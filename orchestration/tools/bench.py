@@ -195,7 +195,7 @@ def ensure_inputs(spec: InputSpec, bench_dir: Path) -> tuple[Path, bool, float]:
         running.append(subprocess.Popen(
             [sys.executable, "-m", "orchestration.tools.sample_data", "--year", str(spec.year),
              "--rows-per-month", str(spec.rows_per_month), "--seed", str(spec.seed),
-             "--defect-rate", str(spec.defect_rate), "--format", spec.file_format,
+             "--defect-rate", str(spec.defect_rate), "--format", spec.file_format, "--no-anomalies",
              "--months", ",".join(str(m) for m in months),
              "--out", str(folder / "landing"), "--truth-dir", str(truth)],
             cwd=PROJECT_ROOT, stdout=sys.stderr))

@@ -13,6 +13,8 @@ from orchestration.outputs.reports import texts_ru
 from orchestration.outputs.reports.figures import INDICATORS, QUALITY, ReportFigures
 from orchestration.outputs.reports.layout import Heading, PageBreak, Paragraph, ReportLayout, TableBlock, _number
 from orchestration.outputs.reports.periods import DateRange
+from orchestration.outputs.reports.scorecard import FIGURE_TABLES as SCORECARD_TABLES
+from orchestration.outputs.reports.scorecard import change_label as scorecard_label
 from orchestration.outputs.reports.tables import Cell, Column, ReportTable, Row
 from orchestration.outputs.reports.vintages import MONTH_SCOPE, Change, RevisionPlan
 
@@ -57,6 +59,8 @@ def _cell(value: float | None) -> Cell:
 
 def change_label(change: Change, figures: ReportFigures) -> str:
     table, scope, _region_code, row_key, measure = change.figure
+    if table in SCORECARD_TABLES:
+        return scorecard_label(table, scope, change.region, row_key, measure, figures.scorecard)
     parts = [_table_title(table), _scope(scope), change.region]
     indicator = _INDICATOR_BY_TABLE.get(table)
     values = dict(item.split("=", 1) for item in row_key.split(" / ")) if row_key else {}

@@ -13,12 +13,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from orchestration.outputs.reports import texts_ru
 from orchestration.outputs.reports.periods import DateRange, ReportingPeriod
+
+if TYPE_CHECKING:
+    from orchestration.outputs.reports.scorecard import Scorecard
 
 Dims = tuple[str | None, ...]
 Key = tuple[str | None, Dims]  # (region_code or None for the republic, dimension values or None for totals)
@@ -253,6 +256,7 @@ class ReportFigures:
     # the quarter's phone-survey share of clients denying the service, per manager (pseudonymised
     # key; never printed): q_service_confirmation_by_manager, measure 'not_received'
     managers_not_received: dict[str, Estimate] = field(default_factory=dict)
+    scorecard: Scorecard | None = None  # the operator's scorecard (annex Г, scorecard.py)
 
     def region_name(self, code: str | None) -> str:
         return next((r.name for r in self.regions if r.code == code), texts_ru.TOTAL_ROW)
@@ -295,7 +299,15 @@ def read_figures(analytics_path: Path, period: ReportingPeriod) -> ReportFigures
             letters=_read_letters(con, columns, window),
             coverage=_read_coverage(con, columns, period),
             managers_not_received=_read_managers(con, columns, period),
+            scorecard=_read_scorecard(con, columns, period),
         )
+
+
+def _read_scorecard(con: duckdb.DuckDBPyConnection, columns: dict[str, list[str]],
+                    period: ReportingPeriod) -> Scorecard:
+    from orchestration.outputs.reports.scorecard import read_scorecard  # it builds on this module
+
+    return read_scorecard(con, columns, period)
 
 
 def _table_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:

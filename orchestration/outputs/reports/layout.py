@@ -101,8 +101,19 @@ def build_layout(figures: ReportFigures) -> ReportLayout:
     _quality(figures, add)
     _conclusion(figures, add)
     _annexes(figures, add)
+    _scorecard(figures, add)
     _number(layout)
     return layout
+
+
+def _scorecard(figures: ReportFigures, add) -> None:
+    """Annex Г: the operator's scorecard (scorecard.py, which builds on this module)."""
+    from orchestration.outputs.reports.scorecard import Scorecard, annex_blocks
+
+    names = {r.code: r.name for r in figures.regions}
+    card = figures.scorecard or Scorecard(present=False)
+    for block in annex_blocks(card, figures.period, lambda code: names.get(code, code)):
+        add(block)
 
 
 def _introduction(figures: ReportFigures, add) -> None:

@@ -79,6 +79,7 @@ class ReportTable:
     unit: str = ""
     notes: list[str] = field(default_factory=list)
     number: int = 0  # assigned in document order, shared by the .docx and the .xlsx
+    sheet: str | None = None  # the workbook sheet it shares with other tables (None: a sheet of its own)
 
     @property
     def grouped(self) -> bool:

@@ -31,6 +31,7 @@ import duckdb
 
 from orchestration.outputs.reports import texts_ru
 from orchestration.outputs.reports.figures import ReportFigures
+from orchestration.outputs.reports.scorecard import figure_rows as scorecard_rows
 from orchestration.outputs.reports.tables import DYNAMICS_INDICATORS, period_ranges
 
 SCHEMA = "reporting"
@@ -125,7 +126,7 @@ class RevisionPlan:
 
 
 def flatten(figures: ReportFigures) -> list[Figure]:
-    """Every indicator and quality figure of the report's period columns, in a stable order."""
+    """Every indicator, quality and scorecard figure of the report's period columns, in a stable order."""
     region_name = {r.code: r.name for r in figures.regions}
     rows: list[Figure] = []
     scopes = [scope for scope, _ in period_ranges(figures.period)]
@@ -161,6 +162,10 @@ def flatten(figures: ReportFigures) -> list[Figure]:
                     rows.append(Figure(quality.spec.table, scope, region, row_key, f"{measure}:{part}",
                                        None if value is None else float(value),
                                        region_name.get(region, texts_ru.TOTAL_ROW)))
+    if figures.scorecard is not None:  # the operator's scorecard (annex Г)
+        for table, scope, region, row_key, measure, value in scorecard_rows(figures.scorecard):
+            rows.append(Figure(table, scope, region, row_key, measure, value,
+                               region_name.get(region, region or texts_ru.TOTAL_ROW)))
     return sorted(rows, key=lambda figure: figure.key)
 
 

@@ -21,7 +21,8 @@ CONTENTS_SHEET = "Содержание"
 
 
 def sheet_name(table: ReportTable) -> str:
-    return f"{texts_ru.TABLE} {table.number}"
+    """'Таблица 12', or the sheet the table shares with others (the operator's scorecard)."""
+    return table.sheet or f"{texts_ru.TABLE} {table.number}"
 
 
 def write_xlsx(layout: ReportLayout, path: Path) -> None:
@@ -40,10 +41,16 @@ def write_xlsx(layout: ReportLayout, path: Path) -> None:
     contents.write_row(3, 0, [texts_ru.TABLE, texts_ru.CONTENTS_TITLE_HEADER], styles.header)
     contents.set_column(0, 0, 14)
     contents.set_column(1, 1, 110)
+    shared: dict[str, tuple[object, int]] = {}  # a shared sheet → (the sheet, its next free row)
     for index, table in enumerate(layout.tables):
-        contents.write_url(4 + index, 0, f"internal:'{sheet_name(table)}'!A1", string=sheet_name(table))
-        contents.write(4 + index, 1, table.title)
-        _sheet(workbook.add_worksheet(sheet_name(table)), table, styles)
+        name = sheet_name(table)
+        contents.write_url(4 + index, 0, f"internal:'{name}'!A1", string=f"{texts_ru.TABLE} {table.number}")
+        contents.write(4 + index, 1, table.title if table.sheet is None else f"{table.title} (лист «{name}»)")
+        if table.sheet is None:
+            _sheet(workbook.add_worksheet(name), table, styles)
+            continue
+        sheet, row = shared.get(name) or (workbook.add_worksheet(name), 0)
+        shared[name] = (sheet, _sheet(sheet, table, styles, row, freeze=False) + 2)
     workbook.close()
 
 
@@ -88,11 +95,13 @@ class _Styles:
         return self.cache[key]
 
 
-def _sheet(sheet, table: ReportTable, styles: _Styles) -> None:
-    sheet.write(0, 0, f"{texts_ru.TABLE} {table.number} – {table.title}", styles.title)
+def _sheet(sheet, table: ReportTable, styles: _Styles, first_row: int = 0, freeze: bool = True) -> int:
+    """Write ``table`` from ``first_row`` on; returns the row after its last note. Several
+    tables share a sheet (``freeze=False``: no frozen header, the widths of the widest)."""
+    sheet.write(first_row, 0, f"{texts_ru.TABLE} {table.number} – {table.title}", styles.title)
     if table.unit:
-        sheet.write(1, 0, f"({table.unit})", styles.unit)
-    top = 3
+        sheet.write(first_row + 1, 0, f"({table.unit})", styles.unit)
+    top = first_row + 3
     last = len(table.columns)
     if table.grouped:
         sheet.merge_range(top, 0, top + 1, 0, table.stub, styles.header)
@@ -131,7 +140,11 @@ def _sheet(sheet, table: ReportTable, styles: _Styles) -> None:
                 sheet.write_number(line, index, cell.value, style)
     for offset, note in enumerate(table.notes):
         sheet.write(first_data + len(table.rows) + 1 + offset, 0, note, styles.note)
-    sheet.freeze_panes(first_data, 1)
+    if freeze:
+        sheet.freeze_panes(first_data, 1)
+        sheet.set_column(1, last, 14)
+    else:
+        sheet.set_column(1, max(last, 9), 14)
     sheet.set_column(0, 0, 34)
-    sheet.set_column(1, last, 14)
     sheet.set_row(top, 45 if table.grouped else 32)
+    return first_data + len(table.rows) + 1 + len(table.notes)

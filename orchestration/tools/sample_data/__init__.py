@@ -2,7 +2,8 @@
 
 ``python -m orchestration.tools.sample_data --year 2019 --rows-per-month 20000 --defect-rate 0.03
 --seed 7 --out data/landing [--truth-dir DIR] [--format xlsx|csv] [--encoding utf-8|cp1251]
-[--months 1-12] [--missing-months 8]`` writes, per month, into the landing layout (a contract):
+[--months 1-12] [--missing-months 8] [--anomalies | --no-anomalies]`` writes, per month, into the
+landing layout (a contract):
 
 - ``registry/<YYYY-MM>/v<N>.xlsx`` (or ``.csv``) + ``v<N>.meta.json`` {"submitted_at": ISO
   with the Almaty offset}. xlsx: a title row, the header (titles from input_columns.csv),
@@ -14,6 +15,10 @@
   ``phone_survey/<YYYY-Qn>.xlsx`` (a title row, header on row 2, data from row 3; built
   from the months generated in the run). A month of ``--missing-months`` gets no registry
   file at all (it never arrives); its acts, questionnaires and calls are written.
+- With ``--anomalies`` (the default from 1000 rows a month, so `make demo` has them) the year
+  carries the data-quality review's anomalies (``anomalies``): a manager's 40 services on one
+  day, 10 services on 1 January, a centre's fivefold month, a region's halved third quarter, a
+  region-month with acts for 60 % of its services.
 
 The ground truth goes to ``<out>/../sample_truth/`` (never inside the landing folder):
 
@@ -42,12 +47,16 @@ The ground truth goes to ``<out>/../sample_truth/`` (never inside the landing fo
   arrived; such a month has no rows in services.parquet or defects.csv).
 - ``files.csv`` — input, period, version (1 for inputs other than the registry), source_file,
   data_rows, first_data_row.
+- ``anomalies.csv`` (only with ``--anomalies``) — anomaly (manager_day_overload, new_year_block,
+  centre_surge, region_drop, acts_gap), period, region_code, place_code (the surge centre),
+  manager (the overloaded manager's name), day (ISO), services (planted, moved, dropped or left
+  without an act; the surge: the centre's services that month).
 
 The truth files describe the months of the last run only (they are overwritten).
 
 Importable API (``generator``): ``GeneratorConfig``, ``generate_month(config, month) ->
 MonthData`` (in memory), ``generate_year(config, out=None, truth_dir=None, months=...) ->
-YearResult`` (with ``.defects``, ``.services``, ``.submissions``, ``.phone_survey()``).
+YearResult`` (with ``.defects``, ``.services``, ``.submissions``, ``.anomalies``, ``.phone_survey()``).
 """
 
 from orchestration.tools.sample_data.generator import (

@@ -7,7 +7,13 @@ import sys
 import time
 from pathlib import Path
 
-from orchestration.tools.sample_data.generator import ENCODINGS, FORMATS, GeneratorConfig, generate_year
+from orchestration.tools.sample_data.generator import (
+    ANOMALIES_MIN_ROWS,
+    ENCODINGS,
+    FORMATS,
+    GeneratorConfig,
+    generate_year,
+)
 
 
 def parse_months(text: str) -> list[int]:
@@ -48,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--months", type=parse_months, default=list(range(1, 13)), help="e.g. 1-12, 3, 1,4-6")
     parser.add_argument("--missing-months", type=parse_months, default=[],
                         help="months whose registry never arrives (no file; the truth says not_delivered)")
+    parser.add_argument("--anomalies", action=argparse.BooleanOptionalAction, default=None,
+                        help="plant the data-quality review's anomalies (anomalies.py; truth in anomalies.csv); "
+                        f"default: on from {ANOMALIES_MIN_ROWS} rows per month, so `make demo` shows them")
     args = parser.parse_args(argv)
 
     out = args.out.resolve()
@@ -62,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         file_format=args.file_format,
         encoding=args.encoding,
         missing_months=tuple(args.missing_months),
+        anomalies=args.rows_per_month >= ANOMALIES_MIN_ROWS if args.anomalies is None else args.anomalies,
     )
     started = time.perf_counter()
     result = generate_year(config, out=out, truth_dir=truth, months=args.months)

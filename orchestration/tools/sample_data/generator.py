@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from orchestration.tools.sample_data import companions, defects, schedule
+from orchestration.tools.sample_data import anomalies, companions, defects, schedule
 from orchestration.tools.sample_data.catalogue import Catalogue, load_catalogue
 from orchestration.tools.sample_data.csvtext import release_arrow_memory
 from orchestration.tools.sample_data.dates import month_bounds
@@ -42,6 +42,8 @@ FORMATS = ("xlsx", "csv")
 ROW_GROUP_ROWS = 250_000  # services.parquet row groups (blocks of the truth gathered)
 SCORE_COLUMNS = ("score_usefulness", "score_organisation", "score_expectations", "score_satisfaction")
 ENCODINGS = ("utf-8", "cp1251")
+# Below this a region of the anomalies' size (anomalies.SMALL_REGION_SIZE) has too few rows.
+ANOMALIES_MIN_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,12 @@ class GeneratorConfig:
     # sidecar is written; the truth lists the month as 'not_delivered' (submissions.csv) and has
     # no services rows for it. Its acts, questionnaires and calls are written as usual.
     missing_months: tuple[int, ...] = ()
+    # The data-quality review's anomalies (anomalies.py: a manager's 40 services on one day, a
+    # block on 1 January, a centre's fivefold month, a region's halved quarter, a region-month
+    # with acts for 60 % of its services), recorded in the truth's anomalies.csv. Off here (a
+    # clean year measures the review's false positives); the command line plants them from
+    # ANOMALIES_MIN_ROWS rows a month unless told otherwise, so `make demo` shows them.
+    anomalies: bool = False
 
     def __post_init__(self) -> None:
         if not set(self.missing_months) <= set(range(1, 13)):
@@ -68,6 +76,8 @@ class GeneratorConfig:
             raise ValueError("defect_rate must be between 0 and 0.5")
         if self.rows_per_month < 20:
             raise ValueError("rows_per_month must be at least 20")
+        if self.anomalies and self.rows_per_month < ANOMALIES_MIN_ROWS:
+            raise ValueError(f"anomalies need at least {ANOMALIES_MIN_ROWS} rows per month")
 
 
 @dataclass
@@ -89,6 +99,7 @@ class MonthData:
     calls: pd.DataFrame  # this month's part of the quarter's phone survey
     defects: pd.DataFrame  # the manifest rows of every version
     delivered: bool = True  # False: the registry never arrives (GeneratorConfig.missing_months)
+    anomalies: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(anomalies.COLUMNS)))
 
     @property
     def period(self) -> str:
@@ -136,6 +147,13 @@ class Generator:
         rng = np.random.default_rng([c.seed, c.year, 1])
         return regular_pool(rng, self.cat, self.words, c.year, max(20, c.rows_per_month // 5))
 
+    @cached_property
+    def anomaly_plan(self) -> anomalies.AnomalyPlan:
+        c = self.config
+        plan = schedule.year_plan(c.seed, c.year)
+        unusable = {m for m, kind in plan.items() if kind == "late"} | set(c.missing_months)
+        return anomalies.plan_year(self.cat, c.rows_per_month, unusable)
+
     def _rng(self, month: int, purpose: int) -> np.random.Generator:
         return np.random.default_rng([self.config.seed, self.config.year, month, purpose])
 
@@ -159,6 +177,10 @@ class Generator:
             c.encoding,
         )
         v1_rows = defects.inject(self._rng(month, 4), self.cat, clean, counts, first, last)
+        planted = None
+        if c.anomalies:
+            v1_rows, planted = anomalies.plant(self._rng(month, 10), self.cat, self.words, self.managers.names,
+                                               v1_rows, self.anomaly_plan, c.year, month)
         acts, act_of_v1 = companions.make_acts(self._rng(month, 7), self.cat, v1_rows, period, last)
         v1_rows["x_act_row"] = act_of_v1
 
@@ -192,6 +214,7 @@ class Generator:
             ),
             calls=companions.make_calls(self._rng(month, 9), self.cat, v1_rows, quarter_last, errors),
             defects=manifest if delivered else manifest.iloc[:0],
+            **({"anomalies": planted} if planted is not None and delivered else {}),
         )
 
 
@@ -241,6 +264,11 @@ class YearResult:
     @property
     def services(self) -> pa.Table:
         return pa.concat_tables([m.services for m in self.months])
+
+    @property
+    def anomalies(self) -> pd.DataFrame:
+        """What anomalies.py planted, one row per anomaly and month (empty unless asked for)."""
+        return pd.concat([m.anomalies for m in self.months], ignore_index=True)
 
     @property
     def submissions(self) -> pd.DataFrame:
@@ -365,6 +393,9 @@ def write_truth(result: YearResult, truth_dir: Path) -> list[Path]:
     release_arrow_memory()
     result.submissions.to_csv(paths[2], index=False, encoding="utf-8", lineterminator="\n")
     files_table(result).to_csv(paths[3], index=False, encoding="utf-8", lineterminator="\n")
+    if result.config.anomalies:
+        paths.append(truth_dir / "anomalies.csv")
+        result.anomalies.to_csv(paths[-1], index=False, encoding="utf-8", lineterminator="\n")
     return paths
 
 
