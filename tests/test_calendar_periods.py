@@ -244,3 +244,21 @@ def test_a_correction_not_yet_due_is_awaited_then_not_received(small_year):
     publish_analytics(warehouse, analytics)
     later = write_report(analytics, "2019-Q1", data_dir / "reports_later", make_pdf=False)
     assert _letters(later.xlsx)["Март 2019\u00a0г."][-1] == "не получено"
+
+
+# The cut-offs by hand (clauses 7-9): Q1 — March's registry due Monday 1 April 2019, a letter by
+# 2 April, a correction by 5 April; the final report — November's due Sunday 1 December, 2 December
+# a day off (moved from 1 December), a letter by 3 December, a correction by 6 December.
+@pytest.mark.parametrize(("period", "last_open", "first_closed", "cutoff"), [
+    ("2019-Q1", datetime(2019, 4, 5, 23, 59, tzinfo=ALMATY), datetime(2019, 4, 6, tzinfo=ALMATY), "05.04.2019"),
+    ("2019-final", datetime(2019, 12, 6, 23, 59, tzinfo=ALMATY), datetime(2019, 12, 7, tzinfo=ALMATY), "06.12.2019"),
+])
+def test_a_report_is_refused_until_its_cut_off_has_passed_and_the_database_holds_the_period(
+        period, last_open, first_closed, cutoff):
+    from orchestration.outputs.reports.closure import refusals
+
+    [refusal] = refusals([period], last_open, closed_in_database={period})
+    assert "период еще не закрыт" in refusal.message_ru() and f"истекает {cutoff}" in refusal.message_ru()
+    assert refusals([period], first_closed, closed_in_database={period}) == []
+    [refusal] = refusals([period], first_closed, closed_in_database=set())
+    assert f"истек {cutoff}, но аналитическая база собрана до этого срока" in refusal.message_ru()

@@ -98,3 +98,32 @@ def test_letters_are_written_when_the_registry_with_errors_arrives(simulated):
         month, version = letter.text.rsplit(": ", 1)[1].split("/v")
         [row] = submissions[(submissions.period == month) & (submissions.version == int(version))].itertuples()
         assert letter.at == datetime.fromisoformat(row.submitted_at)  # the build right after the arrival
+
+
+# The Q2 cut-off, by hand: June's registry is due on Monday 1 July 2019 (clause 7), a letter by the
+# end of the next working day, 2 July (clause 8), a correction within 3 working days of it: 3, 4
+# and 5 July (clause 9). The simulated warehouse was last built on 10 April.
+@pytest.mark.parametrize(("at", "reason"), [
+    ("2019-07-05T18:00:00+06:00", "период еще не закрыт. Срок представления исправлений к реестру за июнь "
+                                  "2019\u00a0г. истекает 05.07.2019"),
+    ("2019-07-08T09:00:00+06:00", "срок представления исправлений к реестру за июнь 2019\u00a0г. истек "
+                                  "05.07.2019, но аналитическая база собрана до этого срока"),
+])
+def test_a_report_for_a_period_not_closed_fails_in_plain_words_and_files_no_revision(simulated, at, reason):
+    from orchestration.defs.definitions import build_definitions
+    from orchestration.defs.runner import QUIET
+    from orchestration.rules.timeliness import EVALUATION_TIME_TAG
+
+    settings, instance, _, _ = simulated
+    job = build_definitions(settings).resolve_job_def("write_report")
+    result = job.execute_in_process(instance=instance, partition_key="2019-Q2", run_config=QUIET,
+                                    tags={EVALUATION_TIME_TAG: at}, raise_on_error=False)
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    description = failure.step_failure_data.user_failure_data.description
+    assert description.startswith("Отчет за 2-й квартал 2019 года не сформирован: ")
+    assert reason in description and description.endswith("Редакция отчета не создана.")
+    with duckdb.connect(str(settings.analytics_path), read_only=True) as con:
+        periods = con.execute("select distinct report_period from report_revisions").fetchall()
+    assert periods == [("2019-Q1",)]
+    assert not (settings.reports_dir / "2019-Q2").exists()

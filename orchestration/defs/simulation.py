@@ -10,7 +10,16 @@ schedules are evaluated through Dagster's own APIs (``evaluate_tick`` on a conte
 ``build_sensor_context`` / ``build_schedule_context``; ``build_run_status_sensor_context`` for the
 build that follows an ingestion). The runs they request are executed in this process on the
 instance, so they appear in the UI. Requests with the same run key run once, as the daemon
-would; builds requested at one instant run once (they would build the same thing).
+would; builds requested at one instant (by a schedule, or after that instant's ingestions) run
+once, after the ingestions (they would build the same thing).
+
+The clock may stop at chosen instants only (``stops``; `make simulate --report-days-only` and the
+simulated-year test stop at each report day's 06:00 build and 09:00 report): nothing is evaluated
+between stops, as with a daemon that was down — a file that arrived meanwhile is copied with its
+sidecar, which keeps its submission time, and is taken at the next stop; a tick between stops does
+not fire. What a report may count depends on the submission times and the letters' dates (a letter
+produced late is dated its due day, so a correction's window does not move), not on when the
+files were read.
 
 A month whose registry never arrives is generated so (``GeneratorConfig.missing_months``: no
 registry file in the source); the timeline says so on the 1st of that month. Everything that
@@ -22,7 +31,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -39,6 +48,7 @@ ALMATY = ZoneInfo(TIMEZONE)
 SENSORS = ("landing_files_sensor", "overdue_registries_sensor")
 SCHEDULES = ("monthly_ingestion", "build_before_reports", "monitoring_reports")
 PHONE_SURVEY_DAY = 5  # of the month after the quarter
+BUILD_JOB = "build_warehouse"
 
 
 @dataclass(frozen=True)
@@ -108,8 +118,16 @@ def never_arriving(source: Path) -> list[str]:
     return sorted(p.stem for p in source.glob("acts/*") if not (source / "registry" / p.stem).is_dir())
 
 
-def simulate(sim: Simulation, source: Path, year: int, until: datetime) -> list[Event]:
-    """Walk the clock from the first event to ``until``; returns the timeline."""
+def report_day_stops(year: int, until: datetime) -> list[datetime]:
+    """The instants that decide what the reports say: each report day's build and report ticks."""
+    return [at for at, name in schedule_ticks(year, until) if name in ("build_before_reports", "monitoring_reports")]
+
+
+def simulate(sim: Simulation, source: Path, year: int, until: datetime,
+             stops: Collection[datetime] | None = None) -> list[Event]:
+    """Walk the clock from the first event to ``until``, stopping at every arrival and tick, or
+    at ``stops`` only (the module's docstring says what happens between them); returns the
+    timeline."""
     landing = sim.settings.landing_dir
     landing.mkdir(parents=True, exist_ok=True)
     files = [(at, rel) for at, rel in arrivals(source) if at <= until]
@@ -118,6 +136,9 @@ def simulate(sim: Simulation, source: Path, year: int, until: datetime) -> list[
         y, m = map(int, month.split("-"))
         sim.note(datetime(y, m, 1, tzinfo=ALMATY), "arrival", f"registry {month}: never arrives")
     instants = sorted({at for at, _ in files} | {at for at, _ in ticks})
+    if stops is not None:
+        instants = sorted(at for at in set(stops) if at <= until)
+    copied: set[str] = set()
     saved = {name: os.environ.get(name) for name in (EVALUATION_TIME_ENV, LANDING_SETTLE_ENV)}
     # A file is copied whole at its instant, so it is settled at once. The settle window (a file
     # unchanged for a minute of wall-clock time before it is taken) guards real uploads still
@@ -127,13 +148,14 @@ def simulate(sim: Simulation, source: Path, year: int, until: datetime) -> list[
     try:
         for now in instants:
             os.environ[EVALUATION_TIME_ENV] = now.isoformat()
-            for rel in [rel for at, rel in files if at == now]:
+            for at, rel in [(at, rel) for at, rel in files if at <= now and rel not in copied]:
                 (landing / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source / rel, landing / rel)
                 sidecar = (source / rel).with_suffix(".meta.json")
                 if sidecar.exists():
                     shutil.copy2(sidecar, (landing / rel).with_suffix(".meta.json"))
-                sim.note(now, "arrival", rel)
+                copied.add(rel)
+                sim.note(at, "arrival", rel if at == now else f"{rel} (taken at the next stop)")
             requests = _evaluate_sensors(sim, now)
             for tick, name in ticks:
                 if tick == now:
@@ -171,9 +193,13 @@ def _evaluate_schedule(sim: Simulation, name: str, now: datetime) -> list[tuple[
 
 
 def _execute(sim: Simulation, now: datetime, requests: list[tuple[str, str, dg.RunRequest]]) -> None:
-    """Run what was requested; an ingestion's success asks build_after_ingestion for a build."""
-    builds: list[tuple[str, str, dg.RunRequest]] = []
-    for origin, job_name, request in requests:
+    """Run what was requested; an ingestion's success asks build_after_ingestion for a build.
+
+    A build a schedule requests at this instant joins those after the ingestions: one build,
+    after every ingestion of the instant, which is what any of them would have built.
+    """
+    builds = [r for r in requests if r[1] == BUILD_JOB]
+    for origin, job_name, request in [r for r in requests if r[1] != BUILD_JOB]:
         result = _run(sim, now, origin, job_name, request)
         if result is not None and result.success and job_name == "ingest_landing_files":
             builds += _after_ingestion(sim, result)
@@ -192,7 +218,7 @@ def _after_ingestion(sim: Simulation, result: dg.ExecuteInProcessResult) -> list
         resources=dict(sim.definitions.resources or {}))
     requested = sensor(context)
     requests = requested if isinstance(requested, list) else [requested]
-    return [("build_after_ingestion", r.job_name or "build_warehouse", r) for r in requests
+    return [("build_after_ingestion", r.job_name or BUILD_JOB, r) for r in requests
             if isinstance(r, dg.RunRequest)]
 
 

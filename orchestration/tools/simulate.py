@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--missing-month", type=int, action="append", default=None,
                         help="a month whose registry never arrives, generated so (default 8; 0 for none)")
     parser.add_argument("--until", default=None, help="stop the clock here (ISO date; default 2 January next year)")
+    parser.add_argument("--report-days-only", action="store_true",
+                        help="stop the clock only at each report day's build (06:00) and report (09:00): "
+                             "the same reports, a build per report instead of one per arrival")
     args = parser.parse_args(argv)
     missing = [m for m in (args.missing_month or [8]) if m]
     settings = load_settings()
@@ -46,12 +49,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from orchestration.defs.definitions import build_definitions
     from orchestration.defs.runner import current_instance
-    from orchestration.defs.simulation import ALMATY, Simulation, simulate, write_timeline
+    from orchestration.defs.simulation import ALMATY, Simulation, report_day_stops, simulate, write_timeline
 
     until = (datetime.fromisoformat(args.until).replace(tzinfo=ALMATY) if args.until
              else datetime(args.year + 1, 1, 2, 12, tzinfo=ALMATY))
     sim = Simulation(settings, current_instance(), build_definitions(settings), echo=print)
-    events = simulate(sim, source, args.year, until)
+    stops = report_day_stops(args.year, until) if args.report_days_only else None
+    events = simulate(sim, source, args.year, until, stops=stops)
     path = write_timeline(events, data / "simulation" / "timeline.md",
                           f"Simulated year {args.year} (seed {args.seed}, {args.rows_per_month} rows a month)")
     print(f"timeline: {path}")

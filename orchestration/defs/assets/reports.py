@@ -9,6 +9,11 @@ data/reports/<period>/r<N+1>/ with the annex of changes, and the latest is copie
 data/reports/<period>/. The revisions are then published to analytics.duckdb. Because it writes
 the warehouse and swaps analytics.duckdb, the asset runs in the one-slot warehouse pool.
 
+A period not closed at the run's evaluation time (its last month's cut-off not passed), or
+closed by the calendar but not yet in analytics.duckdb (built before the cut-off), is refused
+before anything is read or written: the run fails with the reason in Russian
+(outputs/reports/closure.py) and no revision is filed.
+
 Approval: a revision N+1 of a period whose earlier revision an analyst approved is filed as
 awaiting approval, and the check ``approved_revision_unchanged`` fails, saying so in Russian.
 
@@ -42,9 +47,9 @@ from orchestration.defs.partitions import report_partitions
 from orchestration.defs.resources import WAREHOUSE_POOL, MonitoringSettings
 from orchestration.defs.ui import OWNERS, asset_tags, files_metadata, local_time, local_time_metadata, md_table_metadata
 from orchestration.outputs.reports import ReportFiles, parse_period, write_reports
+from orchestration.outputs.reports.closure import period_title, refusals
 from orchestration.outputs.reports.deadline import LATE, NOT_DUE, ON_TIME, OVERDUE, ReportDeadline, report_deadlines
 from orchestration.outputs.reports.figures import read_figures
-from orchestration.outputs.reports.periods import ReportingPeriod
 from orchestration.outputs.reports.vintages import (
     AWAITING_APPROVAL,
     RevisionPlan,
@@ -87,6 +92,13 @@ def monitoring_report(context: dg.AssetExecutionContext, monitoring: MonitoringS
     settings = monitoring.get()
     produced_at = run_evaluation_time(context)
     periods = list(context.partition_keys)
+    refused = refusals(periods, produced_at, periods_with_data(settings.analytics_path))
+    if refused:  # before anything is read or written: no revision is filed for an unclosed period
+        raise dg.Failure(
+            description=" ".join(refusal.message_ru() for refusal in refused),
+            metadata={"refused": dg.MetadataValue.json({r.period: local_time(r.cutoff_at) for r in refused}),
+                      "evaluated_at": local_time_metadata(produced_at)},
+            allow_retries=False)
     with warehouse.get_connection() as con:
         plans = {period: plan_revision(con, period, read_figures(settings.analytics_path, parse_period(period)))
                  for period in periods}
@@ -129,12 +141,6 @@ def approval_message(plan: RevisionPlan) -> str:
     return (f"Отчет {period_name} утвержден в редакции {approved_revision} ({approved_by}), но данные "
             f"изменились: подготовлена редакция {plan.revision}, ожидающая утверждения "
             f"({plan.reason.lower()}). Утвержденной остается редакция {approved_revision}.")
-
-
-def period_title(period: ReportingPeriod) -> str:
-    if period.is_final:
-        return f"итоговый за {period.year} год"
-    return f"за {period.quarter_number}-й квартал {period.year} года"
 
 
 def report_metadata(files: ReportFiles | None, plan: RevisionPlan, reports_dir: Path) -> dict[str, dg.MetadataValue]:

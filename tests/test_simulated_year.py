@@ -1,0 +1,381 @@
+"""The year as it happens (issue 20): one small sample year run twice — simulated through the real
+sensors and schedules with a simulated clock (to the final report on 8 December), and backfilled
+as `make demo` runs it (every month at once, evaluated now) — and every reported figure of the
+counts tables held against a recomputation from the generator's truth, written here in pandas.
+
+What counts at a report's production time T (clauses 7–10), computed from the truth and the
+sidecar times, never from the warehouse: per month, the registry versions submitted by T; none →
+the month counts zero (a registry that never arrived, or not yet); a first version submitted after
+the 1st of the next month → the month is left out (R8); otherwise the highest version that is on
+time or a correction the truth says came within its 3 working days (R7). Of that version, the rows
+the truth marks row_ok (no error-level defect: R9 and the row rules).
+
+The simulated clock stops at the instants that decide what the reports say: each report day's
+06:00 build and 09:00 report (``simulation.report_day_stops``); files that arrived since the last
+stop are taken then, their sidecars keeping their submission times. (Every arrival and tick is
+exercised by tests/test_simulation.py on the first quarter; `make simulate` walks them all.)
+The quality tables (survey estimates) are held against the backfill, not recomputed here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+
+from orchestration.settings import Settings, load_settings
+from orchestration.tools.sample_data import GeneratorConfig, generate_year
+
+YEAR = 2019
+MISSING = 8  # August's registry never arrives
+CONFIG = GeneratorConfig(year=YEAR, rows_per_month=60, defect_rate=0.03, seed=3, file_format="csv",
+                         missing_months=(MISSING,))
+REPORTS = {  # report period -> (quarter months, year-to-date months or None when they coincide)
+    f"{YEAR}-Q1": (range(1, 4), None),
+    f"{YEAR}-Q2": (range(4, 7), range(1, 7)),
+    f"{YEAR}-Q3": (range(7, 10), range(1, 10)),
+    f"{YEAR}-final": (range(10, 12), range(1, 12)),
+}
+COUNT_TABLES = ("i1_clients_by_region", "i2_clients_by_sector", "i3_enterprises_by_legal_form", "i4_persons_by_gender",
+                "i5_persons_by_age_group", "i6_clients_by_sme_category", "i7_services_by_type",
+                "i8_services_by_provider", "i9_services_by_channel")
+SEEDS = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+@dataclass
+class Year:
+    simulated: Settings
+    backfilled: Settings
+    truth: Path
+    events: list
+    backfilled_at: datetime
+
+
+@pytest.fixture(scope="module")
+def year(tmp_path_factory) -> Year:
+    from orchestration.defs.definitions import build_definitions
+    from orchestration.defs.runner import run_stages
+    from orchestration.defs.simulation import ALMATY, Simulation, report_day_stops, simulate, write_timeline
+    from orchestration.tools.run_year import year_stages
+
+    root = tmp_path_factory.mktemp("simulated_year")
+    source = root / "simulated" / "simulation" / "source"
+    truth = root / "simulated" / "sample_truth"
+    generate_year(CONFIG, out=source, truth_dir=truth)
+    shutil.copytree(source, root / "backfilled" / "landing")
+    key = load_settings().hmac_key
+    simulated = Settings(data_dir=root / "simulated", hmac_key=key)
+    backfilled = Settings(data_dir=root / "backfilled", hmac_key=key)
+    saved = os.environ.get("MONITORING_DATA_DIR")
+    try:
+        os.environ["MONITORING_DATA_DIR"] = str(simulated.data_dir)
+        with dg.instance_for_test() as instance:
+            sim = Simulation(simulated, instance, build_definitions(simulated))
+            until = datetime(YEAR, 12, 8, 12, tzinfo=ALMATY)
+            events = simulate(sim, source, YEAR, until, stops=report_day_stops(YEAR, until))
+            write_timeline(events, simulated.data_dir / "simulation" / "timeline.md", "test")
+        os.environ["MONITORING_DATA_DIR"] = str(backfilled.data_dir)
+        with dg.instance_for_test() as instance:
+            run_stages(year_stages(YEAR), instance=instance, definitions=build_definitions(backfilled))
+        with duckdb.connect(str(backfilled.analytics_path), read_only=True) as con:
+            [(backfilled_at,)] = con.execute("select min(produced_at) from report_revisions").fetchall()
+        yield Year(simulated, backfilled, truth, events, backfilled_at)
+    finally:
+        if saved is None:
+            os.environ.pop("MONITORING_DATA_DIR", None)
+        else:
+            os.environ["MONITORING_DATA_DIR"] = saved
+
+
+# ---------------------------------------------------------------- the truth, recomputed in pandas
+
+
+def submissions(truth: Path) -> pd.DataFrame:
+    subs = pd.read_csv(truth / "submissions.csv", dtype={"source_file": str, "submitted_at": str})
+    subs["arrived"] = pd.to_datetime(subs.submitted_at, utc=True)
+    subs["due"] = pd.to_datetime(subs.due_at, utc=True)
+    return subs
+
+
+def counted_versions(subs: pd.DataFrame, errors: set[tuple[str, int]], at: datetime) -> dict[str, int]:
+    """Month -> the registry version counted at ``at`` (months counting nothing are absent).
+
+    ``errors``: the (month, version) pairs with an error-level defect, which the agency writes
+    to the operator about (clause 8); a later version is a correction only after such a letter,
+    otherwise it is a resubmission after the deadline and does not count (clause 10).
+    """
+    out = {}
+    for period, rows in subs[subs.delivered].groupby("period"):
+        arrived = rows[rows.arrived <= pd.Timestamp(at)]
+        if arrived.empty:
+            continue  # not arrived (yet): the month counts zero
+        first = arrived[arrived.version == arrived.version.min()].iloc[0]
+        if first.arrived > first.due:
+            continue  # late first version: the month is left out (clause 10)
+        corrects = arrived.version.map(lambda v, p=period: (p, v - 1) in errors)
+        usable = arrived[(arrived.arrived <= arrived.due) | ((arrived.timeliness == "correction") & corrects)]
+        out[period] = int(usable.version.max())
+    return out
+
+
+def error_versions(truth: Path) -> set[tuple[str, int]]:
+    """(month, version) with an error in its rows (rule kind 'row': what a letter is about;
+    a service no act confirms is left out under clause 11, and no letter asks to correct it)."""
+    defects = pd.read_csv(truth / "defects.csv", dtype={"period": str})
+    rules = pd.read_csv(SEEDS / "validation_rules.csv", dtype=str)
+    row_errors = set(rules[(rules.kind == "row") & (rules.severity == "error")].rule_id)
+    errors = defects[defects.expected_rule_id.isin(row_errors)]
+    return set(zip(errors.period, errors.version.astype(int), strict=True))
+
+
+def counted_rows(services: pd.DataFrame, versions: dict[str, int]) -> pd.DataFrame:
+    chosen = pd.DataFrame(list(versions.items()), columns=["period", "version"])
+    rows = services.merge(chosen, on=["period", "version"])
+    return rows[rows.row_ok]
+
+
+def names(seed: str, code: str, name: str) -> dict[str, str]:
+    frame = pd.read_csv(SEEDS / seed, dtype=str).drop_duplicates(code)
+    return dict(zip(frame[code], frame[name], strict=True))
+
+
+def expected_figures(services: pd.DataFrame, report: str, versions: dict[str, int]) -> dict:
+    """{(table, scope, region_code or '', row_key, measure): value} of the nine indicator tables.
+
+    Clients (I1, I2, I3, I6) are distinct identifiers, a client under each value it carried in
+    the period and once in a total; services (I7–I9) are rows; persons (I4, I5, R13) are distinct
+    name + birth date, each under the gender and age of their latest service in the period
+    (latest month, then end and start date) and counted once in each region they were served in.
+    """
+    rows = counted_rows(services, versions)
+    rows = rows.assign(month=rows.period.str[5:].astype(int))
+    ages = pd.read_csv(SEEDS / "age_groups.csv")
+    rows = rows.assign(
+        service=rows.service_code.map(names("services.csv", "service_code", "service_name_ru")),
+        service_subtype=rows.service_subtype_code.map(names("services.csv", "subtype_code", "subtype_name_ru")),
+        provider=rows.provider_code.map(names("providers.csv", "provider_code", "name_ru")),
+        channel=rows.channel_code.map(names("channels.csv", "channel_code", "name_ru")),
+        oked_section=rows.oked_section_code,
+        legal_form=rows.legal_form_code.map(names("legal_forms.csv", "legal_form_code", "short_name_ru")),
+        sme_category=rows.sme_category_code.map(names("sme_categories.csv", "sme_category_code", "name_ru")),
+        gender=rows.gender_code.map(names("genders.csv", "gender_code", "name_ru")),
+        age_group=rows.age.map(lambda age: ages[(ages.min_age <= age) & (age <= ages.max_age)].name_ru.iloc[0]))
+    quarter, ytd = REPORTS[report]
+    out: dict = {}
+    for scope, months in (("quarter", quarter), ("year_to_date", ytd)):
+        if months is None:
+            continue
+        scoped = rows[rows.month.isin(list(months))]
+        latest = (scoped.sort_values(["month", "end_date", "start_date"])
+                  .groupby("person_key")[["gender", "age_group"]].last())
+        for region, part in [("", scoped), *scoped.groupby("kato_code")]:
+            for table, dim in (("i1_clients_by_region", None), ("i2_clients_by_sector", "oked_section"),
+                               ("i3_enterprises_by_legal_form", "legal_form"),
+                               ("i6_clients_by_sme_category", "sme_category")):
+                measure = "enterprises" if table.startswith("i3") else "clients"
+                out[(table, scope, region, "", measure)] = part.client_id.nunique()
+                if dim:
+                    for value, group in part.groupby(dim):
+                        out[(table, scope, region, f"{dim}={value}", measure)] = group.client_id.nunique()
+            persons = latest.loc[part.person_key.unique()]
+            for table, dim in (("i4_persons_by_gender", "gender"), ("i5_persons_by_age_group", "age_group")):
+                out[(table, scope, region, "", "persons")] = len(persons)
+                for value, count in persons[dim].value_counts().items():
+                    out[(table, scope, region, f"{dim}={value}", "persons")] = count
+            for table, dims in (("i7_services_by_type", ("service", "service_subtype")),
+                                ("i8_services_by_provider", ("provider",)),
+                                ("i9_services_by_channel", ("channel",))):
+                out[(table, scope, region, "", "services")] = len(part)
+                for depth in range(1, len(dims) + 1):
+                    for values, group in part.groupby(list(dims[:depth])):
+                        row_key = " / ".join(f"{d}={v}" for d, v in zip(dims, values, strict=False))
+                        out[(table, scope, region, row_key, "services")] = len(group)
+    return {k: float(v) for k, v in out.items() if v}
+
+
+def reported(settings: Settings, tables=COUNT_TABLES) -> dict[tuple[str, int], dict]:
+    """(report period, revision) -> {figure key: value} of the given tables, zeros left out."""
+    out: dict[tuple[str, int], dict] = {}
+    with duckdb.connect(str(settings.analytics_path), read_only=True) as con:
+        rows = con.execute(
+            "select report_period, revision, table_name, scope, region_code, row_key, measure, value "
+            f"from reported_figures where table_name in ({', '.join('?' for _ in tables)})", list(tables)).fetchall()
+    for period, revision, table, scope, region, row_key, measure, value in rows:
+        figures = out.setdefault((period, revision), {})
+        if value:
+            figures[(table, scope, region or "", row_key, measure)] = float(value)
+    return out
+
+
+def revisions(settings: Settings) -> list[tuple[str, int, datetime, list[str]]]:
+    with duckdb.connect(str(settings.analytics_path), read_only=True) as con:
+        return con.execute("select report_period, revision, produced_at, registry_versions from report_revisions "
+                           "order by report_period, revision").fetchall()
+
+
+# ---------------------------------------------------------------- item 1: the simulated year's figures
+
+
+def test_the_simulated_year_issues_every_report_at_its_tick(year):
+    produced = {(period, revision): at for period, revision, at, _ in revisions(year.simulated)}
+    assert {period for period, _ in produced} == set(REPORTS)
+    ticks = {f"{YEAR}-Q1": "04-10", f"{YEAR}-Q2": "07-10", f"{YEAR}-Q3": "10-10", f"{YEAR}-final": "12-08"}
+    for (period, revision), at in produced.items():
+        assert revision == 1
+        assert at == datetime.fromisoformat(f"{YEAR}-{ticks[period]}T09:00:00+06:00")
+    timeline = (year.simulated.data_dir / "simulation" / "timeline.md").read_text(encoding="utf-8")
+    assert f"registry {YEAR}-{MISSING:02d}: never arrives" in timeline
+    for period, tick in ticks.items():
+        assert f"| {YEAR}-{tick} 09:00 | report | report {period} revision 1 (issued)" in timeline, period
+    assert not (year.simulated.landing_dir / "registry" / f"{YEAR}-{MISSING:02d}").exists()
+
+
+RUNS = ["backfilled", "simulated"]
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_every_revision_uses_the_registry_versions_in_and_usable_at_its_time(year, run):
+    settings = getattr(year, run)
+    subs, errors = submissions(year.truth), error_versions(year.truth)
+    for period, _, at, versions in revisions(settings):
+        quarter, ytd = REPORTS[period]
+        window = {f"{YEAR}-{m:02d}" for m in (ytd or quarter)}
+        expected = sorted(f"{p} v{v}" for p, v in counted_versions(subs, errors, at).items() if p in window)
+        assert sorted(versions) == expected, period
+    assert f"{YEAR}-{MISSING:02d}" not in counted_versions(subs, errors, datetime.now().astimezone())
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_every_counts_figure_of_every_revision_equals_the_truth_at_its_time(year, run):
+    settings = getattr(year, run)
+    subs, errors = submissions(year.truth), error_versions(year.truth)
+    services = pd.read_parquet(year.truth / "services.parquet")
+    figures = reported(settings)
+    checked = 0
+    for period, revision, at, _ in revisions(settings):
+        expected = expected_figures(services, period, counted_versions(subs, errors, at))
+        actual = figures.get((period, revision), {})
+        assert actual == expected, (period, revision, diff(actual, expected))
+        checked += len(expected)
+    assert checked > 500
+    # the late March and the missing August count nothing; the other months do
+    q1 = figures.get((f"{YEAR}-Q1", 1), {})
+    assert q1[("i1_clients_by_region", "quarter", "", "", "clients")] > 0
+    everything = counted_versions(subs, errors, datetime.now().astimezone())
+    assert f"{YEAR}-03" not in everything and f"{YEAR}-{MISSING:02d}" not in everything
+
+
+def diff(actual: dict, expected: dict) -> list:
+    keys = sorted(k for k in actual.keys() | expected.keys() if actual.get(k) != expected.get(k))
+    return [(k, actual.get(k), expected.get(k)) for k in keys[:10]]
+
+
+# ---------------------------------------------------------------- item 3: backfilled = simulated, explained
+
+
+def test_the_backfilled_year_equals_the_simulated_final_revisions_except_what_arrived_after_a_report(year):
+    """Each report's latest simulated revision against the backfill's (`make demo`, evaluated now).
+
+    A difference is explained when an input the report could not have had arrived after it: a
+    registry version that counts now but did not at the report's time (the counts tables must
+    then differ exactly where the truth recomputed at both times differs), or a phone survey of
+    the report's months delivered after it (the quality tables). Nothing else may differ.
+    """
+    subs, errors = submissions(year.truth), error_versions(year.truth)
+    services = pd.read_parquet(year.truth / "services.parquet")
+    produced = {period: at for period, _, at, _ in revisions(year.simulated)}
+    simulated = latest(revisions(year.simulated), all_figures(year.simulated))
+    backfilled = latest(revisions(year.backfilled), all_figures(year.backfilled))
+    assert set(simulated) == set(backfilled) == set(REPORTS)
+    # "<file>" or "<file> (taken at the next stop)": the file arrived at the event's time either way
+    arrived_at = {e.text.split(" ")[0]: e.at for e in year.events if e.kind == "arrival"}
+    listed = []
+    for period, (quarter, ytd) in REPORTS.items():
+        then = counted_versions(subs, errors, produced[period])
+        now = counted_versions(subs, errors, year.backfilled_at)
+        window = {f"{YEAR}-{m:02d}" for m in (ytd or quarter)}
+        changed_months = sorted(m for m in (then.keys() | now.keys()) & window if then.get(m) != now.get(m))
+        at_report, at_backfill = expected_figures(services, period, then), expected_figures(services, period, now)
+        explained = {k for k in at_report.keys() | at_backfill.keys() if at_report.get(k) != at_backfill.get(k)}
+        differing = {k for k in simulated[period].keys() | backfilled[period].keys()
+                     if simulated[period].get(k) != backfilled[period].get(k)}
+        assert {k for k in differing if k[0] in COUNT_TABLES} == explained, (period, changed_months)
+        quarters = {f"{YEAR}-Q{(m - 1) // 3 + 1}" for m in (ytd or quarter)}
+        surveys_after = [q for q in sorted(quarters)
+                         if arrived_at.get(f"phone_survey/{q}.xlsx", FAR) > produced[period]]
+        others = {k for k in differing if k[0] not in COUNT_TABLES}
+        if not changed_months:
+            quality = {k for k in others if k[0].startswith("q")}
+            assert others == (quality if surveys_after else set()), (period, sorted(others)[:10])
+        listed += [(period, k, simulated[period].get(k), backfilled[period].get(k)) for k in sorted(differing)]
+        print(f"{period}: registry months counted differently {changed_months or 'none'}, phone surveys "
+              f"after the report {surveys_after or 'none'}, {len(differing)} figures differ")
+    for row in listed:
+        print("  ", *row)
+
+
+FAR = datetime(9999, 1, 1).astimezone()
+
+
+def all_figures(settings: Settings) -> dict[tuple[str, int], dict]:
+    out: dict[tuple[str, int], dict] = {}
+    with duckdb.connect(str(settings.analytics_path), read_only=True) as con:
+        for period, revision, table, scope, region, row_key, measure, value in con.execute(
+                "select report_period, revision, table_name, scope, region_code, row_key, measure, value "
+                "from reported_figures").fetchall():
+            out.setdefault((period, revision), {})[(table, scope, region or "", row_key, measure)] = value
+    return out
+
+
+def latest(revision_rows, figures) -> dict[str, dict]:
+    last = {}
+    for period, revision, _, _ in revision_rows:
+        last[period] = max(revision, last.get(period, 0))
+    return {period: figures.get((period, revision), {}) for period, revision in last.items()}
+
+
+# ---------------------------------------------------------------- item 4: the README's queries
+
+
+def readme_query(title: str) -> str:
+    """The SQL statement that follows the comment line ``-- <title>`` in the README."""
+    text = README.read_text(encoding="utf-8")
+    match = re.search(rf"^-- {re.escape(title)}.*?\n(.*?);", text, flags=re.MULTILINE | re.DOTALL)
+    assert match, title
+    return match.group(1)
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_the_readme_queries_say_what_the_q1_report_said_and_what_q1_is_now(year, run):
+    settings = getattr(year, run)
+    subs, errors = submissions(year.truth), error_versions(year.truth)
+    services = pd.read_parquet(year.truth / "services.parquet")
+    regions = pd.read_csv(SEEDS / "regions.csv", dtype=str)
+    kato_of = dict(zip(regions.name_ru, regions.kato_code, strict=True))  # a name per period of validity
+    [q1_at] = [at for period, revision, at, _ in revisions(settings) if (period, revision) == (f"{YEAR}-Q1", 1)]
+    # "now": the last build (the simulated year's before the final report, the backfill's now)
+    now_at = datetime.fromisoformat(f"{YEAR}-12-08T09:00:00+06:00") if run == "simulated" else year.backfilled_at
+
+    def by_region(versions: dict[str, int]) -> list[tuple[str | None, float]]:
+        figures = expected_figures(services, f"{YEAR}-Q1", versions)
+        rows = {k[2]: v for k, v in figures.items() if k[0] == "i1_clients_by_region" and k[2]}
+        return sorted(rows.items()) + [(None, figures[("i1_clients_by_region", "quarter", "", "", "clients")])]
+
+    with duckdb.connect(str(settings.analytics_path), read_only=True) as con:
+        said = con.execute(readme_query("What the Q1 report said")).fetchall()
+        now = con.execute(readme_query("What Q1 is now")).fetchall()
+    assert said and now
+    said = sorted((kato_of[r], float(v)) for r, v in said[:-1]) + [(None, float(said[-1][1]))]
+    now = sorted((kato_of[r], float(v)) for r, v in now if r is not None) + [
+        (None, float(next(v for r, v in now if r is None)))]
+    assert said == by_region(counted_versions(subs, errors, q1_at))
+    assert now == by_region(counted_versions(subs, errors, now_at))
