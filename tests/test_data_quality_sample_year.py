@@ -33,6 +33,7 @@ import pandas as pd
 import pytest
 import yaml
 from docx import Document
+from docx.oxml.ns import qn
 from pipeline_fixture import run_pipeline_year
 from python_calamine import CalamineWorkbook
 
@@ -428,7 +429,9 @@ def read_annex(path: Path) -> tuple[list[str], dict[str, dict]]:
         tag = element.tag.rsplit("}", 1)[-1]
         if tag == "p":
             text = "".join(t.text or "" for t in element.iter() if t.tag.endswith("}t"))
-            if text.startswith("Приложение"):
+            style = element.find(qn("w:pPr") + "/" + qn("w:pStyle"))
+            heading = style is not None and style.get(qn("w:val")).startswith("Heading")
+            if heading and text.startswith("Приложение"):  # not the table of contents' line
                 inside = text == ANNEX
             if inside:
                 paragraphs.append(text)

@@ -199,6 +199,14 @@ def expected_figures(services: pd.DataFrame, report: str, versions: dict[str, in
                     for values, group in part.groupby(list(dims[:depth])):
                         row_key = " / ".join(f"{d}={v}" for d, v in zip(dims, values, strict=False))
                         out[(table, scope, region, row_key, "services")] = len(group)
+    if report.endswith("final"):  # the year's dynamics: the republic's months of I1, I7 (by service), I9
+        for month, part in rows[rows.month.isin(list(ytd))].groupby("month"):
+            scope = f"month:{YEAR}-{month:02d}"
+            out[("i1_clients_by_region", scope, "", "", "clients")] = part.client_id.nunique()
+            for table, dim in (("i7_services_by_type", "service"), ("i9_services_by_channel", "channel")):
+                out[(table, scope, "", "", "services")] = len(part)
+                for value, group in part.groupby(dim):
+                    out[(table, scope, "", f"{dim}={value}", "services")] = len(group)
     return {k: float(v) for k, v in out.items() if v}
 
 
@@ -314,7 +322,8 @@ def test_the_backfilled_year_equals_the_simulated_final_revisions_except_what_ar
                          if arrived_at.get(f"phone_survey/{q}.xlsx", FAR) > produced[period]]
         others = {k for k in differing if k[0] not in COUNT_TABLES}
         if not changed_months:
-            quality = {k for k in others if k[0].startswith("q")}
+            # the phone survey feeds the quality tables and the scorecard's risk list (its ranking)
+            quality = {k for k in others if k[0].startswith("q") or k[0] == "scorecard_risk"}
             assert others == (quality if surveys_after else set()), (period, sorted(others)[:10])
         listed += [(period, k, simulated[period].get(k), backfilled[period].get(k)) for k in sorted(differing)]
         print(f"{period}: registry months counted differently {changed_months or 'none'}, phone surveys "
