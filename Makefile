@@ -22,7 +22,7 @@ DBT := cd dbt_project && dbt
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: install office demo test dev sample pipeline lint clean bench simulate
+.PHONY: install office browser demo test dev sample pipeline lint clean bench simulate
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib orchestration schemas > /dev/null || true
 	touch $@
 
-install: $(VENV)/.installed $(MANIFEST) office
+install: $(VENV)/.installed $(MANIFEST) office browser
 
 # LibreOffice turns each report's .docx into the PDF that is printed (clause 13); Liberation
 # Serif has Times New Roman's metrics, so the pages break as they do in Word. Debian's packages,
@@ -43,6 +43,17 @@ office:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			--no-install-recommends $(OFFICE_PACKAGES) > /dev/null; \
 	else echo "LibreOffice missing: install $(OFFICE_PACKAGES) (Debian) for the reports' PDF" >&2; fi
+
+# Debian's headless Chromium: the suite's browser test opens the Dagster UI in it (tests/test_ui_server.py).
+# Installed as root where missing; elsewhere install it by hand.
+BROWSER_PACKAGES := chromium
+browser:
+	@if command -v chromium > /dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+		echo "installing $(BROWSER_PACKAGES) (Debian) for the browser test of the Dagster UI"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $(BROWSER_PACKAGES) > /dev/null; \
+	else echo "Chromium missing: install $(BROWSER_PACKAGES) (Debian) for the browser test of the Dagster UI" >&2; fi
 
 # dagster-dbt loads its assets from a manifest; parse once whenever the dbt project changes.
 # A manifest that is not valid JSON (dbt stopped while writing it) is removed before make
