@@ -122,3 +122,15 @@ def test_a_report_is_overdue_only_after_its_due_day_and_late_once_filed(pipeline
         assert states("2019-12-10T23:00:00+06:00")["2019-final"] == "not_due"
         after_filing = max(filed.values())
         assert set(states(after_filing.isoformat()).values()) == {"late"}
+
+
+def test_the_check_is_the_sensors_not_a_step_of_every_ingestion():
+    """Evaluated hourly by its sensor (and from the UI); an ingestion does not run it as one more step."""
+    from orchestration.defs.definitions import build_definitions
+
+    defs = build_definitions()
+    check = dg.AssetCheckKey(REGISTRY_KEY, FRESHNESS_CHECK)
+    assert check in defs.resolve_asset_graph().asset_check_keys
+    for job in ("ingest_landing_files", "build_warehouse"):
+        assert check not in defs.resolve_job_def(job).asset_layer.asset_graph.asset_check_keys, job
+    assert defs.resolve_sensor_def(SENSOR).minimum_interval_seconds == 3600
