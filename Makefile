@@ -22,7 +22,7 @@ DBT := cd dbt_project && dbt
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: install office postgres demo test dev sample pipeline lint clean bench simulate
+.PHONY: install office browser postgres demo test dev sample pipeline lint clean bench simulate
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,17 @@ postgres:
 			--no-install-recommends $(POSTGRES_PACKAGES) > /dev/null; \
 	else echo "PostgreSQL missing: install $(POSTGRES_PACKAGES) (Debian) for the PostgreSQL tests" >&2; fi
 
+# Debian's headless Chromium: the suite's browser test opens the Dagster UI in it (tests/test_ui_server.py).
+# Installed as root where missing; elsewhere install it by hand.
+BROWSER_PACKAGES := chromium
+browser:
+	@if command -v chromium > /dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+		echo "installing $(BROWSER_PACKAGES) (Debian) for the browser test of the Dagster UI"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $(BROWSER_PACKAGES) > /dev/null; \
+	else echo "Chromium missing: install $(BROWSER_PACKAGES) (Debian) for the browser test of the Dagster UI" >&2; fi
+
 # dagster-dbt loads its assets from a manifest; parse once whenever the dbt project changes.
 # A manifest that is not valid JSON (dbt stopped while writing it) is removed before make
 # compares dates, with dbt's partial-parse state, so it is rebuilt instead of failing every load.
@@ -84,7 +95,7 @@ simulate: install
 	MONITORING_DEMO=1 $(BIN)/python -m orchestration.tools.simulate --year $(YEAR) \
 		--rows-per-month $(SIM_ROWS_PER_MONTH) --defect-rate $(DEFECT_RATE) --seed $(SEED) $(SIMULATE_ARGS)
 
-test: install postgres
+test: install postgres browser
 	MONITORING_DEMO=1 MONITORING_LANDING_SETTLE_SECONDS=0 $(BIN)/python -m pytest -q
 
 lint: install

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.defs.assets.freshness import registry_received_by_deadline
 from orchestration.defs.partitions import monthly_partitions
 
 RAW = dg.AssetSelection.groups("raw")
@@ -11,10 +12,14 @@ REPORTS = dg.AssetSelection.groups("reports")
 ALERTS = dg.AssetSelection.groups("alerts")
 APPROVALS = dg.AssetSelection.groups("approvals")
 
+# The registry's freshness check is evaluated by its hourly sensor (and from the UI), not as one
+# more step, hence one more process, of every ingestion (defs/assets/freshness.py).
+REGISTRY_FRESHNESS = dg.AssetSelection.checks(registry_received_by_deadline)
+
 # Load the landing files of one or more months (a year is one run: single-run backfill).
 ingest_job = dg.define_asset_job(
     "ingest_landing_files",
-    selection=RAW,
+    selection=RAW - REGISTRY_FRESHNESS,
     partitions_def=monthly_partitions,
     description="Загрузка файлов отчетного месяца (или нескольких) в слой raw.",
 )

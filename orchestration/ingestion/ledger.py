@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
@@ -28,6 +29,7 @@ from orchestration.ingestion.landing import LandingFile, Unaccepted, sha256_of
 from orchestration.warehouse.raw import relative_to_landing
 
 LOADED, REJECTED, REFUSED = "loaded", "rejected", "refused"
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 LEDGER_FORMAT = 1
 
 
@@ -89,6 +91,16 @@ def read_ledger(path: Path, warehouse_path: Path) -> dict[str, Entry]:
         return {name: Entry(**fields) for name, fields in data["files"].items()}
     except (OSError, ValueError, KeyError, TypeError):
         return {}  # missing or unreadable: every file is looked at again (a run rewrites it)
+
+
+def registry_months(entries: Mapping[str, Entry], status: str = LOADED) -> set[str]:
+    """Months ('YYYY-MM') with a registry file of ``status`` in the ledger (``registry/YYYY-MM/…``)."""
+    months = set()
+    for name, entry in entries.items():
+        parts = name.split("/")
+        if len(parts) == 3 and parts[0] == "registry" and _MONTH.fullmatch(parts[1]) and entry.status == status:
+            months.add(parts[1])
+    return months
 
 
 def ledger_stamp(path: Path, warehouse_path: Path) -> str:

@@ -74,7 +74,9 @@ def registry_deadlines(context: dg.AssetExecutionContext, warehouse: DuckDBResou
         check_name="registries_submitted_on_time",
         asset_key=DEADLINES_KEY,
         passed=not missing and not late,
-        severity=dg.AssetCheckSeverity.WARN,
+        # No registry at all leaves a month uncounted (clause 10): a failure. A late one is counted
+        # from its earlier on-time version or left out by rule (R8): a warning.
+        severity=dg.AssetCheckSeverity.ERROR if missing else dg.AssetCheckSeverity.WARN,
         description=("Нарушен срок представления реестра (п. 7): " + "; ".join(parts) + "." if parts
                      else "Реестры за все месяцы представлены в срок."),
         metadata={

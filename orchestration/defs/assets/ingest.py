@@ -20,6 +20,7 @@ from orchestration.ingestion.landing import scan
 from orchestration.ingestion.ledger import fingerprints, record_ingestion
 from orchestration.ingestion.load import LOAD_SETTINGS, checked_files, load_files, unaccepted_in_run
 from orchestration.ingestion.spool import clear as clear_spool
+from orchestration.personal import mask_personal
 from orchestration.reference import INPUTS
 from orchestration.rules.timeliness import evaluation_time
 from orchestration.settings import apply_duckdb_settings
@@ -117,9 +118,12 @@ def landing_files(context: dg.AssetExecutionContext, monitoring: MonitoringSetti
             check_name="landing_files_accepted",
             asset_key=BATCHES_KEY,
             passed=not problems,
-            severity=dg.AssetCheckSeverity.WARN,
-            description=(f"Не приняты файлы: {len(problems)} (месяцы {', '.join(sorted(months))}); причины — "
-                         "в таблице «Отклоненные файлы»." if problems
+            # A file the operator delivered and the system did not take is a failure, not a remark:
+            # its month is counted without it until a corrected file comes (the catalog shows it red).
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=(f"Не приняты файлы: {len(problems)} ("
+                         f"{', '.join(sorted(mask_personal(str(o['file'])) for o in rejected))}; месяцы "
+                         f"{', '.join(sorted(months))}); причины — в таблице «Отклоненные файлы»." if problems
                          else f"Все файлы за {', '.join(sorted(months))} приняты."),
             metadata={
                 "Отклоненные файлы": md_table_metadata(

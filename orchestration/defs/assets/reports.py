@@ -22,10 +22,12 @@ is one run (``BackfillPolicy.single_run``), as `run_year` asks for a year's repo
 LibreOffice converts all of them while the next period is built (reports/build.py). Each
 partition still gets its own materialisation with its own metadata (folder, files, tables).
 
-The due-date check (``produced_by_due_date``) looks at every period whose data is in the
-analytics database (``reporting_periods.report_period``) and at when the report asset's
-partition was first materialised: a report produced after its due day is a warning, one not
-produced when its due day has ended is an error. It runs with every report materialisation
+The due-date check (``produced_by_due_date``) — the reports' freshness — looks at every period
+whose data is in the analytics database (``reporting_periods.report_period``) and at when its
+first revision was filed (``report_revisions.produced_at``, the run's evaluation time; for a
+period with no revision recorded, the report asset's first materialisation on this instance): a
+report filed after its due day is a warning, one not filed when its due day has ended (in Asia/
+Almaty) is an error. It runs with every report materialisation
 and — because the interesting moment is the due day passing with *no* run at all — the
 ``report_deadlines`` sensor evaluates it hourly and records a new evaluation whenever the
 set of late or overdue reports changes.
@@ -52,6 +54,7 @@ from orchestration.outputs.reports.deadline import LATE, NOT_DUE, ON_TIME, OVERD
 from orchestration.outputs.reports.figures import read_figures
 from orchestration.outputs.reports.vintages import (
     AWAITING_APPROVAL,
+    REVISIONS_TABLE,
     RevisionPlan,
     plan_revision,
     record_revision,
@@ -208,9 +211,28 @@ def first_productions(instance: dg.DagsterInstance, periods: Iterable[str]) -> d
     return first
 
 
+def first_revisions(analytics_path: Path) -> dict[str, datetime]:
+    """When each period's first revision was filed, as the published ``report_revisions`` has it.
+
+    The revision's ``produced_at`` is the run's evaluation time (the simulated clock's instant in
+    `make simulate`), and it survives a new Dagster instance; a materialisation's timestamp is the
+    wall clock of whichever instance ran the report."""
+    if not analytics_path.exists():
+        return {}
+    with duckdb.connect(str(analytics_path), read_only=True) as con:
+        tables = {row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()}
+        if REVISIONS_TABLE not in tables:
+            return {}
+        rows = con.execute(f"select report_period, min(produced_at) from {REVISIONS_TABLE} group by 1").fetchall()
+    return {str(period): produced.astimezone(UTC) for period, produced in rows}
+
+
 def evaluate_deadlines(instance: dg.DagsterInstance, analytics_path: Path, now: datetime) -> list[ReportDeadline]:
+    """Each period's state at ``now``: filed when its first revision was (the report asset's first
+    materialisation on this instance for a period with no revision recorded)."""
     periods = periods_with_data(analytics_path)
-    return report_deadlines(periods, first_productions(instance, periods), now)
+    produced = {**first_productions(instance, periods), **first_revisions(analytics_path)}
+    return report_deadlines(periods, produced, now)
 
 
 def check_outcome(deadlines: list[ReportDeadline], now: datetime) -> dict:
