@@ -19,13 +19,11 @@ from pathlib import Path
 import duckdb
 import pytest
 from docx import Document
+from report_words import MONTHS, NBSP, months_phrase
 
 PERIODS = ("2019-Q1", "2019-Q2", "2019-Q3", "2019-final")
 QUARTERS = {"Q1": (1, 3), "Q2": (4, 6), "Q3": (7, 9), "final": (10, 11)}
 PREVIOUS = {"Q2": "Q1", "Q3": "Q2", "final": "Q3"}
-NBSP = "\u00a0"
-MONTHS = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
-          "октябрь", "ноябрь", "декабрь")
 SEED = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "report_proposal_rules.csv"
 
 
@@ -35,16 +33,6 @@ def number(value: float, digits: int = 0) -> str:
 
 def share(value: float) -> str:
     return f"{number(100 * value, 1)}{NBSP}%"
-
-
-def months_phrase(months: list[date]) -> str:
-    if all(b.month - a.month == 1 for a, b in zip(months, months[1:], strict=False)):
-        first, last = MONTHS[months[0].month - 1], MONTHS[months[-1].month - 1]
-        names = first if first == last else f"{first}–{last}"
-    else:
-        words = [MONTHS[m.month - 1] for m in months]
-        names = f"{', '.join(words[:-1])} и {words[-1]}"
-    return f"{names} {months[-1].year}{NBSP}г."
 
 
 def quarter_months(part: str) -> list[date]:

@@ -20,14 +20,12 @@ import duckdb
 import pytest
 from docx import Document
 from python_calamine import CalamineWorkbook
+from report_words import MONTHS, NBSP, months_phrase
 
 PERIODS = ("2019-Q1", "2019-Q2", "2019-Q3", "2019-final")
-NBSP = "\u00a0"
 DASH = "–"
 MARKS = "¹²"
 TOTAL_ROW, TOTAL_COLUMN, EXCLUDED_TOTAL = "Итого по республике", "Всего", "Итого"
-MONTHS = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
-          "октябрь", "ноябрь", "декабрь")
 # The report's display words for a few mart values (plural headings, a grammatical fix).
 RELABEL = {"Мужской": "Мужчины", "Женский": "Женщины", "Офлайн": "Очно",
            "Сервисная компания": "Сервисные компании", "50–62 лет": "50–62 года"}
@@ -328,16 +326,6 @@ def expected_quality(con, w: Window, table: str, axis: str | None, measure_label
     return expected
 
 
-def _months_phrase(months: list[date]) -> str:
-    if all(b.month - a.month == 1 for a, b in zip(months, months[1:], strict=False)):
-        first, last = MONTHS[months[0].month - 1], MONTHS[months[-1].month - 1]
-        names = first if first == last else f"{first}–{last}"
-    else:
-        words = [MONTHS[m.month - 1] for m in months]
-        names = f"{', '.join(words[:-1])} и {words[-1]}"
-    return f"{names} {months[-1].year}{NBSP}г."
-
-
 def expected_dynamics(con, w: Window) -> dict:
     """Final report (issue 22): I1, I7 and I9 of each month from the marts' month rows, a month
     without rows printed 'не включен'; each quarter's row the mean of its months that have rows."""
@@ -368,7 +356,7 @@ def expected_dynamics(con, w: Window) -> dict:
     for number, (first, last) in enumerate(((1, 3), (4, 6), (7, 9), (10, 11)), start=1):
         months = [m for m in sorted(by_month) if first <= m.month <= last]
         assert months, "the sample year counts at least one month of each quarter"
-        label = f"{number}-й квартал, в среднем за месяц ({_months_phrase(months)})"
+        label = f"{number}-й квартал, в среднем за месяц ({months_phrase(months)})"
         means = [sum(by_month[m][i] for m in months) / len(months) for i in range(3)]
         for header, mean in zip(headers, means, strict=False):
             expected[(label, None, header)] = (mean, _decimal(mean))
