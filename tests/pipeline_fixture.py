@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pandas as pd
 
 from orchestration.defs.runner import run_stages
@@ -42,3 +43,14 @@ def run_pipeline_year(data_dir: Path, instance: dg.DagsterInstance, config: Gene
     timings = run_stages(year_stages(config.year), instance=instance, definitions=build_definitions(settings))
     services = pd.read_parquet(truth_dir / "services.parquet")
     return PipelineRun(settings, truth, services, instance, timings)
+
+
+# The data-quality review's marts (dbt_project/models/marts/data_quality), as the tests read them.
+DQ_MARTS = ("dq_outliers", "dq_consistency_over_time", "dq_source_consistency", "dq_implausible_patterns",
+            "dq_reporting_rates", "dq_risk_list")
+
+
+def read_dq_marts(analytics_path: Path) -> dict[str, pd.DataFrame]:
+    """Each data-quality mart of ``analytics_path`` whole, by name."""
+    with duckdb.connect(str(analytics_path), read_only=True) as con:
+        return {name: con.execute(f"select * from {name}").df() for name in DQ_MARTS}

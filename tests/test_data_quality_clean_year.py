@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from datetime import date
 
-import duckdb
 import pandas as pd
 import pytest
+from pipeline_fixture import read_dq_marts
 
 from orchestration.rules.calendar import kazakhstan_calendar
 
@@ -28,10 +28,7 @@ MAX_FALSE_POSITIVE_RATE = 0.1
 
 @pytest.fixture(scope="module")
 def marts(pipeline_run) -> dict[str, pd.DataFrame]:
-    names = ("dq_outliers", "dq_consistency_over_time", "dq_source_consistency", "dq_implausible_patterns",
-             "dq_reporting_rates", "dq_risk_list")
-    with duckdb.connect(str(pipeline_run.settings.analytics_path), read_only=True) as con:
-        return {name: con.execute(f"select * from {name}").df() for name in names}
+    return read_dq_marts(pipeline_run.settings.analytics_path)
 
 
 @pytest.fixture(scope="module")

@@ -34,7 +34,7 @@ import pytest
 import yaml
 from docx import Document
 from docx.oxml.ns import qn
-from pipeline_fixture import run_pipeline_year
+from pipeline_fixture import read_dq_marts, run_pipeline_year
 from python_calamine import CalamineWorkbook
 
 from orchestration.rules.calendar import kazakhstan_calendar
@@ -76,10 +76,7 @@ def planted(run) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def marts(run) -> dict[str, pd.DataFrame]:
-    names = ("dq_outliers", "dq_consistency_over_time", "dq_source_consistency", "dq_implausible_patterns",
-             "dq_reporting_rates", "dq_risk_list")
-    with duckdb.connect(str(run.settings.analytics_path), read_only=True) as con:
-        return {name: con.execute(f"select * from {name}").df() for name in names}
+    return read_dq_marts(run.settings.analytics_path)
 
 
 @pytest.fixture(scope="module")
