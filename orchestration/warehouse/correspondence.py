@@ -117,8 +117,10 @@ def ensure_correspondence_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def replace_tables(con: duckdb.DuckDBPyConnection, tables: Mapping[str, Iterable[Mapping[str, object]]]) -> None:
-    """Replace the rows of each named correspondence table, all in one transaction."""
-    ensure_correspondence_schema(con)
+    """Replace the rows of each named correspondence table, all in one transaction.
+
+    The schema is the caller's to ensure: both callers (letters, deadlines) read the
+    correspondence tables first and so have created it already."""
     con.execute("begin transaction")
     try:
         for table, rows in tables.items():
