@@ -44,26 +44,54 @@ def _ancestors(graph, key: dg.AssetKey) -> set[dg.AssetKey]:
     return seen
 
 
+# A letter as the warehouse recorded it before notices were (only the letters asking for a correction),
+# in the columns it had then.
+PRODUCED = datetime(2019, 3, 4, 10, 0, tzinfo=UTC)
+OLDER_LETTER = {"batch_id": "b1", "period": "2019-02", "month": date(2019, 2, 1), "version": 1,
+                "source_sha256": "ab", "letter_number": "Д-2019-02-v1", "letter_date": date(2019, 3, 4),
+                "produced_at": PRODUCED, "letter_due_at": PRODUCED, "produced_late": False,
+                "correction_due_at": PRODUCED, "error_rows": 3, "error_count": 4, "rule_count": 2,
+                "path": "x.docx", "annex_path": "x.xlsx"}
+OLDER_COLUMNS = ", ".join(f"{name} {kind}" for name, kind in LETTERS_COLUMNS if name in OLDER_LETTER)
+
+
+def _insert_older_letter(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    con.execute(f"create table {table} ({OLDER_COLUMNS})")
+    con.execute(f"insert into {table} ({', '.join(OLDER_LETTER)}) values ({', '.join('?' * len(OLDER_LETTER))})",
+                list(OLDER_LETTER.values()))
+
+
 def test_an_older_warehouse_keeps_its_letters_when_they_move_out_of_raw(tmp_path):
     # a warehouse written before the move had raw.letters; a letter's first production time
     # fixes its date and number, so it must be carried over, not recomputed
-    produced = datetime(2019, 3, 4, 10, 0, tzinfo=UTC)
-    row = {"batch_id": "b1", "period": "2019-02", "month": date(2019, 2, 1), "version": 1, "source_sha256": "ab",
-           "letter_number": "Д-2019-02-v1", "letter_date": date(2019, 3, 4), "produced_at": produced,
-           "letter_due_at": produced, "produced_late": False, "correction_due_at": produced, "error_rows": 3,
-           "error_count": 4, "rule_count": 2, "path": "x.docx", "annex_path": "x.xlsx"}
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
         con.execute("create schema raw")
-        con.execute("create table raw.letters (" + ", ".join(f"{n} {k}" for n, k in LETTERS_COLUMNS) + ")")
+        _insert_older_letter(con, "raw.letters")
         con.execute("create table raw.registry_deadlines (period varchar)")  # contents are recomputed each build
-        con.execute(f"insert into raw.letters values ({', '.join('?' * len(row))})",
-                    [row[name] for name, _ in LETTERS_COLUMNS])
         ensure_correspondence_schema(con)
         ensure_correspondence_schema(con)  # a second call finds nothing left to move
-        moved = con.execute(f"select letter_number, produced_at from {CORRESPONDENCE_SCHEMA}.letters").fetchall()
+        moved = con.execute(
+            f"select letter_number, produced_at, kind from {CORRESPONDENCE_SCHEMA}.letters").fetchall()
         left = con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()
-    assert moved == [("Д-2019-02-v1", produced)]
+    assert moved == [("Д-2019-02-v1", PRODUCED, "correction")]
     assert left == []
+
+
+def test_letters_recorded_before_notices_were_are_correction_letters(tmp_path):
+    # correspondence.letters written before it registered notices lacks their columns: they are
+    # added, its letters (which all asked for a correction) marked so, their production time kept
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute(f"create schema {CORRESPONDENCE_SCHEMA}")
+        _insert_older_letter(con, f"{CORRESPONDENCE_SCHEMA}.letters")
+        ensure_correspondence_schema(con)
+        ensure_correspondence_schema(con)  # nothing more to add the second time
+        columns = [name for (name,) in con.execute(
+            "select column_name from duckdb_columns() where schema_name = ? and table_name = 'letters' "
+            "order by column_index", [CORRESPONDENCE_SCHEMA]).fetchall()]
+        kept = con.execute(
+            f"select letter_number, produced_at, kind from {CORRESPONDENCE_SCHEMA}.letters").fetchall()
+    assert columns == [name for name, _ in LETTERS_COLUMNS]
+    assert kept == [("Д-2019-02-v1", PRODUCED, "correction")]
 
 
 def test_every_dbt_test_runs_in_exactly_one_of_the_two_builds(tmp_path):

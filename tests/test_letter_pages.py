@@ -4,8 +4,9 @@ the operator's clerk would read it — A4, the registry and the deadline on page
 page left nearly blank, nothing past the margins — and every row left out listed with its reason.
 
 The expectations come from the warehouse, not from the letters' code: the correction deadline from
-correspondence.letters, the late registries and their deadline from int_registry_timeliness, the
-rows left out from int_registry_exclusions (the report's own account of what is not counted).
+correspondence.letters (its letters asking for a correction), the late registries and their deadline
+from int_registry_timeliness, the rows left out from int_registry_exclusions (the report's own
+account of what is not counted).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def sample_letters(pipeline_run, tmp_path_factory):
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         files = dict(con.execute("select batch_id, source_file from raw.batches where input = 'registry'").fetchall())
         corrections = {batch: due.astimezone(ALMATY).date() for batch, due in con.execute(
-            "select batch_id, correction_due_at from correspondence.letters").fetchall()}
+            "select batch_id, correction_due_at from correspondence.letters where kind = 'correction'").fetchall()}
         late = {batch: due.astimezone(ALMATY).date() for batch, due in con.execute(
             "select batch_id, due_at from intermediate.int_registry_timeliness "
             "where violation_kind = 'late_registry'").fetchall()}

@@ -101,7 +101,8 @@ def test_one_letter_for_the_version_with_errors(built):
     assert record["produced_late"] is True and record["produced_at"] == PRODUCED_LATE
     assert record["correction_due_at"] == datetime.combine(CORRECTION_DATE, time.max, tzinfo=ALMATY)
     assert (record["error_rows"], record["error_count"], record["rule_count"]) == (3, 3, 2)
-    assert (record["act_rows"], record["rows_left_out"], record["kind"], record["late"]) == (5, 6, "correction", False)
+    assert (record["act_rows"], record["rows_left_out"], record["kind"], record["registry_late"]) == (
+        5, 6, "correction", False)
     assert sorted(p.relative_to(data_dir).as_posix() for p in (data_dir / "letters").rglob("*")) == [
         "letters/2019-04", "letters/2019-04/v1", "letters/2019-04/v1/annex.xlsx",
         "letters/2019-04/v1/letter.docx"]
@@ -311,10 +312,14 @@ def test_a_late_registry_is_told_it_is_late_and_left_out(tmp_path):
     """Clause 10: July's registry came on 5 August, after its deadline (Thursday 1 August 2019, a working
     day, by hand); August's v2 corrects a letter in time (not late, though after 1 September); September's
     v2 is a resubmission no letter asked for, after the deadline (late). The letters say so, and their
-    decision is int_registry_timeliness's (late_registry), built afterwards from the deadlines."""
+    decision is int_registry_timeliness's (late_registry), built afterwards from the deadlines.
+    June's registry, on time, has a row no act confirms (clause 11): a notice too. Every letter is in
+    the register correspondence.letters with its kind; the notices open no correction window."""
     warehouse = tmp_path / "warehouse.duckdb"
     at = lambda *args: datetime(*args, tzinfo=ALMATY)  # noqa: E731
     with duckdb.connect(str(warehouse)) as con:
+        load_registry(con, "2019-06", 1, at(2019, 7, 1, 10), [{}, {}, {}])
+        load_rows(con, "acts", "2019-06", 1, at(2019, 7, 1, 10), acts_rows("2019-06", [0, 1]))
         load_registry(con, "2019-07", 1, at(2019, 8, 5, 10), [{}, {}])
         load_registry(con, "2019-08", 1, at(2019, 8, 30, 10), [{}, {"region": "Марс"}])
         load_registry(con, "2019-08", 2, at(2019, 9, 3, 10), [{}, {}])
@@ -324,21 +329,50 @@ def test_a_late_registry_is_told_it_is_late_and_left_out(tmp_path):
                                 ("2019-09", at(2019, 9, 30, 10))):
             load_rows(con, "acts", period, 1, arrived, acts_rows(period, [0, 1]))
     build_models(warehouse, "+int_registry_rule_violations", "+int_registry_services_confirmed")
+    produced = at(2019, 10, 10, 9)
     with duckdb.connect(str(warehouse)) as con:
-        records = produce_letters(con, tmp_path / "letters", at(2019, 10, 10, 9))
-        write_registry_deadlines(con, at(2019, 10, 10, 9))
+        records = produce_letters(con, tmp_path / "letters", produced)
+        write_registry_deadlines(con, produced)
     build_models(warehouse, "stg_raw__batches", "int_registry_timeliness")
+    dbt(warehouse, "run", "--select", "letters_sent")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         judged_late = {batch for (batch,) in con.execute(
             "select batch_id from intermediate.int_registry_timeliness where violation_kind = 'late_registry'")
             .fetchall()}
-        recorded = [n for (n,) in con.execute("select letter_number from correspondence.letters").fetchall()]
+        recorded = con.execute(
+            "select letter_number, kind, registry_late, act_rows, error_rows, produced_at, "
+            "timezone('Asia/Almaty', correction_due_at)::date from correspondence.letters order by period").fetchall()
+        deadlines = {batch: (source, day, due.astimezone(ALMATY).date()) for batch, source, day, due in con.execute(
+            "select batch_id, letter_date_source, letter_date, correction_due_at "
+            "from correspondence.registry_deadlines "
+            "where batch_id in ('registry/2019-06/v1', 'registry/2019-07/v1')").fetchall()}
+        sent = [n for (n,) in con.execute("select letter_number from marts.letters_sent").fetchall()]
     assert judged_late == {"registry/2019-07/v1", "registry/2019-09/v2"}
-    assert {r["batch_id"] for r in records if r["late"]} == judged_late
+    assert {r["batch_id"] for r in records if r["registry_late"]} == judged_late
     by_number = {r["letter_number"]: r for r in records}
-    assert set(by_number) == {"Д-2019-07-v1", "Д-2019-08-v1", "Д-2019-09-v2"}
-    # only the letter asking for a correction is awaited by the timeliness rules
-    assert recorded == ["Д-2019-08-v1"] and by_number["Д-2019-07-v1"]["kind"] == "notice"
+    assert set(by_number) == {"Д-2019-06-v1", "Д-2019-07-v1", "Д-2019-08-v1", "Д-2019-09-v2"}
+    # the register holds every letter sent, the notices with no correction deadline; August's
+    # correction is due 3 working days after its letter's due date (Monday 2 September, by hand:
+    # 3, 4, 5 September)
+    assert recorded == [
+        ("Д-2019-06-v1", "notice", False, 1, 0, produced, None),
+        ("Д-2019-07-v1", "notice", True, 0, 0, produced, None),
+        ("Д-2019-08-v1", "correction", False, 0, 1, produced, date(2019, 9, 5)),
+        ("Д-2019-09-v2", "notice", True, 0, 0, produced, None),
+    ]
+    # only the letter asking for a correction is awaited: the notices' versions keep the dates they
+    # would have with no letter — the letter's due date (the working day after arrival) and 3 working
+    # days after it, by hand: June's 1 July -> 2 July -> 5 July; July's 5 August -> 6 August -> 9 August
+    assert deadlines == {"registry/2019-06/v1": ("letter_due", date(2019, 7, 2), date(2019, 7, 5)),
+                         "registry/2019-07/v1": ("letter_due", date(2019, 8, 6), date(2019, 8, 9))}
+    assert sent == ["Д-2019-08-v1"]
+    # a later build keeps every letter's first production time, the notices' too
+    with duckdb.connect(str(warehouse)) as con:
+        produce_letters(con, tmp_path / "letters", produced + timedelta(days=40))
+        again = con.execute("select letter_number, produced_at from correspondence.letters order by period").fetchall()
+    assert again == [(number, produced) for number, *_ in recorded]
+    june = _text(Document(str(tmp_path / "letters/2019-06/v1/letter.docx")))
+    assert "1 строка без подтверждения актами оказанных услуг" in june and "Просим" not in june
     july = Document(str(tmp_path / "letters/2019-07/v1/letter.docx"))
     first = next(p.text for p in july.paragraphs if p.text.startswith("Сообщаем"))
     assert "Реестр услуг за июль 2019 года (версия 1, файл «v1.xlsx», поступил 05.08.2019)" in first

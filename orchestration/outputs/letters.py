@@ -712,8 +712,8 @@ def pending_letters(
     """One letter per registry version with rows left out (rule errors, rows the acts do not
     confirm) or left out whole for lateness.
 
-    A letter already produced for the very same file keeps its first production time (and so
-    its date and number): re-running the pipeline does not re-date a letter. Needs the dbt
+    A letter (a notice too) already produced for the very same file keeps its first production
+    time (and so its date and number): re-running the pipeline does not re-date a letter. Needs the dbt
     models of the rule checks (int_registry_rule_violations, int_registry_services_confirmed) built.
     """
     columns = {spec.name: spec for spec in input_columns("registry")}
@@ -775,10 +775,12 @@ def produce_letters(
     writers: Executor | None = None,
 ) -> list[dict[str, object]]:
     """Write every letter, drop the folders of versions that no longer need one, and replace
-    correspondence.letters with one row per letter that asks for a correction (rule errors: the
-    letters the timeliness rules await a correction for; no personal data). Returns one row per
-    letter written, those too: ``kind`` is 'correction' for a letter recorded there, 'notice' for
-    one that only tells the operator what is left out (rows the acts do not confirm, a late registry).
+    correspondence.letters with one row per letter (no personal data), the register of letters sent
+    to the operator: ``kind`` 'correction' for a letter that asks for a corrected registry (rule
+    errors: the only kind the timeliness rules await a correction for), 'notice' for one that only
+    tells what is left out (rows the acts do not confirm, a late registry) — a notice states no
+    correction deadline (``correction_due_at`` is NULL). Returns the rows recorded, with the count
+    of rows left out.
 
     With ``writers`` (worker processes) the letters are written several at a time: an annex
     of 20,000 error rows and its letter take seconds of Python each at a million rows a month.
@@ -803,7 +805,7 @@ def produce_letters(
             "produced_at": item.produced_at,
             "letter_due_at": item.letter_due_at,
             "produced_late": item.produced_at > item.letter_due_at,
-            "correction_due_at": letter.correction_due_at,
+            "correction_due_at": letter.correction_due_at if letter.asks_correction else None,
             "error_rows": letter.error_rows,
             "error_count": len(letter.rule_errors),
             "rule_count": len({e.rule_id for e in letter.rule_errors}),
@@ -811,9 +813,9 @@ def produce_letters(
             "annex_path": str(files.annex),
             "kind": "correction" if letter.asks_correction else "notice",
             "act_rows": letter.act_rows,
+            "registry_late": letter.is_late,
             "rows_left_out": letter.rows_left_out,
-            "late": letter.is_late,
         })
     remove_stale_letters(letters_dir, {(r["period"], r["version"]) for r in records})
-    replace_tables(con, {"letters": [r for r in records if r["kind"] == "correction"]})
+    replace_tables(con, {"letters": records})
     return records

@@ -228,10 +228,11 @@ def deadline_rows(
 ) -> list[dict[str, object]]:
     """The rows of correspondence.registry_deadlines (``correspondence.REGISTRY_DEADLINES_COLUMNS``).
 
-    ``letters`` maps a batch_id to the date and correction deadline its letter states
-    (correspondence.letters, written earlier in the same build): those are copied, so the
-    deadline the operator was told is the one the timeliness rules apply. A version with no
-    letter gets the letter's due date and the correction deadline that date would give.
+    ``letters`` maps a batch_id to the date and correction deadline its correction letter states
+    (correspondence.letters of kind 'correction', written earlier in the same build): those are
+    copied, so the deadline the operator was told is the one the timeliness rules apply. A version
+    with no such letter (none, or a notice) gets the letter's due date and the correction deadline
+    that date would give.
     """
     batches = sorted(batches, key=lambda b: (b.period, b.version))
     received = {b.period for b in batches}
@@ -328,12 +329,15 @@ def registry_batches(con: duckdb.DuckDBPyConnection) -> list[RegistryBatch]:
 
 
 def stated_letters(con: duckdb.DuckDBPyConnection) -> dict[str, StatedDates]:
-    """batch_id -> the date and correction deadline stated by the letter sent about that very file."""
+    """batch_id -> the date and correction deadline stated by the letter that asked for a correction
+    of that very file. A notice (acts, lateness) asks for none: it opens no correction window, and
+    its version keeps the deadlines it would have with no letter."""
     rows = con.execute(
         "select letters.batch_id, letters.letter_date, letters.correction_due_at "
         "from correspondence.letters as letters "
         "inner join raw.batches as batches on batches.batch_id = letters.batch_id "
-        "and batches.source_sha256 = letters.source_sha256"
+        "and batches.source_sha256 = letters.source_sha256 "
+        "where letters.kind = 'correction'"
     ).fetchall()
     return {batch_id: StatedDates(day, due) for batch_id, day, due in rows}
 

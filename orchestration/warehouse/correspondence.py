@@ -40,8 +40,11 @@ REGISTRY_DEADLINES_COLUMNS: tuple[tuple[str, str], ...] = (
     ("evaluated_at", "timestamptz"),  # the "now" the missing months were decided at
 )
 
-# One row per letter that asks for a correction (rule errors, clauses 8-9); a notice that only tells
-# the operator what is left out (rows the acts do not confirm, a late registry) is not recorded here.
+# One row per letter sent to the operator, the register of them all: kind 'correction' for a letter
+# that asks for a corrected registry (rule errors, clauses 8-9: the only kind the timeliness rules,
+# the deadlines and the mart letters_sent read), 'notice' for one that only tells what is left out
+# (rows the acts do not confirm, clause 11; a late registry, clause 10) and opens no correction window.
+LETTER_KINDS = ("correction", "notice")
 LETTERS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("batch_id", "varchar"),  # the registry version the letter is about
     ("period", "varchar"),
@@ -53,13 +56,19 @@ LETTERS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("produced_at", "timestamptz"),  # first production of this letter for this file
     ("letter_due_at", "timestamptz"),  # R6: 1 working day after the registry arrived
     ("produced_late", "boolean"),  # produced_at > letter_due_at
-    ("correction_due_at", "timestamptz"),  # R7: 3 working days after letter_date
+    ("correction_due_at", "timestamptz"),  # R7: 3 working days after letter_date; NULL on a notice
     ("error_rows", "integer"),  # distinct rows of the operator's file with an error
     ("error_count", "integer"),  # error-severity violations (a row may break several rules)
     ("rule_count", "integer"),
     ("path", "varchar"),  # the .docx
-    ("annex_path", "varchar"),  # the .xlsx
+    ("annex_path", "varchar"),  # the .xlsx; NULL when the letter lists no row (a late registry's notice)
+    ("kind", "varchar"),  # LETTER_KINDS
+    ("act_rows", "integer"),  # distinct rows the acts do not confirm (clause 11)
+    ("registry_late", "boolean"),  # the registry came after its R5 deadline and is left out whole (clause 10)
 )
+# Columns added to correspondence.letters after a warehouse may have been written: every letter
+# recorded before notices were is a correction letter.
+_LETTERS_BACKFILL = "update {schema}.letters set kind = 'correction' where kind is null"
 
 # Written with the registry deadlines (the same evaluation): one row per month of the years in
 # scope, for dbt's reporting_periods — a period closes when its last month's cutoff_at has passed.
@@ -86,16 +95,28 @@ TABLES = {"registry_deadlines": REGISTRY_DEADLINES_COLUMNS, "month_cutoffs": MON
 
 
 def ensure_correspondence_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the schema and its tables; move what an older warehouse kept in raw.* here, once.
+    """Create the schema and its tables, add the columns an older warehouse's tables lack; move
+    what an older warehouse kept in raw.* here, once.
 
     Letters keep their first production time (their date and number follow from it), so the
-    rows of an older raw.letters are carried over, not recomputed; the deadlines are evaluated
-    afresh by every build. The move is one transaction.
+    rows of an older raw.letters are carried over, not recomputed, and so are the rows of a
+    correspondence.letters written before its newer columns (the letters then recorded all asked
+    for a correction: their kind is 'correction'); the deadlines are evaluated afresh by every
+    build. The move is one transaction.
     """
     con.execute(f"create schema if not exists {CORRESPONDENCE_SCHEMA}")
     for table, columns in TABLES.items():
         body = ", ".join(f"{name} {kind}" for name, kind in columns)
         con.execute(f"create table if not exists {CORRESPONDENCE_SCHEMA}.{table} ({body})")
+    present = {(table, column) for table, column in con.execute(
+        "select table_name, column_name from duckdb_columns() where schema_name = ?",
+        [CORRESPONDENCE_SCHEMA]).fetchall()}
+    missing = [(table, name, kind) for table, columns in TABLES.items() for name, kind in columns
+               if (table, name) not in present]
+    for table, name, kind in missing:
+        con.execute(f"alter table {CORRESPONDENCE_SCHEMA}.{table} add column {name} {kind}")
+    if ("letters", "kind") in {(table, name) for table, name, _ in missing}:
+        con.execute(_LETTERS_BACKFILL.format(schema=CORRESPONDENCE_SCHEMA))
     old = {name for (name,) in con.execute(
         "select table_name from duckdb_tables() where schema_name = ? and table_name in ('letters', "
         "'registry_deadlines', 'month_cutoffs')", [RAW_SCHEMA]).fetchall()}
@@ -104,10 +125,14 @@ def ensure_correspondence_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("begin transaction")
     try:
         if "letters" in old:
-            names = ", ".join(name for name, _ in LETTERS_COLUMNS)
+            kept = {name for (name,) in con.execute(
+                "select column_name from duckdb_columns() where schema_name = ? and table_name = 'letters'",
+                [RAW_SCHEMA]).fetchall()}
+            names = ", ".join(name for name, _ in LETTERS_COLUMNS if name in kept)
             con.execute(f"delete from {CORRESPONDENCE_SCHEMA}.letters")
             con.execute(f"insert into {CORRESPONDENCE_SCHEMA}.letters ({names}) "
                         f"select {names} from {RAW_SCHEMA}.letters")
+            con.execute(_LETTERS_BACKFILL.format(schema=CORRESPONDENCE_SCHEMA))
         for table in sorted(old):  # the deadlines are evaluated afresh by every build: dropped, not moved
             con.execute(f"drop table {RAW_SCHEMA}.{table}")
         con.execute("commit")

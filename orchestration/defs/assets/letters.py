@@ -3,9 +3,9 @@
 
 Runs after the registry's rule and act checks (dbt up to int_registry_rule_violations and
 int_registry_services_confirmed, joined here to the raw values) and before the deadlines and the
-rest of dbt; writes data/letters/YYYY-MM/vN/ (letter.docx + annex.xlsx, owner-only: data about the
-operator's rows) and correspondence.letters (the letters asking for a correction; no personal
-data), which the deadlines asset and the mart ``letters_sent`` read.
+rest of dbt; writes data/letters/YYYY-MM/vN/ (letter.docx + annex.xlsx where rows are listed, owner-only:
+data about the operator's rows) and correspondence.letters (every letter with its kind, no personal
+data), whose letters asking for a correction the deadlines asset and the mart ``letters_sent`` read.
 Metadata and logs carry counts and paths only, never a value from the registry.
 """
 
@@ -46,7 +46,7 @@ LETTER_WRITERS = 2
                 "актами), по каждой такой версии реестра, и уведомление о реестре, представленном с нарушением "
                 "срока.\n\n"
                 "Written to `data/letters/ГГГГ-ММ/vN/` (personal data: owner-only files); each letter is "
-                "recorded in correspondence.letters (no personal data).",
+                "recorded in correspondence.letters with its kind, correction or notice (no personal data).",
 )
 def notification_letters(context: dg.AssetExecutionContext, monitoring: MonitoringSettings,
                          warehouse: DuckDBResource):
@@ -67,7 +67,7 @@ def notification_letters(context: dg.AssetExecutionContext, monitoring: Monitori
             ["Письмо №", "Месяц", "Версия", "Строк с ошибками", "Ошибок", "Строк без актов", "Реестр опоздал",
              "Дата письма", "С опозданием"],
             [(r["letter_number"], r["period"], r["version"], r["error_rows"], r["error_count"], r["act_rows"],
-              "да" if r["late"] else "нет", str(r["letter_date"]),
+              "да" if r["registry_late"] else "нет", str(r["letter_date"]),
               "да" if r["produced_late"] and r["kind"] == "correction" else "нет") for r in records]),
         **files_metadata(files, settings.letters_dir),
         "by_letter": dg.MetadataValue.json([

@@ -1,8 +1,9 @@
--- Notification letters sent to the operator (R6 clause 8, R7 clause 9): one row per letter,
--- with whether and when a correction followed. No personal data (the letters themselves,
--- which quote values, stay in data/letters/ with owner-only permissions).
+-- Notification letters sent to the operator asking for a correction (R6 clause 8, R7 clause 9):
+-- one row per letter, with whether and when a correction followed. No personal data (the letters
+-- themselves, which quote values, stay in data/letters/ with owner-only permissions).
 -- The letters are written before this model is built (after the registry's rule checks), and
--- the correction deadline is the one each letter states.
+-- the correction deadline is the one each letter states. correspondence.letters also registers
+-- the notices (acts, lateness: kind 'notice'), which ask for no correction and so are not here.
 
 with
 
@@ -22,6 +23,7 @@ letters as (
         error_count,
         rule_count
     from {{ source('correspondence', 'letters') }}
+    where kind = 'correction'
 ),
 
 corrections as (
