@@ -279,6 +279,23 @@ def test_an_unchanged_letter_is_not_written_again(tmp_path):
     assert (signed.folder / "letter.docx").stat().st_mtime_ns != written["letter.docx"]
 
 
+def test_a_notice_with_no_row_to_list_has_no_annex(tmp_path):
+    """A late registry with nothing else wrong: the letter alone, kept as it is by the next build;
+    an empty annex left by an earlier build is removed with the letter rewritten."""
+    due = datetime(2019, 5, 1, 23, 59, 59, tzinfo=ALMATY)
+    letter = Letter(period="2019-04", version=1, source_file="registry/2019-04/v1.xlsx", received_at=RECEIVED,
+                    letter_date=LETTER_DATE, correction_due_at=correction_due_for(LETTER_DATE), late_due_at=due)
+    first = write_letter(tmp_path, letter)
+    assert first.annex is None and sorted(p.name for p in first.folder.iterdir()) == ["letter.docx"]
+    text = _text(Document(str(first.letter)))
+    assert "с нарушением срока" in text and "приложени" not in text.lower()
+    written = first.letter.stat().st_mtime_ns
+    assert write_letter(tmp_path, letter) == first and first.letter.stat().st_mtime_ns == written
+    (first.folder / "annex.xlsx").write_bytes(b"")  # as an earlier build left it
+    assert write_letter(tmp_path, letter) == first
+    assert sorted(p.name for p in first.folder.iterdir()) == ["letter.docx"]
+
+
 def test_error_rows_are_the_rows_python_docx_writes_cell_by_cell():
     # the letter's tables are filled as XML text (thousands of cells a year); python-docx's
     # add_row() and cell.text, the slow way, must give the same table, element for element
@@ -379,6 +396,14 @@ def test_a_late_registry_is_told_it_is_late_and_left_out(tmp_path):
     assert "с нарушением срока, установленного пунктом 7" in first and "не позднее 01.08.2019" in first
     assert "с пунктом 10 Методики не включается в отчет" in first
     assert "Просим" not in _text(july)  # nothing to correct: nothing asked
+    # no row to list: the letter alone, no appendix, no annex, and the letter mentions none
+    for folder in ("2019-07/v1", "2019-09/v2"):
+        assert sorted(p.name for p in (tmp_path / "letters" / folder).iterdir()) == ["letter.docx"]
+        text = _text(Document(str(tmp_path / "letters" / folder / "letter.docx"))).lower()
+        assert "приложени" not in text and "электронной таблиц" not in text
+    assert {r["letter_number"] for r in records if r["annex_path"] is None} == {"Д-2019-07-v1", "Д-2019-09-v2"}
+    # June's notice lists its row: with its annex
+    assert sorted(p.name for p in (tmp_path / "letters/2019-06/v1").iterdir()) == ["annex.xlsx", "letter.docx"]
     september = _text(Document(str(tmp_path / "letters/2019-09/v2/letter.docx")))
     assert "(версия 2, файл «v2.xlsx», поступил 03.10.2019)" in september and "не позднее 01.10.2019" in september
     august = _text(Document(str(tmp_path / "letters/2019-08/v1/letter.docx")))

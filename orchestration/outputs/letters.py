@@ -12,6 +12,8 @@ with counts by kind, and the deadline with its date. It is written to
     <letters_dir>/<YYYY-MM>/v<N>/letter.docx   the letter, its appendix listing the rows
     <letters_dir>/<YYYY-MM>/v<N>/annex.xlsx    every row left out: row, column, value, reason, description
 
+(a late registry's notice with no row to list is the letter alone: no appendix, no annex).
+
 No rule code and no path of ours is printed: the reasons are the Russian titles of
 seeds/validation_rules.csv. The letter and the annex are among the few outputs that carry data
 about the operator's rows, kept minimal: a value of a personal-data column (input_columns.csv)
@@ -196,7 +198,7 @@ class Letter:
 class LetterFiles:
     folder: Path
     letter: Path
-    annex: Path
+    annex: Path | None  # None: the letter lists no row (a late registry's notice)
 
 
 def letter_number(period: str, version: int) -> str:
@@ -500,9 +502,10 @@ def letter_fingerprint(letter: Letter, settings: LetterSettings) -> str:
     return hashlib.sha256(_CODE_DIGEST + repr((letter, settings)).encode("utf-8")).hexdigest()
 
 
-def _written_fingerprint(folder: Path) -> str | None:
-    """The fingerprint in the folder's .docx, if both files are there."""
-    if not (folder / ANNEX_FILE).is_file():
+def _written_fingerprint(folder: Path, with_annex: bool) -> str | None:
+    """The fingerprint in the folder's .docx, if the files a letter of it consists of are there
+    (the annex exactly when ``with_annex``)."""
+    if (folder / ANNEX_FILE).is_file() != with_annex:
         return None
     try:
         with zipfile.ZipFile(folder / LETTER_FILE) as docx:
@@ -514,12 +517,15 @@ def _written_fingerprint(folder: Path) -> str | None:
 
 def write_letter(letters_dir: Path, letter: Letter, settings: LetterSettings | None = None) -> LetterFiles:
     """Write the letter and its annex into ``<letters_dir>/<YYYY-MM>/v<N>/``, replacing it whole,
-    unless the files there are already this letter's (same fingerprint)."""
+    unless the files there are already this letter's (same fingerprint). A letter that lists no row
+    (a late registry's notice) has no annex: an empty table would be sent as if rows were left out."""
     settings = settings or LetterSettings()
     target = letter_folder(letters_dir, letter.period, letter.version)
+    with_annex = bool(letter.errors)
+    files = LetterFiles(folder=target, letter=target / LETTER_FILE, annex=target / ANNEX_FILE if with_annex else None)
     fingerprint = letter_fingerprint(letter, settings)
-    if _written_fingerprint(target) == fingerprint:
-        return LetterFiles(folder=target, letter=target / LETTER_FILE, annex=target / ANNEX_FILE)
+    if _written_fingerprint(target, with_annex) == fingerprint:
+        return files
     _private_dir(letters_dir)
     _private_dir(target.parent)
     staging = target.with_name(f".{target.name}.tmp-{os.getpid()}")
@@ -530,9 +536,10 @@ def write_letter(letters_dir: Path, letter: Letter, settings: LetterSettings | N
         staging.mkdir(mode=DIR_MODE)
         os.chmod(staging, DIR_MODE)
         write_docx(letter, settings, staging / LETTER_FILE, fingerprint)
-        write_annex(letter, staging / ANNEX_FILE)
-        for name in (LETTER_FILE, ANNEX_FILE):
-            os.chmod(staging / name, FILE_MODE)
+        if with_annex:
+            write_annex(letter, staging / ANNEX_FILE)
+        for written in staging.iterdir():
+            os.chmod(written, FILE_MODE)
         # A directory cannot be renamed over a non-empty one: move the old letter aside first.
         if target.exists():
             os.replace(target, retired)
@@ -540,7 +547,7 @@ def write_letter(letters_dir: Path, letter: Letter, settings: LetterSettings | N
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(retired, ignore_errors=True)
-    return LetterFiles(folder=target, letter=target / LETTER_FILE, annex=target / ANNEX_FILE)
+    return files
 
 
 def remove_stale_letters(letters_dir: Path, keep: set[tuple[str, int]]) -> list[Path]:
@@ -810,7 +817,7 @@ def produce_letters(
             "error_count": len(letter.rule_errors),
             "rule_count": len({e.rule_id for e in letter.rule_errors}),
             "path": str(files.letter),
-            "annex_path": str(files.annex),
+            "annex_path": None if files.annex is None else str(files.annex),
             "kind": "correction" if letter.asks_correction else "notice",
             "act_rows": letter.act_rows,
             "registry_late": letter.is_late,

@@ -57,7 +57,7 @@ def notification_letters(context: dg.AssetExecutionContext, monitoring: Monitori
     # the clause-8 deadline binds the letters that ask for a correction (the others are notices)
     late = [str(r["letter_number"]) for r in records if r["produced_late"] and r["kind"] == "correction"]
     context.log.info(f"{len(records)} letters in {settings.letters_dir}; {len(late)} produced late")
-    files = [Path(str(r[key])) for r in records for key in ("path", "annex_path")]
+    files = [Path(str(r[key])) for r in records for key in ("path", "annex_path") if r[key] is not None]
     yield dg.MaterializeResult(metadata={
         "letters_dir": dg.MetadataValue.path(str(settings.letters_dir)),
         "letters": len(records),
