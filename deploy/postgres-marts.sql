@@ -11,6 +11,10 @@ create role monitoring_reader nologin;
 -- staging schema and the tables it swaps into marts; no other right on the server.
 create role monitoring_publisher login;
 create database monitoring owner monitoring_publisher;
+-- Nobody but the owner creates temporary tables there either: PUBLIC holds TEMP on every new
+-- database by default, and the reader only reads (the publish revokes it too, on the database
+-- it publishes to, should that be another).
+revoke temporary on database monitoring from public;
 
 \connect monitoring
 -- Nobody but the owner creates anything in the public schema (PostgreSQL 15's default, kept on

@@ -227,7 +227,9 @@ def test_the_read_only_role_reads_the_marts_and_nothing_else(tmp_path, postgres_
                "insert into marts.a_clients (generation) values (9)", "update marts.a_clients set generation = 9",
                "delete from marts.a_clients", "truncate marts.a_clients", "drop table marts.a_clients",
                "alter table marts.a_clients add column x int", "create table marts.mine (x int)",
-               "create table public.mine (x int)", "create schema mine"]
+               "create table public.mine (x int)", "create schema mine",
+               # PUBLIC's default TEMP right on a database, revoked by the publish
+               "create temporary table mine (x int)", "create temporary table copied as select * from marts.a_clients"]
     allowed = []
     for statement in refused:
         with reader.cursor() as cur:
@@ -241,6 +243,23 @@ def test_the_read_only_role_reads_the_marts_and_nothing_else(tmp_path, postgres_
         cur.execute("select count(*), min(generation) from marts.a_clients")
         assert cur.fetchone() == (101, 1)  # nothing it tried changed anything
     reader.close()
+    # the publisher, the database's owner, keeps its own right to temporary tables
+    with psycopg2.connect(marts_dsn) as owner, owner.cursor() as cur:
+        cur.execute("create temporary table scratch (x int)")
+    owner.close()
+
+
+def test_the_deploy_script_leaves_the_reader_no_temporary_tables(postgres_roles):
+    # the database deploy/postgres-marts.sql creates: PUBLIC's default TEMP right revoked there,
+    # before any publish; the reader (and a login in it) can still connect
+    server = postgres_roles
+    with psycopg2.connect(server.dsn("monitoring")) as con, con.cursor() as cur:
+        cur.execute("select has_database_privilege('monitoring_reader', 'monitoring', 'TEMP'), "
+                    "has_database_privilege('monitoring_reader', 'monitoring', 'CONNECT'), "
+                    "has_database_privilege('public', 'monitoring', 'TEMP'), "
+                    "has_database_privilege('monitoring_publisher', 'monitoring', 'TEMP')")
+        assert cur.fetchone() == (False, True, False, True)
+    con.close()
 
 
 PUBLISH_IN_A_CHILD = """

@@ -140,6 +140,7 @@ def publish_postgres(analytics_path: Path, dsn: str, *, tables: Iterable[str] | 
         pg = psycopg2.connect(dsn)
         try:
             _check_role(pg, reader_role)
+            _no_temporary_tables(pg, reader_role)
             _drop_leftovers(pg)
             staging = f"{STAGING_PREFIX}{os.getpid()}"
             counts = _load(source, pg, staging, {t: columns[t] for t in chosen}, reader_role, docs, work_dir)
@@ -157,6 +158,21 @@ def _check_role(pg, reader_role: str) -> None:  # noqa: ANN001 - a psycopg2 conn
             raise PostgresPublishError(
                 f"the read-only role {reader_role} does not exist in PostgreSQL: create it once as the "
                 "database's owner (deploy/postgres-marts.sql), or set MONITORING_POSTGRES_READER_ROLE")
+
+
+def _no_temporary_tables(pg, reader_role: str) -> None:  # noqa: ANN001
+    """Take the right to create temporary tables in the database from the reader role and from
+    PUBLIC, which holds it on every new database by default (deploy/postgres-marts.sql does so for
+    the database it creates; this covers a database set up otherwise): the reader only reads. The
+    owner (the publisher) keeps its own. Revoked only while the reader still has it, so a publish
+    does not rewrite the database's privileges every time."""
+    with pg, pg.cursor() as cur:
+        cur.execute("select current_database(), has_database_privilege(%s, current_database(), 'TEMP')",
+                    [reader_role])
+        database, has_temp = cur.fetchone()
+        if has_temp:
+            cur.execute(sql.SQL("revoke temporary on database {} from public, {}").format(
+                sql.Identifier(database), sql.Identifier(reader_role)))
 
 
 def _drop_leftovers(pg) -> None:  # noqa: ANN001
