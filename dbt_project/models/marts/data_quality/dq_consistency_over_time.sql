@@ -71,7 +71,9 @@ quarter_references as (
         any_value(earlier.monthly_average) filter (
             where earlier.period_start = current_quarter.period_start - interval 1 year
         ) as year_earlier_average,
-        avg(earlier.monthly_average) filter (
+        -- summed in quarter order: a double's sum depends on its order, and a rebuild must
+        -- give the same table bit for bit
+        avg(earlier.monthly_average order by earlier.period_start) filter (
             where earlier.period_start >= current_quarter.period_start
                 - to_months(3 * {{ var('dq_consistency_preceding_quarters') }})
         ) as preceding_average,
