@@ -91,6 +91,17 @@ def test_the_kazakh_text_test_guards_every_kazakh_column():
     assert guarded == expected
 
 
+
+def test_each_seed_s_kazakh_text_test_is_built_and_tallied_as_a_column_test():
+    """One test node per seed, run in every build and tallied with column_rules (not a Dagster check)."""
+    from orchestration.defs.assets.dbt import dbt_project, is_column_test
+
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    nodes = {node["attached_node"].split(".")[-1]: uid for uid, node in manifest["nodes"].items()
+             if (node.get("test_metadata") or {}).get("name") == "kazakh_text"}
+    assert set(nodes) == set(_twins())
+    assert all(is_column_test(manifest, uid) for uid in nodes.values())
+
 def _spoil(path: Path, key: str, value: str, column: str, text: str) -> None:
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
