@@ -531,17 +531,19 @@ def printed_quality(path: Path, labels: dict[str, dict[str, str]], scopes: list[
 def expected_cells(figures: dict, table: str, scope: str, measure: str, unit: str, min_n: int) -> tuple:
     """The republic row's three cells as printed: answers, the value and its interval ('4,1–4,6',
     '80,1–96,0 %' for a share); «н/д (n = …)» and no interval below the minimum; empty without answers."""
-    key = (table, scope, "", "", measure)
-    n = figures.get((*key[:4], f"{measure}:n"))
+    def part(name: str) -> float | None:
+        return figures.get((table, scope, "", "", f"{measure}:{name}"))
+
+    n = part("n")
     if n is None:
         return (None, None, "–")
     if n < min_n:
         return (int(n), f"н/д (n\u00a0=\u00a0{int(n)})", "–")
-    low, high = figures[(*key[:4], f"{measure}:ci_low")], figures[(*key[:4], f"{measure}:ci_high")]
+    low, high = part("ci_low"), part("ci_high")
     scale = 100 if unit == "share" else 1
     interval = "–" if low is None else f"{scale * low:.1f}–{scale * high:.1f}".replace(".", ",") + (
         "\u00a0%" if unit == "share" else "")
-    return (int(n), figures[(*key[:4], f"{measure}:value")], interval)
+    return (int(n), part("value"), interval)
 
 
 @pytest.mark.parametrize("run", RUNS)
