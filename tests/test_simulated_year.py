@@ -1,7 +1,9 @@
 """The year as it happens (issue 20): one small sample year run twice — simulated through the real
 sensors and schedules with a simulated clock (to the final report on 8 December), and backfilled
 as `make demo` runs it (every month at once, evaluated now) — and every reported figure of the
-counts tables held against a recomputation from the generator's truth, written here in pandas.
+counts (I1–I9) and quality (Q1–Q3, service confirmation) tables held against a recomputation from
+the generator's truth, written here in pandas. The operator scorecard (annex Г) is held against
+the backfill only here (tests/test_data_quality_sample_year.py recomputes it for a backfilled year).
 
 What counts at a report's production time T (clauses 7–10), computed from the truth and the
 sidecar times, never from the warehouse: per month, the registry versions submitted by T; none →
