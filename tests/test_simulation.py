@@ -59,16 +59,25 @@ def test_each_registry_version_is_ingested_when_it_arrives(simulated):
     settings, _, events, timeline = simulated
     submissions = pd.read_csv(settings.data_dir / "sample_truth" / "submissions.csv")
     text = timeline.read_text(encoding="utf-8")
+    corrections = 0
     for row in submissions.itertuples():
         at = datetime.fromisoformat(row.submitted_at)
         if at > datetime.fromisoformat("2019-04-10T12:00:00+06:00"):
             continue
         rel = f"registry/{row.period}/v{row.version}"
-        [arrival] = [e for e in events if e.kind == "arrival" and e.text.startswith(rel)]
+        [arrival] = [e for e in events if e.kind in ("arrival", "correction") and e.text.startswith(rel)]
         assert arrival.at == at
         runs = [e for e in events if e.kind == "run" and e.at == at and "ingest_landing_files" in e.text]
         assert runs, rel
-        assert f"{at.astimezone(arrival.at.tzinfo):%Y-%m-%d %H:%M} | arrival | {rel}" in text
+        assert f"{at.astimezone(arrival.at.tzinfo):%Y-%m-%d %H:%M} | {arrival.kind} | {rel}" in text
+        # a version sent in answer to a letter about the one before is listed as a correction (clause 9)
+        if row.timeliness == "correction":
+            assert arrival.kind == "correction", rel
+            assert arrival.text.endswith(f", after the letter on {row.period}/v{row.version - 1}"), arrival.text
+            corrections += 1
+        if row.version == 1:
+            assert arrival.kind == "arrival", rel
+    assert corrections  # February's v2
 
 
 def test_the_q1_report_uses_the_versions_in_and_usable_at_its_time(simulated):

@@ -23,7 +23,8 @@ files were read.
 
 A month whose registry never arrives is generated so (``GeneratorConfig.missing_months``: no
 registry file in the source); the timeline says so on the 1st of that month. Everything that
-happened is returned as a timeline and written to data/simulation/timeline.md.
+happened is returned as a timeline and written to data/simulation/timeline.md: a later registry
+version that follows a letter about an earlier one is listed as a correction.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ BUILD_JOB = "build_warehouse"
 @dataclass(frozen=True)
 class Event:
     at: datetime
-    kind: str  # 'arrival' | 'run' | 'letter' | 'report' | 'skip'
+    kind: str  # 'arrival' | 'correction' | 'run' | 'letter' | 'report' | 'skip'
     text: str
 
     def line(self) -> str:
@@ -155,7 +156,10 @@ def simulate(sim: Simulation, source: Path, year: int, until: datetime,
                 if sidecar.exists():
                     shutil.copy2(sidecar, (landing / rel).with_suffix(".meta.json"))
                 copied.add(rel)
-                sim.note(at, "arrival", rel if at == now else f"{rel} (taken at the next stop)")
+                corrected = corrected_letter(sim.events, rel)
+                text = rel if corrected is None else f"{rel}, after the letter on {corrected}"
+                sim.note(at, "arrival" if corrected is None else "correction",
+                         text if at == now else f"{text} (taken at the next stop)")
             requests = _evaluate_sensors(sim, now)
             for tick, name in ticks:
                 if tick == now:
@@ -258,6 +262,20 @@ def _revisions(settings: Settings, now: datetime) -> list[tuple]:
         return con.execute(
             "select report_period, revision, status, reason from report_revisions where produced_at = ? "
             "order by report_period, revision", [now]).fetchall()
+
+
+def corrected_letter(events: list[Event], rel: str) -> str | None:
+    """The earlier version of the month ('2019-02/v1') a letter was written about, when ``rel`` is
+    a later registry version: the operator's correction (clause 9). None for any other file, and
+    for a later version no letter asked for (a resubmission; whether either counts is the
+    pipeline's to judge, clauses 9-10). Between stops the letter may not be written yet."""
+    parts = Path(rel).parts
+    if len(parts) != 3 or parts[0] != "registry" or not parts[2].startswith("v"):
+        return None
+    month, version = parts[1], int(Path(parts[2]).stem[1:])
+    asked = [f"{month}/v{v}" for v in range(version - 1, 0, -1)
+             if any(e.kind == "letter" and e.text.endswith(f": {month}/v{v}") for e in events)]
+    return asked[0] if asked else None
 
 
 def write_timeline(events: list[Event], path: Path, title: str) -> Path:
