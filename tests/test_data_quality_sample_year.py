@@ -13,22 +13,22 @@ the Dagster jobs as `make demo` does and checks:
   false-positive rate;
 - the operator's scorecard (annex Г of each report, sheet «Оценка работы оператора» of its
   workbook), read back from the .docx (python-docx) and the .xlsx (python-calamine): every figure
-  equals a recomputation written here — from the generator's truth (submissions, defects,
-  services) and the raw registry rows (managers' names), with the Python calendar — except the
-  risk list, compared with dq_risk_list by SQL; the sheet's name fits Excel; no person appears.
+  equals a recomputation from the generator's truth (submissions, defects, services) and the raw
+  registry rows (managers' names), with the Python calendar — tests/scorecard_truth.py, shared
+  with tests/test_simulated_year.py, which applies it as of each revision's time; here everything
+  is in — except the risk list, compared with dq_risk_list by SQL; the sheet's name fits Excel;
+  no person appears.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
-import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -36,6 +36,14 @@ from docx import Document
 from docx.oxml.ns import qn
 from pipeline_fixture import read_dq_marts, run_pipeline_year
 from python_calamine import CalamineWorkbook
+from scorecard_truth import (
+    month_rates,
+    original_rows,
+    original_rule_hits,
+    pattern_counts,
+    rate_totals,
+    with_managers,
+)
 
 from orchestration.rules.calendar import kazakhstan_calendar
 from orchestration.tools.sample_data import GeneratorConfig
@@ -45,7 +53,6 @@ PERIODS = ("2019-Q1", "2019-Q2", "2019-Q3", "2019-final")
 ROOT = Path(__file__).resolve().parents[1]
 VARS = yaml.safe_load((ROOT / "dbt_project" / "dbt_project.yml").read_text())["vars"]
 SEEDS = ROOT / "dbt_project" / "seeds"
-ALMATY = ZoneInfo("Asia/Almaty")
 CALENDAR = kazakhstan_calendar(2019, 2020)
 NBSP, DASH = "\u00a0", "–"
 MONTHS = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
@@ -83,16 +90,10 @@ def marts(run) -> dict[str, pd.DataFrame]:
 def counted(run) -> pd.DataFrame:
     """The counted services of the truth, with each row's manager as the raw registry holds it."""
     truth = run.services
-    frame = truth[truth.in_report].copy()
     with duckdb.connect(str(run.settings.warehouse_path), read_only=True) as con:
         managers = con.execute("select b.source_file, r.source_row, r.manager_full_name from raw.registry_rows r "
                                "join raw.batches b using (batch_id)").df()
-    frame = frame.merge(managers, on=["source_file", "source_row"], how="left", validate="one_to_one")
-    frame["manager"] = frame.manager_full_name.str.lower().str.split().str.join(" ")
-    frame["end"] = pd.to_datetime(frame.end_date).dt.date
-    frame["month"] = pd.to_datetime(frame.period + "-01").dt.date
-    frame["centre"] = frame.kato_code + "/" + frame.place_code
-    return frame
+    return with_managers(truth[truth.in_report], managers)
 
 
 def _one(planted: pd.DataFrame, anomaly: str) -> pd.Series:
@@ -208,37 +209,9 @@ def _month_label(month: date) -> str:
     return f"{MONTHS[month.month - 1].capitalize()} 2019{NBSP}г."
 
 
-def expected_rates(run) -> dict[date, dict[str, float]]:
-    """Per month from the generator's truth: registries expected, received, on time, lateness in
-    working days, with errors (a registry-side error in any version), corrected in time (a v2)."""
-    subs = run.truth.submissions
-    defects = run.truth.defects
-    rules = pd.read_csv(SEEDS / "validation_rules.csv")
-    row_errors = set(rules[(rules.severity == "error") & (rules.kind == "row")].rule_id)
-    out = {}
-    for period, versions in subs.groupby("period"):
-        month = date(int(period[:4]), int(period[5:]), 1)
-        first = versions[versions.version == 1].iloc[0]
-        late_days = 0
-        if first.delivered and not first.on_time:
-            due = datetime.fromisoformat(first.due_at).astimezone(ALMATY).date()
-            sent = datetime.fromisoformat(first.submitted_at).astimezone(ALMATY).date()
-            late_days = sum(1 for k in range(1, (sent - due).days + 1)
-                            if CALENDAR.is_working_day(date.fromordinal(due.toordinal() + k)))
-        errors = defects[(defects.period == period) & defects.expected_rule_id.isin(row_errors)]
-        out[month] = {
-            "expected": 1, "received": int(first.delivered), "on_time": int(bool(first.on_time)),
-            "late": late_days, "errors": int(len(errors) > 0),
-            "corrected": int(len(errors[errors.version == 1]) > 0 and (versions.timeliness == "correction").any()),
-        }
-    return out
-
-
-def _rate_rows(rates: dict[date, dict[str, float]], months: list[date]) -> dict[str, float]:
-    total = {key: sum(rates[m][key] for m in months) for key in rates[months[0]]}
-    total["on_time_rate"] = total["on_time"] / total["expected"]
-    total["corrected_rate"] = total["corrected"] / total["errors"] if total["errors"] else None
-    return total
+def expected_rates(run) -> dict[date, dict[str, int]]:
+    """Per month from the generator's truth (scorecard_truth.month_rates, everything in)."""
+    return month_rates(run.truth.submissions, run.truth.defects, CALENDAR.is_working_day)
 
 
 def expected_timeliness(run, period: str) -> tuple[dict, dict]:
@@ -246,8 +219,8 @@ def expected_timeliness(run, period: str) -> tuple[dict, dict]:
     rates = expected_rates(run)
     scopes = _window(period)
     ytd = _months(scopes[-1][1], scopes[-1][2])
-    rows = [(_month_label(m), _rate_rows(rates, [m])) for m in ytd]
-    rows += [(f"Итого за {_header(start, end).lower()}", _rate_rows(rates, _months(start, end)))
+    rows = [(_month_label(m), rate_totals(rates, [m])) for m in ytd]
+    rows += [(f"Итого за {_header(start, end).lower()}", rate_totals(rates, _months(start, end)))
              for _, start, end in scopes]
     timeliness, corrections = {}, {}
     for label, r in rows:
@@ -264,22 +237,13 @@ def expected_timeliness(run, period: str) -> tuple[dict, dict]:
 def expected_errors(run, period: str) -> dict:
     """Errors of the original registries (version 1) by rule, from the defects manifest."""
     rules = pd.read_csv(SEEDS / "validation_rules.csv")
-    counted_rules = rules[(rules.severity == "error") & rules.kind.isin(["row", "act"])]
-    title = dict(zip(counted_rules.rule_id, counted_rules.title_ru, strict=True))
-    defects = run.truth.defects
-    firsts = defects[defects.version == 1]
-    hits = []
-    for d in firsts.itertuples():
-        for rule in {d.expected_rule_id, *[r for r in re.split(r"[;, ]+", d.secondary_rule_ids or "") if r]}:
-            if rule in title:
-                hits.append((d.period, rule, d.source_row))
-    hits = pd.DataFrame(hits, columns=["period", "rule", "row"]).drop_duplicates()
-    subs = run.truth.submissions
+    title = dict(zip(rules.rule_id, rules.title_ru, strict=True))
+    hits = original_rule_hits(run.truth.defects, run.truth.submissions)
     out = {}
     for _, start, end in _window(period):
         group = _header(start, end)
         periods = [f"{m:%Y-%m}" for m in _months(start, end)]
-        submitted = int(subs[(subs.version == 1) & subs.period.isin(periods)].data_rows.sum())
+        submitted = original_rows(run.truth.submissions, periods)
         out[("Записей в первоначальных реестрах", group, "Записей с ошибкой")] = submitted
         out[("Записей в первоначальных реестрах", group, "Доля записей")] = None
         for rule, n in hits[hits.period.isin(periods)].groupby("rule").size().items():
@@ -288,76 +252,27 @@ def expected_errors(run, period: str) -> dict:
     return out
 
 
-def _modified_z_flags(values: pd.DataFrame, months: list[date]) -> dict[tuple[str, date], tuple[bool, bool]]:
-    """(unit, month) → (outlier, extreme) on any measure: the modified z-score over the preceding
-    months with counted services, as issue 24 defines it, with the thresholds of dbt_project.yml."""
-    flags: dict[tuple[str, date], tuple[bool, bool]] = {}
-    for unit, rows in values.groupby("unit"):
-        first = rows.month.min()
-        for measure in ("services", "clients"):
-            series = {m: 0 for m in months if m >= first} | dict(zip(rows.month, rows[measure], strict=True))
-            ordered = sorted(series)
-            for index, month in enumerate(ordered):
-                lower = date(month.year - 1, month.month, 1)
-                history = np.array([series[m] for m in ordered[:index] if m >= lower], dtype=float)
-                if len(history) < VARS["dq_outlier_min_history"]:
-                    continue
-                median = float(np.median(history))
-                if median < VARS["dq_outlier_min_median"]:
-                    continue
-                mad, mean_ad = float(np.median(abs(history - median))), float(np.mean(abs(history - median)))
-                if mad > 0:
-                    z = 0.6745 * (series[month] - median) / mad
-                elif mean_ad > 0:
-                    z = 0.7979 * (series[month] - median) / mean_ad
-                else:
-                    continue
-                old = flags.get((unit, month), (False, False))
-                flags[(unit, month)] = (old[0] or abs(z) > VARS["dq_outlier_threshold"],
-                                        old[1] or abs(z) > VARS["dq_outlier_extreme_threshold"])
-    return flags
+PATTERN_LABELS = {
+    "outliers:centre": "Выбросы по центрам обслуживания (центр за месяц)",
+    "outliers:manager": "Выбросы по менеджерам (менеджер за месяц)",
+    "manager_day_overload": "Дни, в которые один менеджер оказал услуг больше, чем вмещает рабочий день",
+    "non_working_day": "Услуги, датированные выходными и праздничными днями",
+    "repeated_service": "Повторные услуги того же подвида тому же клиенту в течение недели",
+    "minor_entrepreneur": "Услуги индивидуальным предпринимателям, не достигшим совершеннолетия",
+}
 
 
 def expected_patterns(counted: pd.DataFrame, period: str) -> dict:
-    months = sorted(set(counted.month))
-    flags = {}
-    for kind, column in (("centre", "centre"), ("manager", "manager")):
-        values = counted.groupby([column, "month"]).agg(services=("client_id", "size"),
-                                                        clients=("client_id", "nunique")).reset_index()
-        flags[kind] = _modified_z_flags(values.rename(columns={column: "unit"}), months)
-    day_counts = counted.groupby(["manager", "end"]).size()
-    overloads = [end for (_, end), n in day_counts.items() if n > VARS["dq_max_services_per_manager_day"]]
-    rows = counted.sort_values(["client_id", "service_subtype_code", "end"]).reset_index(drop=True)
-    repeated = []
-    for _, group in rows.groupby(["client_id", "service_subtype_code"]):
-        ends = list(group.end)
-        for i, day in enumerate(ends):
-            if any(0 <= (day - other).days <= VARS["dq_repeat_window_days"] for other in ends[:i]):
-                repeated.append(group.month.iloc[i])
-    off = counted[~counted.end.map(CALENDAR.is_working_day)].month
-    minors = counted[(counted.identifier_kind == "iin") & (counted.age < VARS["dq_min_entrepreneur_age"])].month
+    spans = [(start, end) for _, start, end in _window(period)]
+    counts = pattern_counts(counted, spans, CALENDAR.is_working_day)
     out = {}
-    for _, start, end in _window(period):
+    for start, end in spans:
         header = _header(start, end)
-
-        def within(day: date, start: date = start, end: date = end) -> bool:
-            return start <= day <= end
-
-        values = {
-            "Выбросы по центрам обслуживания (центр за месяц)":
-                sum(o for (_, m), (o, _) in flags["centre"].items() if within(m)),
-            "Выбросы по менеджерам (менеджер за месяц)":
-                sum(o for (_, m), (o, _) in flags["manager"].items() if within(m)),
-            "Дни, в которые один менеджер оказал услуг больше, чем вмещает рабочий день":
-                sum(1 for day in overloads if within(day)),
-            "Услуги, датированные выходными и праздничными днями": int(off.map(within).sum()),
-            "Повторные услуги того же подвида тому же клиенту в течение недели": sum(map(within, repeated)),
-            "Услуги индивидуальным предпринимателям, не достигшим совершеннолетия": int(minors.map(within).sum()),
-        }
-        for label, value in values.items():
-            out[(label, None, header)] = value
-        extremes = [sum(x for (_, m), (_, x) in flags[kind].items() if within(m)) for kind in ("centre", "manager")]
-        out[("из них крайние значения", None, header)] = tuple(extremes)  # the two rows share a label
+        for key, label in PATTERN_LABELS.items():
+            out[(label, None, header)] = counts[(start, end)][key]
+        # the two rows share a label
+        out[("из них крайние значения", None, header)] = tuple(
+            counts[(start, end)][f"outliers:{kind}:extreme"] for kind in ("centre", "manager"))
     return out
 
 

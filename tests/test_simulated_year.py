@@ -2,8 +2,11 @@
 sensors and schedules with a simulated clock (to the final report on 8 December), and backfilled
 as `make demo` runs it (every month at once, evaluated now) — and every reported figure of the
 counts (I1–I9) and quality (Q1–Q3, service confirmation) tables held against a recomputation from
-the generator's truth, written here in pandas. The operator scorecard (annex Г) is held against
-the backfill only here (tests/test_data_quality_sample_year.py recomputes it for a backfilled year).
+the generator's truth, written here in pandas. The operator scorecard (annex Г) of every simulated
+revision is recomputed as of its production time with tests/scorecard_truth.py, the recomputation
+tests/test_data_quality_sample_year.py uses for a backfilled year (everything in); its risk list is
+checked per centre against the phone surveys in by then, its top-ten membership and months with
+outliers only bounded (check_risk).
 
 What counts at a report's production time T (clauses 7–10), computed from the truth and the
 sidecar times, never from the warehouse: per month, the registry versions submitted by T; none →
@@ -42,7 +45,17 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from scorecard_truth import (
+    PATTERN_KEYS,
+    month_rates,
+    original_rows,
+    original_rule_hits,
+    pattern_counts,
+    rate_totals,
+    with_managers,
+)
 
+from orchestration.rules.calendar import kazakhstan_calendar
 from orchestration.settings import Settings, load_settings
 from orchestration.tools.sample_data import GeneratorConfig, YearResult, generate_year
 
@@ -61,6 +74,7 @@ COUNT_TABLES = ("i1_clients_by_region", "i2_clients_by_sector", "i3_enterprises_
                 "i8_services_by_provider", "i9_services_by_channel")
 SEEDS = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
 README = Path(__file__).resolve().parents[1] / "README.md"
+CALENDAR = kazakhstan_calendar(YEAR, YEAR + 1)
 
 
 @dataclass
@@ -691,3 +705,139 @@ def test_the_readme_queries_say_what_the_q1_report_said_and_what_q1_is_now(year,
         (None, float(next(v for r, v in now if r is None)))]
     assert said == by_region(counted_versions(subs, errors, q1_at))
     assert now == by_region(counted_versions(subs, errors, now_at))
+
+
+# ---------------------------------------------------------------- item 1: the operator scorecard, from the truth
+
+RATE_MEASURES = {  # scorecard_timeliness' measures -> scorecard_truth.month_rates' keys
+    "registries_expected": "expected", "registries_received": "received", "registries_on_time": "on_time",
+    "working_days_late": "late", "registries_with_errors": "errors",
+    "registries_corrected_in_time": "corrected", "on_time_rate": "on_time_rate",
+    "corrected_in_time_rate": "corrected_rate",
+}
+RISK_MEASURES = ("rank", "answers", "not_received", "rate", "ci_low", "ci_high", "outlier_months")
+
+
+def _last_day(month: int) -> date:
+    following = date(YEAR + month // 12, month % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)
+
+
+def _first_days(months: range) -> list[date]:
+    return [date(YEAR, m, 1) for m in months]
+
+
+def expected_scorecard(year: Year, report: str, at: datetime, counted: pd.DataFrame) -> dict:
+    """{(table, scope, '', row_key, measure): value} of the scorecard's timeliness, errors and
+    patterns at ``at`` (scorecard_truth, as of the revision's production time): the year to
+    date's months expected by then and the period totals; the original registries' rows and
+    errors by rule; the outlier and pattern counts of the services counted then."""
+    subs = submissions(year.truth)
+    defects = pd.read_csv(year.truth / "defects.csv", dtype={"period": str})
+    quarter, ytd = REPORTS[report]
+    scopes = [("quarter", quarter)] + ([("year_to_date", ytd)] if ytd else [])
+    ytd_scope, window = scopes[-1]
+    rates = month_rates(subs, defects, CALENDAR.is_working_day, as_of=at)
+    out: dict = {}
+
+    def add_rates(scope: str, row_key: str, total: dict | None) -> None:
+        for measure, key in RATE_MEASURES.items():
+            if total is not None:
+                out[("scorecard_timeliness", scope, "", row_key, measure)] = total[key]
+
+    for month in _first_days(window):
+        if month in rates:
+            add_rates(ytd_scope, f"month={month:%Y-%m}", rate_totals(rates, [month]))
+    for scope, months in scopes:
+        add_rates(scope, "", rate_totals(rates, _first_days(months)))
+    hits = original_rule_hits(defects, subs, as_of=at)
+    window_periods = [f"{YEAR}-{m:02d}" for m in window]
+    rules = sorted(set(hits[hits.period.isin(window_periods)].rule))
+    for scope, months in scopes:
+        periods = [f"{YEAR}-{m:02d}" for m in months]
+        out[("scorecard_errors", scope, "", "", "rows_submitted")] = original_rows(subs, periods, as_of=at)
+        in_scope = hits[hits.period.isin(periods)].groupby("rule").size()
+        for rule in rules:
+            out[("scorecard_errors", scope, "", f"rule={rule}", "rows_with_error")] = in_scope.get(rule)
+    spans = {scope: (date(YEAR, months[0], 1), _last_day(months[-1])) for scope, months in scopes}
+    counts = pattern_counts(counted, spans.values(), CALENDAR.is_working_day)
+    for scope, span in spans.items():
+        for key in PATTERN_KEYS:
+            out[("scorecard_patterns", scope, "", f"pattern={key}", "count")] = counts[span][key]
+    return {k: None if v is None else float(v) for k, v in out.items()}
+
+
+def check_risk(year: Year, report: str, at: datetime, counted: pd.DataFrame, figures: dict) -> int:
+    """The risk list (top ten centres — a kind of centre in a region — of the year to date): each
+    centre's phone answers to «did you receive the service», the «no» answers, their share and its
+    Wilson interval equal the phone surveys in at ``at`` linked to the services counted then
+    (survey_observations); ranks run 1, 2, … with the interval's lower bound not rising. Not
+    recomputed: the membership of the top ten beyond that order and the months with outliers
+    (a centre kind's months, bounded by the window's months), which follow dq_outliers."""
+    quarter, ytd = REPORTS[report]
+    window = list(ytd or quarter)
+    scope = "year_to_date" if ytd else "quarter"
+    observations = survey_observations(year, "simulated", at, counted)
+    said = observations[(observations.measure == "not_received") & observations.month.isin(window)]
+    centres: dict[str, dict] = {}
+    for (table, got_scope, region, row_key, measure), value in figures.items():
+        if table == "scorecard_risk":
+            assert got_scope == scope, (report, got_scope)
+            centres.setdefault(f"{region}|{row_key}", {})[measure] = value
+    ranks = sorted(int(c["rank"]) for c in centres.values())
+    assert ranks == list(range(1, len(ranks) + 1)) and len(ranks) <= 10, (report, ranks)
+    ordered = sorted(centres.values(), key=lambda c: c["rank"])
+    lows = [c["ci_low"] for c in ordered if c["ci_low"] is not None]
+    assert lows == sorted(lows, reverse=True), (report, lows)
+    for key, centre in centres.items():
+        region, row_key = key.split("|")
+        kind = row_key.removeprefix("centre=").split("/")[1]
+        answers = said[(said.region == region) & (said.centre == kind)].x
+        assert (centre["answers"], centre["not_received"]) == (len(answers), answers.sum()), (report, key, centre)
+        if len(answers):
+            want = estimate(answers, "share")
+            for measure, name in (("rate", "value"), ("ci_low", "ci_low"), ("ci_high", "ci_high")):
+                assert centre[measure] == pytest.approx(want[name], abs=1e-9), (report, key, measure, centre)
+        else:
+            assert centre["rate"] is None and centre["ci_low"] is None, (report, key, centre)
+        assert 0 <= centre["outlier_months"] <= len(window), (report, key, centre)
+    return len(centres)
+
+
+def test_every_scorecard_figure_of_every_simulated_revision_equals_the_truth_at_its_time(year):
+    """Annex Г of each simulated revision, as filed in reported_figures, against the truth at its
+    production time (tests/scorecard_truth.py, shared with the backfilled year's test): timeliness
+    by month of the year to date (only months whose deadline had passed or whose registry was in)
+    with the quarter's and year-to-date totals, corrections, the original registries' rows and
+    errors by rule (versions in by then), outlier and implausible-pattern counts over the services
+    counted then (the outliers' modified z-score recomputed here). The risk list: see check_risk.
+    In this year every registry version of a report's window is in before the report, so these
+    figures equal the year's as evaluated later; what a report could not yet have is the fourth
+    quarter's phone survey (5 January), which the final report's risk list must leave out. At 60
+    rows a month the outlier and manager-day counts are zero here; they are exercised by the
+    backfilled year of tests/test_data_quality_sample_year.py (1000 rows a month, anomalies planted).
+    """
+    settings = year.simulated
+    subs, errors = submissions(year.truth), error_versions(year.truth)
+    services = pd.read_parquet(year.truth / "services.parquet")
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        managers = con.execute("select b.source_file, r.source_row, r.manager_full_name from raw.registry_rows r "
+                               "join raw.batches b using (batch_id)").df()
+    figures = all_figures(settings)
+    checked, risk_rows, late = 0, 0, 0
+    for period, revision, at, _ in revisions(settings):
+        counted = counted_rows(services, counted_versions(subs, errors, at))
+        expected = expected_scorecard(year, period, at, with_managers(counted, managers))
+        actual = {k: (None if v is None else float(v)) for k, v in figures.get((period, revision), {}).items()
+                  if k[0].startswith("scorecard_") and k[0] != "scorecard_risk"}
+        assert not same_figures(actual, expected), (period, revision, same_figures(actual, expected)[:10])
+        checked += len(expected)
+        late += sum(v or 0 for k, v in expected.items() if k[4] == "working_days_late" and k[3] == "")
+        risk = {k: v for k, v in figures.get((period, revision), {}).items() if k[0] == "scorecard_risk"}
+        risk_rows += check_risk(year, period, at, counted, risk)
+    assert checked > 150 and late > 0  # the late March is a late registry in every year to date
+    # the missing August: expected, not received, in the final report's months
+    final = figures[(f"{YEAR}-final", 1)]
+    key = ("scorecard_timeliness", "year_to_date", "", f"month={YEAR}-{MISSING:02d}", "registries_received")
+    assert final[key] == 0 and final[key[:4] + ("registries_expected",)] == 1
+    print(f"scorecard: {checked} figures recomputed, {risk_rows} risk-list centres checked")
