@@ -235,12 +235,30 @@ def executor(environ: Mapping[str, str] | None = None) -> Official:
 # so a report is never signed by a name nobody set.
 REPORT_ADDRESSEE_ENV = "MONITORING_REPORT_ADDRESSEE"
 DEFAULT_REPORT_ADDRESSEE = "Министерство национальной экономики Республики Казахстан"
+# the Kazakh edition's addressee (issue 25): its own setting, never the Russian one's text
+REPORT_ADDRESSEE_KK_ENV = "MONITORING_REPORT_ADDRESSEE_KK"
+DEFAULT_REPORT_ADDRESSEE_KK = "Қазақстан Республикасының Ұлттық экономика министрлігі"
 BLANK = "____________________"
 
 
-def report_addressee() -> str:
-    """The authorised body the report goes to (clause 12)."""
+def report_addressee(language: str = "ru") -> str:
+    """The authorised body the report goes to (clause 12), in the edition's language."""
+    if language == "kk":
+        return os.environ.get(REPORT_ADDRESSEE_KK_ENV, "").strip() or DEFAULT_REPORT_ADDRESSEE_KK
     return os.environ.get(REPORT_ADDRESSEE_ENV, "").strip() or DEFAULT_REPORT_ADDRESSEE
+
+
+# The languages each report period is written in (issue 25): Russian and the state language.
+REPORT_LANGUAGES_ENV = "MONITORING_REPORT_LANGUAGES"
+REPORT_LANGUAGE_CHOICES = {"ru": ("ru",), "kk": ("kk",), "both": ("ru", "kk")}
+
+
+def report_languages() -> tuple[str, ...]:
+    """MONITORING_REPORT_LANGUAGES: 'ru', 'kk' or 'both' (the default): the editions' codes."""
+    value = os.environ.get(REPORT_LANGUAGES_ENV, "").strip().lower() or "both"
+    if value not in REPORT_LANGUAGE_CHOICES:
+        raise ValueError(f"{REPORT_LANGUAGES_ENV} must be 'ru', 'kk' or 'both', not {value!r}")
+    return REPORT_LANGUAGE_CHOICES[value]
 
 
 def report_official(role: str, environ: Mapping[str, str] | None = None) -> Official:
