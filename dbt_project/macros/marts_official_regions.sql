@@ -1,4 +1,4 @@
-{#- Official region names with their validity (seed `regions`, KATO codes as of the
+{#- Official region names, Russian and Kazakh (region_kk), with their validity (seed `regions`, KATO codes as of the
     methodology's reference facts; code 71 was renamed Nur-Sultan → Astana on
     17 September 2022). A mart names each region as in force at the period's end, so
     one region code is one row per period even across a renaming. -#}
@@ -6,6 +6,7 @@
     select
         kato_code as region_code,
         name_ru as region,
+        name_kk as region_kk,
         sort_order as region_sort_order,
         valid_from,
         coalesce(valid_to, date '9999-12-31') as valid_to
@@ -23,6 +24,7 @@
         {{ rows }}.period_end,
         {{ rows }}.region_code,
         official_regions.region,
+        official_regions.region_kk,
         official_regions.region_sort_order,
         {%- for column in columns %}
         {{ rows }}.{{ column }}{{ ',' if not loop.last }}

@@ -5,7 +5,7 @@
         reporting_month, <breakdown columns>, measure, observation (a 1-5 score, or 0/1 for
         a share), is_linked
     — its calls (reporting_month, <breakdown columns>, is_called, is_answered) and its
-    measures (measure, measure_name, measure_sort_order, unit 'score' | 'share', source
+    measures (measure, measure_name, measure_name_kk (its Kazakh twin), measure_sort_order, unit 'score' | 'share', source
     'phone_survey' | 'questionnaire'). This macro emits the CTEs that turn them into one row
     per reporting period × breakdown row × measure, ending with `quality_rows`.
 
@@ -105,6 +105,7 @@ estimates as (
     select
         period_observations.*,
         {{ measures }}.measure_name,
+        {{ measures }}.measure_name_kk,
         {{ measures }}.measure_sort_order,
         {{ measures }}.unit,
         {{ measures }}.source,
@@ -123,6 +124,7 @@ quality_rows as (
         {% endfor -%}
         estimates.measure,
         estimates.measure_name,
+        estimates.measure_name_kk,
         estimates.measure_sort_order,
         estimates.unit,
         estimates.source,
@@ -161,7 +163,8 @@ quality_rows as (
 
 {#- Names for the breakdown codes, as the report prints them: the region's official name
     at the period's end (and its sort order), the service's name, the centre kind's short
-    name (ЦОП, ЦПП, МЦПП, Онлайн) as `place_of_service`. -#}
+    name (ЦОП, ЦПП, МЦПП, Онлайн) as `place_of_service`; each with its Kazakh twin
+    (region_kk, service_kk, place_of_service_kk) from the same seeds. -#}
 {% macro quality_named_breakdowns(rows) -%}
 
 official_regions as (
@@ -169,13 +172,20 @@ official_regions as (
 ),
 
 service_names as (
-    select service_code, any_value(service_name_ru) as service, min(sort_order) as service_sort_order
+    select
+        service_code,
+        any_value(service_name_ru) as service,
+        any_value(service_name_kk) as service_kk,
+        min(sort_order) as service_sort_order
     from {{ ref('services') }}
     group by service_code
 ),
 
 centre_names as (
-    select centre_kind, any_value(short_name_ru) as place_of_service
+    select
+        centre_kind,
+        any_value(short_name_ru) as place_of_service,
+        any_value(short_name_kk) as place_of_service_kk
     from {{ ref('places_of_service') }}
     group by centre_kind
 ),
@@ -184,10 +194,13 @@ named_rows as (
     select
         {{ rows }}.*,
         official_regions.region,
+        official_regions.region_kk,
         official_regions.region_sort_order,
         service_names.service,
+        service_names.service_kk,
         service_names.service_sort_order,
-        centre_names.place_of_service
+        centre_names.place_of_service,
+        centre_names.place_of_service_kk
     from {{ rows }}
     left join official_regions
         on official_regions.region_code = {{ rows }}.region_code

@@ -122,6 +122,7 @@ final as (
         compared.period_end,
         compared.region_code,
         official_regions.region,
+        official_regions.region_kk,
         compared.measure,
         compared.monthly_average,
         compared.reference_kind,

@@ -144,7 +144,10 @@ flagged as (
 ),
 
 centre_names as (
-    select centre_kind, any_value(short_name_ru) as place_of_service
+    select
+        centre_kind,
+        any_value(short_name_ru) as place_of_service,
+        any_value(short_name_kk) as place_of_service_kk
     from {{ ref('places_of_service') }}
     group by centre_kind
 ),
@@ -165,8 +168,10 @@ final as (
         flagged.unit_key,
         flagged.region_code,
         official_regions.region,
+        official_regions.region_kk,
         flagged.centre_kind,
         centre_names.place_of_service,
+        centre_names.place_of_service_kk,
         case when flagged.unit_kind = 'manager' then flagged.unit_key end as manager_key,
 
         -- the score

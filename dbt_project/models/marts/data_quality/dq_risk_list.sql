@@ -31,8 +31,8 @@ calls as (
 
 measures as (
     select *
-    from (values ('not_received', 'Доля клиентов, сообщивших, что не получали услугу', 1, 'share', 'phone_survey'))
-        as measures (measure, measure_name, measure_sort_order, unit, source)
+    from (values ('not_received', 'Доля клиентов, сообщивших, что не получали услугу', 'Қызметті алмағанын хабарлаған клиенттердің үлесі', 1, 'share', 'phone_survey'))
+        as measures (measure, measure_name, measure_name_kk, measure_sort_order, unit, source)
 ),
 
 observations as (

@@ -18,6 +18,7 @@ select
     period_end,
     region_code,
     region,
+    region_kk,
     region_sort_order,
     clients
 from clients_named

@@ -20,8 +20,10 @@ select
     period_end,
     region_code,
     region,
+    region_kk,
     region_sort_order,
     oked_section,
     oked_section_name,
+    {{ kazakh_name('oked_section', 'oked_section_name') }} as oked_section_name_kk,
     clients
 from clients_named

@@ -21,7 +21,9 @@ select
     period_end,
     region_code,
     region,
+    region_kk,
     region_sort_order,
     legal_form,
+    {{ kazakh_name('legal_form', 'legal_form') }} as legal_form_kk,
     clients as enterprises
 from clients_named

@@ -40,7 +40,9 @@ select
     period_end,
     region_code,
     region,
+    region_kk,
     region_sort_order,
     gender,
+    {{ kazakh_name('gender', 'gender') }} as gender_kk,
     persons
 from persons_named

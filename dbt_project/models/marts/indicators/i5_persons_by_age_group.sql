@@ -62,8 +62,10 @@ select
     period_end,
     region_code,
     region,
+    region_kk,
     region_sort_order,
     age_group,
+    {{ kazakh_name('age_group', 'age_group') }} as age_group_kk,
     age_group_sort_order,
     persons
 from persons_named

@@ -20,8 +20,10 @@ select
     period_end,
     region_code,
     region,
+    region_kk,
     region_sort_order,
     sme_category,
+    {{ kazakh_name('sme_category', 'sme_category') }} as sme_category_kk,
     sme_category_sort_order,
     clients
 from clients_named

@@ -91,10 +91,13 @@ select
     period_end,
     region_code,
     region,
+    region_kk,
     region_sort_order,
     service,
+    {{ kazakh_name('service', 'service') }} as service_kk,
     service_sort_order,
     service_subtype,
+    {{ kazakh_name('service_subtype', 'service_subtype') }} as service_subtype_kk,
     service_subtype_sort_order,
     services
 from services_by_type

@@ -57,7 +57,9 @@ select
     period_end,
     region_code,
     region,
+    region_kk,
     region_sort_order,
     provider,
+    {{ kazakh_name('provider', 'provider') }} as provider_kk,
     services
 from services_by_provider

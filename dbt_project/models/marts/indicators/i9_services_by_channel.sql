@@ -57,7 +57,9 @@ select
     period_end,
     region_code,
     region,
+    region_kk,
     region_sort_order,
     channel,
+    {{ kazakh_name('channel', 'channel') }} as channel_kk,
     services
 from services_by_channel

@@ -20,17 +20,17 @@ measures as (
     select *
     from (
         values
-            ('phone_quality', 'Средняя оценка качества услуги при телефонном опросе (от 1 до 5)', 1, 'score', 'phone_survey'),
-            ('phone_quality_good', 'Доля оценок «4» и «5» при телефонном опросе', 2, 'share', 'phone_survey'),
-            ('usefulness', 'Анкеты: степень полезности полученной консультации (от 1 до 5)', 3, 'score', 'questionnaire'),
-            ('usefulness_good', 'Анкеты: доля оценок «4» и «5» полезности консультации', 4, 'share', 'questionnaire'),
-            ('organisation', 'Анкеты: качество организации процесса оказания консультаций (от 1 до 5)', 5, 'score', 'questionnaire'),
-            ('organisation_good', 'Анкеты: доля оценок «4» и «5» организации процесса', 6, 'share', 'questionnaire'),
-            ('expectations', 'Анкеты: степень оправдания ожиданий от консультации (от 1 до 5)', 7, 'score', 'questionnaire'),
-            ('expectations_good', 'Анкеты: доля оценок «4» и «5» оправдания ожиданий', 8, 'share', 'questionnaire'),
-            ('satisfaction', 'Анкеты: степень удовлетворенности качеством услуг (от 1 до 5)', 9, 'score', 'questionnaire'),
-            ('satisfaction_good', 'Анкеты: доля оценок «4» и «5» удовлетворенности', 10, 'share', 'questionnaire')
-    ) as measures (measure, measure_name, measure_sort_order, unit, source)
+            ('phone_quality', 'Средняя оценка качества услуги при телефонном опросе (от 1 до 5)', 'Телефон арқылы сауалнама: қызмет сапасының орташа бағасы (1-ден 5-ке дейін)', 1, 'score', 'phone_survey'),
+            ('phone_quality_good', 'Доля оценок «4» и «5» при телефонном опросе', 'Телефон арқылы сауалнама: «4» және «5» бағаларының үлесі', 2, 'share', 'phone_survey'),
+            ('usefulness', 'Анкеты: степень полезности полученной консультации (от 1 до 5)', 'Сауалнама парақтары: алынған консультацияның пайдалылық дәрежесі (1-ден 5-ке дейін)', 3, 'score', 'questionnaire'),
+            ('usefulness_good', 'Анкеты: доля оценок «4» и «5» полезности консультации', 'Сауалнама парақтары: консультацияның пайдалылығы бойынша «4» және «5» бағаларының үлесі', 4, 'share', 'questionnaire'),
+            ('organisation', 'Анкеты: качество организации процесса оказания консультаций (от 1 до 5)', 'Сауалнама парақтары: консультация беру процесін ұйымдастыру сапасы (1-ден 5-ке дейін)', 5, 'score', 'questionnaire'),
+            ('organisation_good', 'Анкеты: доля оценок «4» и «5» организации процесса', 'Сауалнама парақтары: процесті ұйымдастыру бойынша «4» және «5» бағаларының үлесі', 6, 'share', 'questionnaire'),
+            ('expectations', 'Анкеты: степень оправдания ожиданий от консультации (от 1 до 5)', 'Сауалнама парақтары: консультациядан күткен үміттің ақталу дәрежесі (1-ден 5-ке дейін)', 7, 'score', 'questionnaire'),
+            ('expectations_good', 'Анкеты: доля оценок «4» и «5» оправдания ожиданий', 'Сауалнама парақтары: үміттің ақталуы бойынша «4» және «5» бағаларының үлесі', 8, 'share', 'questionnaire'),
+            ('satisfaction', 'Анкеты: степень удовлетворенности качеством услуг (от 1 до 5)', 'Сауалнама парақтары: қызметтер сапасына қанағаттану дәрежесі (1-ден 5-ке дейін)', 9, 'score', 'questionnaire'),
+            ('satisfaction_good', 'Анкеты: доля оценок «4» и «5» удовлетворенности', 'Сауалнама парақтары: қанағаттану бойынша «4» және «5» бағаларының үлесі', 10, 'share', 'questionnaire')
+    ) as measures (measure, measure_name, measure_name_kk, measure_sort_order, unit, source)
 ),
 
 phone_scores as (
@@ -81,14 +81,18 @@ select
     period_end,
     region_code,
     region,
+    region_kk,
     region_sort_order,
     service_code,
     service,
+    service_kk,
     service_sort_order,
     centre_kind,
     place_of_service,
+    place_of_service_kk,
     measure,
     measure_name,
+    measure_name_kk,
     measure_sort_order,
     unit,
     source,

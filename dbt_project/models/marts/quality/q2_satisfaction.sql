@@ -20,11 +20,11 @@ measures as (
     select *
     from (
         values
-            ('satisfaction', 'Анкеты: степень удовлетворенности качеством услуг (от 1 до 5)', 1, 'score', 'questionnaire'),
-            ('satisfied', 'Анкеты: доля удовлетворенных клиентов (оценки «4» и «5»)', 2, 'share', 'questionnaire'),
-            ('phone_helped', 'Телефонный опрос: доля клиентов, которым услуга помогла в бизнесе', 3, 'share', 'phone_survey'),
-            ('phone_helped_at_least_partly', 'Телефонный опрос: доля клиентов, которым услуга помогла полностью или частично', 4, 'share', 'phone_survey')
-    ) as measures (measure, measure_name, measure_sort_order, unit, source)
+            ('satisfaction', 'Анкеты: степень удовлетворенности качеством услуг (от 1 до 5)', 'Сауалнама парақтары: қызметтер сапасына қанағаттану дәрежесі (1-ден 5-ке дейін)', 1, 'score', 'questionnaire'),
+            ('satisfied', 'Анкеты: доля удовлетворенных клиентов (оценки «4» и «5»)', 'Сауалнама парақтары: қанағаттанған клиенттердің үлесі («4» және «5» бағалары)', 2, 'share', 'questionnaire'),
+            ('phone_helped', 'Телефонный опрос: доля клиентов, которым услуга помогла в бизнесе', 'Телефон арқылы сауалнама: қызмет бизнесіне көмектескен клиенттердің үлесі', 3, 'share', 'phone_survey'),
+            ('phone_helped_at_least_partly', 'Телефонный опрос: доля клиентов, которым услуга помогла полностью или частично', 'Телефон арқылы сауалнама: қызмет бизнесіне толық немесе ішінара көмектескен клиенттердің үлесі', 4, 'share', 'phone_survey')
+    ) as measures (measure, measure_name, measure_name_kk, measure_sort_order, unit, source)
 ),
 
 satisfaction_scores as (
@@ -67,14 +67,18 @@ select
     period_end,
     region_code,
     region,
+    region_kk,
     region_sort_order,
     service_code,
     service,
+    service_kk,
     service_sort_order,
     centre_kind,
     place_of_service,
+    place_of_service_kk,
     measure,
     measure_name,
+    measure_name_kk,
     measure_sort_order,
     unit,
     source,

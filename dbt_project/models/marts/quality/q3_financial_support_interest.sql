@@ -19,24 +19,25 @@ questionnaires as (
 ),
 
 financial_options as (
-    select option_code, name_ru, sort_order from {{ ref('financial_support_options') }}
+    select option_code, name_ru, name_kk, sort_order from {{ ref('financial_support_options') }}
 ),
 
 non_financial_options as (
-    select option_code, name_ru, sort_order from {{ ref('non_financial_support_options') }}
+    select option_code, name_ru, name_kk, sort_order from {{ ref('non_financial_support_options') }}
 ),
 
 measures as (
     select *
     from (
         values
-            ('phone_interested', 'Телефонный опрос: доля клиентов, заинтересованных в финансовых инструментах государственной поддержки', 1, 'share', 'phone_survey'),
-            ('questionnaire_financial_any', 'Анкеты: доля клиентов, желающих получить финансовую поддержку', 20, 'share', 'questionnaire')
-    ) as measures (measure, measure_name, measure_sort_order, unit, source)
+            ('phone_interested', 'Телефонный опрос: доля клиентов, заинтересованных в финансовых инструментах государственной поддержки', 'Телефон арқылы сауалнама: мемлекеттік қолдаудың қаржы құралдарына мүдделі клиенттердің үлесі', 1, 'share', 'phone_survey'),
+            ('questionnaire_financial_any', 'Анкеты: доля клиентов, желающих получить финансовую поддержку', 'Сауалнама парақтары: қаржылық қолдау алғысы келетін клиенттердің үлесі', 20, 'share', 'questionnaire')
+    ) as measures (measure, measure_name, measure_name_kk, measure_sort_order, unit, source)
     union all
     select
         'phone_instrument_' || option_code,
         'Телефонный опрос, среди заинтересованных: ' || name_ru,
+        'Телефон арқылы сауалнама, мүдделілер арасында: ' || name_kk,
         10 + sort_order,
         'share',
         'phone_survey'
@@ -45,6 +46,7 @@ measures as (
     select
         'questionnaire_financial_' || option_code,
         'Анкеты, финансовая поддержка: ' || name_ru,
+        'Сауалнама парақтары, қаржылық қолдау: ' || name_kk,
         20 + sort_order,
         'share',
         'questionnaire'
@@ -53,6 +55,7 @@ measures as (
     select
         'questionnaire_non_financial_' || option_code,
         'Анкеты, нефинансовая поддержка: ' || name_ru,
+        'Сауалнама парақтары, қаржылық емес қолдау: ' || name_kk,
         30 + sort_order,
         'share',
         'questionnaire'
@@ -108,14 +111,18 @@ select
     period_end,
     region_code,
     region,
+    region_kk,
     region_sort_order,
     service_code,
     service,
+    service_kk,
     service_sort_order,
     centre_kind,
     place_of_service,
+    place_of_service_kk,
     measure,
     measure_name,
+    measure_name_kk,
     measure_sort_order,
     unit,
     source,

@@ -16,10 +16,10 @@ measures as (
     select *
     from (
         values
-            ('confirmed', 'Доля клиентов, подтвердивших получение услуги', 1, 'share', 'phone_survey'),
-            ('not_received', 'Доля клиентов, сообщивших, что не получали услугу', 2, 'share', 'phone_survey'),
-            ('response_rate', 'Доля состоявшихся опросов (ответили из числа обзвоненных)', 3, 'share', 'phone_survey')
-    ) as measures (measure, measure_name, measure_sort_order, unit, source)
+            ('confirmed', 'Доля клиентов, подтвердивших получение услуги', 'Қызметті алғанын растаған клиенттердің үлесі', 1, 'share', 'phone_survey'),
+            ('not_received', 'Доля клиентов, сообщивших, что не получали услугу', 'Қызметті алмағанын хабарлаған клиенттердің үлесі', 2, 'share', 'phone_survey'),
+            ('response_rate', 'Доля состоявшихся опросов (ответили из числа обзвоненных)', 'Өткізілген сұраулардың үлесі (қоңырау шалынғандардың ішінен жауап бергендер)', 3, 'share', 'phone_survey')
+    ) as measures (measure, measure_name, measure_name_kk, measure_sort_order, unit, source)
 ),
 
 q1_answers as (
@@ -53,14 +53,18 @@ select
     period_end,
     region_code,
     region,
+    region_kk,
     region_sort_order,
     service_code,
     service,
+    service_kk,
     service_sort_order,
     centre_kind,
     place_of_service,
+    place_of_service_kk,
     measure,
     measure_name,
+    measure_name_kk,
     measure_sort_order,
     unit,
     source,

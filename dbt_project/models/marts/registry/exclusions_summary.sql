@@ -27,7 +27,7 @@ versions as (
 ),
 
 rules as (
-    select rule_id, title_ru, kind, severity, sort_order
+    select rule_id, title_ru, title_kk, kind, severity, sort_order
     from {{ ref('validation_rules') }}
 ),
 
@@ -69,6 +69,7 @@ final as (
 
         -- reason, as the report prints it
         rules.title_ru as reason_name,
+        rules.title_kk as reason_name_kk,
         rules.kind as reason_kind,
         rules.severity as reason_severity,
         rules.sort_order as reason_sort_order,

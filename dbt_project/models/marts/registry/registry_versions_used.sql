@@ -45,7 +45,7 @@ excluded as (
 ),
 
 reasons as (
-    select rule_id, title_ru
+    select rule_id, title_ru, title_kk
     from {{ ref('validation_rules') }}
 ),
 
@@ -71,6 +71,7 @@ final as (
             as is_month_version,
         versions.exclusion_reason,
         reasons.title_ru as exclusion_reason_name,
+        reasons.title_kk as exclusion_reason_name_kk,
 
         -- numerics
         coalesce(ingested.rows_ingested, 0) as rows_ingested,
