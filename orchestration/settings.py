@@ -261,6 +261,13 @@ def report_languages() -> tuple[str, ...]:
     return REPORT_LANGUAGE_CHOICES[value]
 
 
-def report_official(role: str, environ: Mapping[str, str] | None = None) -> Official:
-    """``role`` 'signatory' or 'executor': MONITORING_REPORT_<ROLE>_NAME, _POSITION, _PHONE."""
-    return _official(f"MONITORING_REPORT_{role.upper()}_", Official(BLANK, BLANK, BLANK), environ)
+def report_official(role: str, environ: Mapping[str, str] | None = None, language: str = "ru") -> Official:
+    """``role`` 'signatory' or 'executor': MONITORING_REPORT_<ROLE>_NAME, _POSITION, _PHONE; for the
+    Kazakh edition the position is MONITORING_REPORT_<ROLE>_POSITION_KK (a blank line when unset,
+    never the Russian position)."""
+    official = _official(f"MONITORING_REPORT_{role.upper()}_", Official(BLANK, BLANK, BLANK), environ)
+    if language != "kk":
+        return official
+    environ = os.environ if environ is None else environ
+    position = environ.get(f"MONITORING_REPORT_{role.upper()}_POSITION_KK", "").strip() or BLANK
+    return Official(position, official.name, official.phone)

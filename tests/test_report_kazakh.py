@@ -109,6 +109,36 @@ def test_chart_font_carries_the_kazakh_letters():
     assert not [letter for letter in KAZAKH_LETTERS if ord(letter) not in charmap], path
 
 
+def test_a_missing_kazakh_name_is_an_error_never_the_russian_name():
+    from orchestration.outputs.reports.figures import ContractError, Region, ReportFigures
+    from orchestration.outputs.reports.language import KAZAKH, RUSSIAN
+    from orchestration.outputs.reports.periods import parse_period
+
+    figures = ReportFigures(parse_period("2019-Q1"), [Region("Акмолинская область", "11", 10, "Ақмола облысы"),
+                                                      Region("город Шымкент", "79", 20)],
+                            {}, {}, None, None, None, None)
+    assert figures.in_language(RUSSIAN).region_name("79") == "город Шымкент"
+    with pytest.raises(ContractError, match="region 79"):
+        figures.in_language(KAZAKH)
+    complete = ReportFigures(figures.period, figures.regions[:1], {}, {}, None, None, None, None)
+    kazakh = complete.in_language(KAZAKH)
+    assert kazakh.region_name("11") == "Ақмола облысы" and kazakh.region_name(None) == texts_kk.TOTAL_ROW
+    assert complete.regions[0].name == "Акмолинская область"  # the Russian figures are not changed
+
+
+def test_the_languages_setting(monkeypatch):
+    from orchestration.settings import report_languages
+
+    monkeypatch.delenv("MONITORING_REPORT_LANGUAGES", raising=False)
+    assert report_languages() == ("ru", "kk")
+    for value, expected in (("ru", ("ru",)), ("KK", ("kk",)), (" both ", ("ru", "kk"))):
+        monkeypatch.setenv("MONITORING_REPORT_LANGUAGES", value)
+        assert report_languages() == expected
+    monkeypatch.setenv("MONITORING_REPORT_LANGUAGES", "en")
+    with pytest.raises(ValueError, match="MONITORING_REPORT_LANGUAGES"):
+        report_languages()
+
+
 # --- the files of the pipeline year ----------------------------------------------------------
 
 

@@ -245,7 +245,9 @@ def _contents(doc: DocumentObject, layout: ReportLayout) -> None:
 
 def _signature(doc: DocumentObject, texts: ModuleType) -> None:
     """The signatory (position, a line to sign on, name) and the executor with a phone."""
-    signatory, executor = settings.report_official("signatory"), settings.report_official("executor")
+    language = texts.LANGUAGE_TAG[:2]
+    signatory = settings.report_official("signatory", language=language)
+    executor = settings.report_official("executor", language=language)
     position = doc.add_paragraph()
     position.paragraph_format.space_before = Pt(30)
     position.paragraph_format.space_after = Pt(0)

@@ -116,11 +116,11 @@ class RevisionPlan:
     registry_versions: tuple[str, ...]
     fingerprint: str
     changes: tuple[Change, ...] = ()
-    reason: str = ""  # as recorded, in Russian; the editions word it from the two fields below
-    versions_added: tuple[str, ...] = ()  # registry versions used now and not by the previous revision
-    versions_removed: tuple[str, ...] = ()
+    reason: str = ""  # as recorded, in Russian; the editions word it from versions_added/_removed
     status: str = ISSUED
     approved: tuple[int, str] | None = None  # (revision, approved_by) of the latest approval
+    versions_added: tuple[str, ...] = ()  # registry versions used now and not by the previous revision
+    versions_removed: tuple[str, ...] = ()
 
     @property
     def folder(self) -> str:
