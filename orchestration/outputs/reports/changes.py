@@ -87,7 +87,7 @@ def _region(change: Change, code: str | None, figures: ReportFigures) -> str:
     """The region of a changed figure as recorded (Russian), or in the edition's language."""
     if not figures.language.column_suffix:
         return change.region
-    if code is None:
+    if not code:  # the republic ('' or None in the figure's key)
         return figures.texts.TOTAL_ROW if change.region else ""
     name = next((r.name for r in figures.regions if r.code == code), None)
     if name is None:
