@@ -14,10 +14,13 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import yaml
+from registry_fixture import build_models, load_registry
 
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -88,6 +91,17 @@ def test_the_kazakh_text_test_guards_every_kazakh_column():
     assert guarded == expected
 
 
+
+def test_each_seed_s_kazakh_text_test_is_built_and_tallied_as_a_column_test():
+    """One test node per seed, run in every build and tallied with column_rules (not a Dagster check)."""
+    from orchestration.defs.assets.dbt import dbt_project, is_column_test
+
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    nodes = {node["attached_node"].split(".")[-1]: uid for uid, node in manifest["nodes"].items()
+             if (node.get("test_metadata") or {}).get("name") == "kazakh_text"}
+    assert set(nodes) == set(_twins())
+    assert all(is_column_test(manifest, uid) for uid in nodes.values())
+
 def _spoil(path: Path, key: str, value: str, column: str, text: str) -> None:
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
@@ -129,3 +143,50 @@ def test_dbt_fails_on_a_blank_or_latin_kazakh_name_and_passes_the_untouched_list
         "kazakh_text_regions": [("not_null", "name_kk", 1)],  # an empty CSV cell is loaded as null
         "kazakh_text_legal_forms": [("has_cyrillic", "short_name_kk", 1), ("no_latin", "short_name_kk", 1)],
     }
+
+
+# A registry row filled in the state language: every reference cell spelt as its seed's Kazakh name.
+KAZAKH_CELLS = {
+    "region": "Ақмола облысы", "place_of_service": "КҚКО", "gender": "Әйел", "legal_form": "ЖШС",
+    "sme_category": "Шағын кәсіпкерлік", "oked_sector": "Құрылыс", "oked_subsector": "Ғимараттар салу",
+    "service": "Бухгалтерлік қызметтер", "service_subtype": "Салық есептілігін жасау және тапсыру",
+    "provider": "Сервистік компания", "channel": "Онлайн",
+}
+
+
+def test_a_registry_row_in_kazakh_names_is_read_as_the_same_codes(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        load_registry(con, "2019-03", 1, datetime(2019, 4, 1, 10, tzinfo=ZoneInfo("Asia/Almaty")),
+                      [KAZAKH_CELLS, {**KAZAKH_CELLS, "channel": "Офлайн"}])
+    build_models(warehouse, "+stg_registry__services")
+    # the codes, looked up independently: the seed rows whose Kazakh name is the cell
+    expected = {
+        "region_code": next(r["kato_code"] for r in _rows(SEEDS_DIR / "regions.csv")
+                            if r["name_kk"] == "Ақмола облысы"),
+        "place_code": next(r["place_code"] for r in _rows(SEEDS_DIR / "places_of_service.csv")
+                           if r["short_name_kk"] == "КҚКО"),
+        "gender_code": next(r["gender_code"] for r in _rows(SEEDS_DIR / "genders.csv") if r["name_kk"] == "Әйел"),
+        "legal_form_code": next(r["legal_form_code"] for r in _rows(SEEDS_DIR / "legal_forms.csv")
+                                if r["short_name_kk"] == "ЖШС"),
+        "sme_category_code": next(r["sme_category_code"] for r in _rows(SEEDS_DIR / "sme_categories.csv")
+                                  if r["name_kk"] == "Шағын кәсіпкерлік"),
+        "oked_section": next(r["section_code"] for r in _rows(SEEDS_DIR / "oked_sections.csv")
+                             if r["name_kk"] == "Құрылыс"),
+        "oked_division": next(r["division_code"] for r in _rows(SEEDS_DIR / "oked_divisions.csv")
+                              if r["name_kk"] == "Ғимараттар салу"),
+        "service_code": next(r["service_code"] for r in _rows(SEEDS_DIR / "services.csv")
+                             if r["service_name_kk"] == "Бухгалтерлік қызметтер"),
+        "subtype_code": next(r["subtype_code"] for r in _rows(SEEDS_DIR / "services.csv")
+                             if r["subtype_name_kk"] == "Салық есептілігін жасау және тапсыру"),
+        "provider_code": next(r["provider_code"] for r in _rows(SEEDS_DIR / "providers.csv")
+                              if r["name_kk"] == "Сервистік компания"),
+    }
+    assert expected == {"region_code": "11", "place_code": "cop", "gender_code": "female", "legal_form_code": "too",
+                         "sme_category_code": "small", "oked_section": "F", "oked_division": "41",
+                         "service_code": "acc", "subtype_code": "acc_tax", "provider_code": "service_company"}
+    columns = [*expected, "channel_code"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(f"select {', '.join(columns)} from staging.stg_registry__services "
+                           "order by source_row").fetchall()
+    assert rows == [(*expected.values(), "online"), (*expected.values(), "offline")]
