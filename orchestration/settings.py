@@ -235,14 +235,39 @@ def executor(environ: Mapping[str, str] | None = None) -> Official:
 # so a report is never signed by a name nobody set.
 REPORT_ADDRESSEE_ENV = "MONITORING_REPORT_ADDRESSEE"
 DEFAULT_REPORT_ADDRESSEE = "Министерство национальной экономики Республики Казахстан"
+# the Kazakh edition's addressee (issue 25): its own setting, never the Russian one's text
+REPORT_ADDRESSEE_KK_ENV = "MONITORING_REPORT_ADDRESSEE_KK"
+DEFAULT_REPORT_ADDRESSEE_KK = "Қазақстан Республикасының Ұлттық экономика министрлігі"
 BLANK = "____________________"
 
 
-def report_addressee() -> str:
-    """The authorised body the report goes to (clause 12)."""
+def report_addressee(language: str = "ru") -> str:
+    """The authorised body the report goes to (clause 12), in the edition's language."""
+    if language == "kk":
+        return os.environ.get(REPORT_ADDRESSEE_KK_ENV, "").strip() or DEFAULT_REPORT_ADDRESSEE_KK
     return os.environ.get(REPORT_ADDRESSEE_ENV, "").strip() or DEFAULT_REPORT_ADDRESSEE
 
 
-def report_official(role: str, environ: Mapping[str, str] | None = None) -> Official:
-    """``role`` 'signatory' or 'executor': MONITORING_REPORT_<ROLE>_NAME, _POSITION, _PHONE."""
-    return _official(f"MONITORING_REPORT_{role.upper()}_", Official(BLANK, BLANK, BLANK), environ)
+# The languages each report period is written in (issue 25): Russian and the state language.
+REPORT_LANGUAGES_ENV = "MONITORING_REPORT_LANGUAGES"
+REPORT_LANGUAGE_CHOICES = {"ru": ("ru",), "kk": ("kk",), "both": ("ru", "kk")}
+
+
+def report_languages() -> tuple[str, ...]:
+    """MONITORING_REPORT_LANGUAGES: 'ru', 'kk' or 'both' (the default): the editions' codes."""
+    value = os.environ.get(REPORT_LANGUAGES_ENV, "").strip().lower() or "both"
+    if value not in REPORT_LANGUAGE_CHOICES:
+        raise ValueError(f"{REPORT_LANGUAGES_ENV} must be 'ru', 'kk' or 'both', not {value!r}")
+    return REPORT_LANGUAGE_CHOICES[value]
+
+
+def report_official(role: str, environ: Mapping[str, str] | None = None, language: str = "ru") -> Official:
+    """``role`` 'signatory' or 'executor': MONITORING_REPORT_<ROLE>_NAME, _POSITION, _PHONE; for the
+    Kazakh edition the position is MONITORING_REPORT_<ROLE>_POSITION_KK (a blank line when unset,
+    never the Russian position)."""
+    official = _official(f"MONITORING_REPORT_{role.upper()}_", Official(BLANK, BLANK, BLANK), environ)
+    if language != "kk":
+        return official
+    environ = os.environ if environ is None else environ
+    position = environ.get(f"MONITORING_REPORT_{role.upper()}_POSITION_KK", "").strip() or BLANK
+    return Official(position, official.name, official.phone)

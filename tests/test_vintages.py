@@ -225,3 +225,20 @@ def test_approval_is_recorded_and_a_later_change_awaits_approval(scenario):
 
 def approval_checks(result: dg.ExecuteInProcessResult) -> list:
     return [e for e in result.get_asset_check_evaluations() if e.check_name == "approved_revision_unchanged"]
+
+
+def test_revision_2_s_kazakh_edition_carries_the_same_changes_in_kazakh(scenario):
+    """One revision, two languages (issue 25): the Kazakh r2 has the annex of changes too, with the
+    Russian edition's figures row by row, and r1 has the Kazakh files beside the Russian ones."""
+    folder = scenario.settings.reports_dir / PERIOD
+    assert (folder / "r1" / f"report_{PERIOD}_kk.docx").is_file()
+    russian = Document(str(folder / "r2" / f"report_{PERIOD}.docx")).tables[-1]
+    kazakh_document = Document(str(folder / "r2" / f"report_{PERIOD}_kk.docx"))
+    assert any(p.text.startswith("Д қосымшасы. 1-редакциямен салыстырғандағы өзгерістер")
+               for p in kazakh_document.paragraphs)
+    kazakh = kazakh_document.tables[-1]
+    assert [c.text for c in kazakh.rows[0].cells][-2:] == ["Бұрынғы мәні", "Жаңа мәні"]
+    assert len(kazakh.rows) == len(russian.rows)
+    for ru_row, kk_row in zip(russian.rows[1:], kazakh.rows[1:], strict=True):
+        assert [c.text for c in kk_row.cells][-2:] == [c.text.replace("нет", "жоқ") for c in ru_row.cells][-2:]
+    assert not any("Изменения" in p.text for p in kazakh_document.paragraphs)

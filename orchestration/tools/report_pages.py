@@ -34,6 +34,12 @@ TOP_MARGIN_CM, BOTTOM_CM = 2.0, 2.4
 MONTH_STEMS = ("январ", "феврал", "март", "апрел", "ма", "июн", "июл", "август", "сентябр", "октябр",
                "ноябр", "декабр")
 PERIOD = re.compile(r"(" + "|".join(MONTH_STEMS) + r")[а-я]*(–[а-я]+)? \d{4}", re.IGNORECASE)
+# The Kazakh edition names a period '2019 жылғы қаңтар–наурыз' (issue 25).
+KAZAKH_MONTHS = ("қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз", "қыркүйек", "қазан",
+                 "қараша", "желтоқсан")
+PERIOD_KK = re.compile(r"\d{4}\s?жылғы (" + "|".join(KAZAKH_MONTHS) + r")(–(" + "|".join(KAZAKH_MONTHS) + r"))?")
+# The letters of Kazakh that Russian lacks: a font without them prints empty boxes (issue 25).
+KAZAKH_LETTERS = "әғқңөұүһіӘҒҚҢӨҰҮҺІ"
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*")
 # Latin a reader may see: the sample size of a survey figure ('н/д (n = 3)'), e-mail addresses
 # and the letters of the OKED sections (A … U).
@@ -98,7 +104,8 @@ def section_ends(pages: list[Page]) -> set[int]:
     orientation (the statistical section is landscape) — and the last page."""
     ends = {pages[-1].number} if pages else set()
     for page, following in zip(pages, pages[1:], strict=False):
-        starts_section = re.match(r"^(\d\.(\d+\.)? |Приложение |Содержание)", following.first_line)
+        starts_section = re.match(r"^(\d\.(\d+\.)? |Приложение |Содержание|[А-ЯӘ] қосымшасы|Мазмұны)",
+                                  following.first_line)
         if starts_section or page.landscape != following.landscape:
             ends.add(page.number)
     return ends
@@ -114,6 +121,31 @@ def orphan_notes(pages: list[Page]) -> list[Page]:
     """Pages that open with a table's footnote ('¹ Итог по республике…'): the note went to the
     page after its table."""
     return [p for p in pages if p.first_line[:1] in ("¹", "²")]
+
+
+@dataclass(frozen=True)
+class PdfFont:
+    name: str
+    type: str
+    embedded: bool
+
+
+def pdf_fonts(pdf: Path) -> list[PdfFont]:
+    """The fonts a PDF uses, as poppler's ``pdffonts`` lists them (is each embedded?)."""
+    lines = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout.splitlines()
+    header = lines[0]
+    type_at, emb_at = header.index("type"), header.index("emb")
+    fonts = []
+    for line in lines[2:]:
+        if line.strip():
+            fonts.append(PdfFont(line[:type_at].strip(), line[type_at:header.index("encoding")].strip(),
+                                 line[emb_at:emb_at + 3].strip() == "yes"))
+    return fonts
+
+
+def pdf_text(pdf: Path) -> str:
+    """The text of a PDF (``pdftotext``): what a glyph-less font would have lost."""
+    return subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
 
 
 def latin_words(text: str) -> list[str]:
@@ -187,7 +219,7 @@ def main(argv: list[str]) -> int:
             for table in wide_tables(docx):
                 print(f"{docx.name}: table {table.index} is {table.width_cm:.1f} cm wide, room {table.room_cm:.1f} cm")
             for caption in chart_captions(docx):
-                if not PERIOD.search(caption):
+                if not (PERIOD.search(caption) or PERIOD_KK.search(caption)):
                     print(f"{docx.name}: chart caption without a period: {caption!r}")
         print(f"{pdf.name}: {len(pages)} pages rendered to {out / pdf.stem}")
     return 0

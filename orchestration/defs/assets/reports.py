@@ -52,6 +52,7 @@ from orchestration.outputs.reports import ReportFiles, parse_period, write_repor
 from orchestration.outputs.reports.closure import period_title, refusals
 from orchestration.outputs.reports.deadline import LATE, NOT_DUE, ON_TIME, OVERDUE, ReportDeadline, report_deadlines
 from orchestration.outputs.reports.figures import read_figures
+from orchestration.outputs.reports.language import languages
 from orchestration.outputs.reports.vintages import (
     AWAITING_APPROVAL,
     REVISIONS_TABLE,
@@ -64,6 +65,7 @@ from orchestration.outputs.reports.vintages import (
 )
 from orchestration.rules.deadlines import local_date
 from orchestration.rules.timeliness import evaluation_time
+from orchestration.settings import report_languages
 
 REPORT_KEY = dg.AssetKey(["reports", "monitoring_report"])
 DEADLINE_CHECK = "produced_by_due_date"
@@ -105,14 +107,18 @@ def monitoring_report(context: dg.AssetExecutionContext, monitoring: MonitoringS
     with warehouse.get_connection() as con:
         plans = {period: plan_revision(con, period, read_figures(settings.analytics_path, parse_period(period)))
                  for period in periods}
+    editions = languages(report_languages())
+    # one revision holds every edition: a revision folder lacking a language now asked for is
+    # written again (same revision number, same figures), never filed as a new revision
     to_write = [p for p in periods if plans[p].is_new
-                or not (settings.reports_dir / plans[p].folder).is_dir()]
+                or not all((settings.reports_dir / plans[p].folder / f"report_{p}{e.file_suffix}.docx").exists()
+                           for e in editions)]
     written = {files.period: files for files in write_reports(
         settings.analytics_path, to_write, settings.reports_dir, plans=plans,
-        generated=local_date(produced_at))}
+        generated=local_date(produced_at), languages=editions)}
     with warehouse.get_connection() as con:
         for period in to_write:
-            record_revision(con, plans[period], produced_at)
+            record_revision(con, plans[period], produced_at)  # a plan that is not new files nothing
     publish(settings, schemas=(VINTAGES_SCHEMA,))
     for period in periods:
         plan, files = plans[period], written.get(period)
@@ -158,16 +164,18 @@ def report_metadata(files: ReportFiles | None, plan: RevisionPlan, reports_dir: 
     if files is None:  # the same revision: its files are already the latest
         folder = reports_dir / plan.period
         pdf = folder / f"report_{plan.period}.pdf"
-        kept = [folder / f"report_{plan.period}.{suffix}" for suffix in ("docx", "xlsx", "pdf")]
+        kept = [folder / f"report_{plan.period}{language}.{suffix}"
+                for language in ("", "_kk") for suffix in ("docx", "xlsx", "pdf")]
         return {**revision,
                 **files_metadata([path for path in kept if path.exists()], reports_dir),
                 "folder": dg.MetadataValue.path(str(folder)),
                 "docx": dg.MetadataValue.path(str(folder / f"report_{plan.period}.docx")),
                 "xlsx": dg.MetadataValue.path(str(folder / f"report_{plan.period}.xlsx")),
                 "pdf": dg.MetadataValue.text(str(pdf) if pdf.exists() else "")}
-    written = [f for f in (files.docx, files.xlsx, files.pdf) if f is not None]
+    written = [f for e in files.editions for f in (e.docx, e.xlsx, e.pdf) if f is not None]
     return {
         **revision,
+        "languages": dg.MetadataValue.json([e.language for e in files.editions]),
         **files_metadata(written, files.folder.parent),
         "folder": dg.MetadataValue.path(str(files.folder)),
         "docx": dg.MetadataValue.path(str(files.docx)),

@@ -12,6 +12,7 @@ import io
 import math
 from datetime import date
 from pathlib import Path
+from types import ModuleType
 
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -23,7 +24,6 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from orchestration import settings
-from orchestration.outputs.reports import texts_ru
 from orchestration.outputs.reports.docx_grid import add_grid
 from orchestration.outputs.reports.layout import (
     Chart,
@@ -45,8 +45,9 @@ CHART_WIDTH_CM = {True: 20.0, False: 16.0}
 
 
 def write_docx(layout: ReportLayout, path: Path, generated: date) -> None:
+    texts = layout.texts
     doc = Document()
-    _styles(doc)
+    _styles(doc, texts.LANGUAGE_TAG)
     section = doc.sections[0]
     _geometry(section, landscape=False)
     _page_numbers(section)
@@ -66,21 +67,21 @@ def write_docx(layout: ReportLayout, path: Path, generated: date) -> None:
             findings = findings + 1 if block.style == "finding" else 0
             _paragraph(doc, block, findings, keep_with_next=isinstance(following, TableBlock | Chart))
         elif isinstance(block, TableBlock):
-            _table(doc, block.table, _content_width_cm(landscape), grid_style)
+            _table(doc, block.table, _content_width_cm(landscape), grid_style, texts)
         elif isinstance(block, Chart):
-            _chart(doc, block, landscape)
+            _chart(doc, block, landscape, texts)
         elif isinstance(block, Orientation):
             landscape = block.landscape
             _geometry(doc.add_section(WD_SECTION.NEW_PAGE), landscape)
         elif isinstance(block, Signature):
-            _signature(doc)
+            _signature(doc, texts)
         elif isinstance(block, PageBreak):
             page_break = True  # carried by the next heading, so no empty paragraph opens the page
     properties = doc.core_properties
-    properties.title = f"{texts_ru.DOCUMENT_TITLE} {texts_ru.document_subtitle(layout.period)}"
-    properties.author = texts_ru.ORGANISATION
-    properties.last_modified_by = texts_ru.ORGANISATION
-    properties.language = "ru-RU"
+    properties.title = f"{texts.DOCUMENT_TITLE} {texts.document_subtitle(layout.period)}"
+    properties.author = texts.ORGANISATION
+    properties.last_modified_by = texts.ORGANISATION
+    properties.language = texts.LANGUAGE_TAG
     properties.comments = ""
     doc.save(str(path))
 
@@ -100,8 +101,9 @@ def _geometry(section, landscape: bool) -> None:
         setattr(section, f"{side}_margin", value)
 
 
-def _russian_times(rpr) -> None:
-    """Explicit Times New Roman and Russian on a run-properties element, dropping theme fonts.
+def _times(rpr, language_tag: str) -> None:
+    """Explicit Times New Roman and the edition's language (ru-RU, kk-KZ) on a run-properties
+    element, dropping theme fonts.
 
     The default template takes fonts from its theme (Calibri, Cambria); an explicit name would
     lose to them in some renderers, so the theme attributes are removed, not overridden.
@@ -118,37 +120,37 @@ def _russian_times(rpr) -> None:
     if lang is None:
         lang = OxmlElement("w:lang")
         rpr.append(lang)
-    lang.set(qn("w:val"), "ru-RU")
-    lang.set(qn("w:eastAsia"), "ru-RU")
+    lang.set(qn("w:val"), language_tag)
+    lang.set(qn("w:eastAsia"), language_tag)
 
 
-def _set_font(element_style, size: float, bold: bool | None = None) -> None:
+def _set_font(element_style, size: float, language_tag: str, bold: bool | None = None) -> None:
     font = element_style.font
     font.name = FONT
     font.size = Pt(size)
     font.color.rgb = RGBColor(0, 0, 0)
     if bold is not None:
         font.bold = bold
-    _russian_times(element_style.element.get_or_add_rPr())
+    _times(element_style.element.get_or_add_rPr(), language_tag)
 
 
-def _styles(doc: DocumentObject) -> None:
+def _styles(doc: DocumentObject, language_tag: str) -> None:
     defaults = doc.styles.element.find(qn("w:docDefaults"))
-    _russian_times(defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")))
+    _times(defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")), language_tag)
     normal = doc.styles["Normal"]
-    _set_font(normal, 12)
+    _set_font(normal, 12, language_tag)
     normal.paragraph_format.space_after = Pt(6)
     normal.paragraph_format.line_spacing = 1.1
     for level, size in ((1, 14), (2, 12), (3, 12)):
         style = doc.styles[f"Heading {level}"]
-        _set_font(style, size, bold=True)
+        _set_font(style, size, language_tag, bold=True)
         style.font.italic = False
         style.paragraph_format.space_before = Pt(14 if level == 1 else 10)
         style.paragraph_format.space_after = Pt(6)
         style.paragraph_format.keep_with_next = True
         linked = doc.styles.element.find(f"{qn('w:style')}[@{qn('w:styleId')}='Heading{level}Char']")
         if linked is not None:  # the character twin of the heading style, still on theme fonts
-            _russian_times(linked.find(qn("w:rPr")))
+            _times(linked.find(qn("w:rPr")), language_tag)
             colour = linked.find(qn("w:rPr")).find(qn("w:color"))
             if colour is not None:
                 colour.getparent().remove(colour)
@@ -172,6 +174,8 @@ def _page_numbers(section) -> None:
 
 
 def _title_page(doc: DocumentObject, layout: ReportLayout, generated: date) -> None:
+    texts = layout.texts
+
     def centred(text: str, size: float, bold: bool = False, before: float = 0) -> None:
         paragraph = doc.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -187,15 +191,15 @@ def _title_page(doc: DocumentObject, layout: ReportLayout, generated: date) -> N
         paragraph.paragraph_format.space_after = Pt(0)
         paragraph.add_run(text).font.size = Pt(size)
 
-    centred(texts_ru.ORGANISATION, 14, bold=True)
+    centred(texts.ORGANISATION, 14, bold=True)
     left = doc.add_paragraph()
     left.paragraph_format.space_before = Pt(18)
-    left.add_run(texts_ru.outgoing(generated)).font.size = Pt(11)
-    right(settings.report_addressee(), before=18, size=13)
-    centred(texts_ru.DOCUMENT_TITLE, 20, bold=True, before=130)
-    centred(texts_ru.document_subtitle(layout.period), 14, before=12)
-    centred(texts_ru.generated_on(generated), 11, before=24)
-    centred(f"{texts_ru.CITY}, {generated.year}", 12, before=200)
+    left.add_run(texts.outgoing(generated)).font.size = Pt(11)
+    right(settings.report_addressee(texts.LANGUAGE_TAG[:2]), before=18, size=13)
+    centred(texts.DOCUMENT_TITLE, 20, bold=True, before=130)
+    centred(texts.document_subtitle(layout.period), 14, before=12)
+    centred(texts.generated_on(generated), 11, before=24)
+    centred(f"{texts.CITY}, {generated.year}", 12, before=200)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     _contents(doc, layout)
 
@@ -205,10 +209,11 @@ def _contents(doc: DocumentObject, layout: ReportLayout) -> None:
     is the list of headings, written here. Word fills in the page numbers on opening (the field
     is marked dirty, settings ask to update fields); LibreOffice, converting to PDF, prints the
     list as written."""
+    texts = layout.texts
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title.paragraph_format.space_after = Pt(12)
-    title.add_run(texts_ru.TOC_TITLE).bold = True
+    title.add_run(texts.TOC_TITLE).bold = True
     headings = [b for b in layout.blocks if isinstance(b, Heading) and b.level <= 2]
 
     def field_char(paragraph, kind: str) -> None:
@@ -238,9 +243,11 @@ def _contents(doc: DocumentObject, layout: ReportLayout) -> None:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
-def _signature(doc: DocumentObject) -> None:
+def _signature(doc: DocumentObject, texts: ModuleType) -> None:
     """The signatory (position, a line to sign on, name) and the executor with a phone."""
-    signatory, executor = settings.report_official("signatory"), settings.report_official("executor")
+    language = texts.LANGUAGE_TAG[:2]
+    signatory = settings.report_official("signatory", language=language)
+    executor = settings.report_official("executor", language=language)
     position = doc.add_paragraph()
     position.paragraph_format.space_before = Pt(30)
     position.paragraph_format.space_after = Pt(0)
@@ -250,10 +257,10 @@ def _signature(doc: DocumentObject) -> None:
     block.paragraph_format.keep_with_next = True
     block.paragraph_format.tab_stops.add_tab_stop(Cm(8.0))
     block.paragraph_format.tab_stops.add_tab_stop(Cm(17.0), WD_TAB_ALIGNMENT.RIGHT)
-    block.add_run(f"\t{texts_ru.SIGNATURE_LINE}\t{signatory.name}").bold = True
+    block.add_run(f"\t{texts.SIGNATURE_LINE}\t{signatory.name}").bold = True
     line = doc.add_paragraph()
     line.paragraph_format.space_before = Pt(36)
-    run = line.add_run(f"{texts_ru.EXECUTOR}: {executor.name}, {executor.position}, {texts_ru.PHONE} {executor.phone}")
+    run = line.add_run(f"{texts.EXECUTOR}: {executor.name}, {executor.position}, {texts.PHONE} {executor.phone}")
     run.font.size = Pt(9)
 
 
@@ -274,14 +281,14 @@ def _paragraph(doc: DocumentObject, block: Paragraph, finding_number: int, keep_
         paragraph.add_run(block.text)
 
 
-def _chart(doc: DocumentObject, chart: Chart, landscape: bool) -> None:
+def _chart(doc: DocumentObject, chart: Chart, landscape: bool, texts: ModuleType) -> None:
     picture = doc.add_paragraph()
     picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
     picture.paragraph_format.keep_with_next = True
     picture.add_run().add_picture(io.BytesIO(chart.png), width=Cm(CHART_WIDTH_CM[landscape]))
     caption = doc.add_paragraph()
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    caption.add_run(f"{texts_ru.FIGURE} {chart.number} – {chart.caption}").italic = True
+    caption.add_run(f"{texts.figure_label(chart.number)} – {chart.caption}").italic = True
 
 
 # --- tables -----------------------------------------------------------------------------
@@ -342,13 +349,14 @@ def _widths(table: ReportTable, columns: list[int], width_cm: float, font: float
     return [stub, *[a + (b - a) * share for a, b in zip(low, high, strict=True)]]
 
 
-def _table(doc: DocumentObject, table: ReportTable, width_cm: float, grid_style: str | None) -> None:
+def _table(doc: DocumentObject, table: ReportTable, width_cm: float, grid_style: str | None,
+           texts: ModuleType) -> None:
     parts = _column_parts(table, width_cm)
     font = 8.0 if len(parts[0]) > 6 or len(parts) > 1 else 9.0
     for part_number, columns in enumerate(parts):
-        caption = f"{texts_ru.TABLE} {table.number} – {table.title}"
+        caption = f"{texts.table_label(table.number)} – {table.title}"
         if part_number:
-            caption = f"{texts_ru.TABLE} {table.number} {texts_ru.CONTINUED}"
+            caption = f"{texts.table_label(table.number)} {texts.CONTINUED}"
         _caption(doc, caption, table.unit if part_number == 0 else "")
         last = part_number == len(parts) - 1
         add_grid(doc, table, columns, _widths(table, columns, width_cm, font), font, grid_style,

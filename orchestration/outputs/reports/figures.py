@@ -10,14 +10,16 @@ file swap) cannot interfere.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from orchestration.outputs.reports import texts_ru
+from orchestration.outputs.reports.language import RUSSIAN, Language
 from orchestration.outputs.reports.periods import DateRange, ReportingPeriod
 
 if TYPE_CHECKING:
@@ -88,6 +90,7 @@ class Region:
     name: str
     code: str | None
     sort_order: int
+    name_kk: str | None = None  # the mart's Kazakh name column, where it has one
 
 
 @dataclass
@@ -104,10 +107,13 @@ class IndicatorFigures:
     months: dict[date, dict[Key, int]] = field(default_factory=dict)
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # dim column → raw value → label
     order: dict[str, dict[str, tuple[Any, ...]]] = field(default_factory=dict)  # dim → raw → sort key
+    # dim column → raw value → the Kazakh name (<dim>_name_kk), None where the mart has none
+    labels_kk: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    total_label: str = texts_ru.TOTAL_COLUMN
 
     def label(self, dim: str, value: str | None) -> str:
         if value is None:
-            return texts_ru.TOTAL_COLUMN
+            return self.total_label
         return self.labels.get(dim, {}).get(value, value)
 
     def values(self, level: int = 0, parent: str | None = None) -> list[str]:
@@ -165,6 +171,14 @@ class QualityFigures:
     present: bool
     measures: list[str] = field(default_factory=list)  # raw measure values in display order
     measure_labels: dict[str, str] = field(default_factory=dict)
+    measure_labels_kk: dict[str, str | None] = field(default_factory=dict)
+    # 'service' / 'place_of_service' → the raw value (a Russian name) → the name printed; the
+    # Russian edition prints the raw value, the Kazakh one the <column>_kk twin
+    breakdown_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    breakdown_labels_kk: dict[str, dict[str, str | None]] = field(default_factory=dict)
+
+    def breakdown_label(self, axis: str, value: str) -> str:
+        return self.breakdown_labels.get(axis, {}).get(value, value)
     units: dict[str, str] = field(default_factory=dict)  # measure → 'score' | 'share'
     quarter: dict[QKey, Estimate] = field(default_factory=dict)
     year_to_date: dict[QKey, Estimate] = field(default_factory=dict)
@@ -222,6 +236,7 @@ class Exclusion:
     reason_name: str
     sort_order: int
     rows: int
+    reason_name_kk: str | None = None
 
 
 @dataclass(frozen=True)
@@ -257,9 +272,71 @@ class ReportFigures:
     # key; never printed): q_service_confirmation_by_manager, measure 'not_received'
     managers_not_received: dict[str, Estimate] = field(default_factory=dict)
     scorecard: Scorecard | None = None  # the operator's scorecard (annex Г, scorecard.py)
+    # the words of the edition these figures are laid out in: read_figures gives the Russian
+    # edition's; `in_language` the same figures with another edition's words and names
+    language: Language = RUSSIAN
+
+    @property
+    def texts(self) -> ModuleType:
+        return self.language.texts
 
     def region_name(self, code: str | None) -> str:
-        return next((r.name for r in self.regions if r.code == code), texts_ru.TOTAL_ROW)
+        return next((r.name for r in self.regions if r.code == code), self.texts.TOTAL_ROW)
+
+    def in_language(self, language: Language) -> ReportFigures:
+        """The same figures (every count and estimate the same objects) with ``language``'s
+        names: the reference names of its name columns, its texts.
+
+        A name the marts lack in that language is an error, never a fallback to Russian.
+        """
+        if not language.column_suffix:
+            return replace(self, language=language)
+        missing: set[str] = set()
+
+        def kk(value: str | None, what: str) -> str:
+            if not value:
+                missing.add(what)
+                return ""
+            return value
+
+        regions = [replace(r, name=kk(r.name_kk, f"region {r.code}")) for r in self.regions]
+        indicators = {
+            key: replace(
+                figures,
+                total_label=language.texts.TOTAL_COLUMN,
+                labels={
+                    dim: {raw: kk(figures.labels_kk.get(dim, {}).get(raw), f"{figures.spec.table}.{dim}_name "
+                                  f"{raw!r}") for raw in values}
+                    for dim, values in figures.labels.items()
+                },
+            )
+            for key, figures in self.indicators.items()
+        }
+        quality = {
+            key: replace(
+                figures,
+                measure_labels={m: kk(figures.measure_labels_kk.get(m), f"{figures.spec.table}.measure_name {m!r}")
+                                for m in figures.measure_labels},
+                breakdown_labels={
+                    axis: {raw: kk(figures.breakdown_labels_kk.get(axis, {}).get(raw),
+                                   f"{figures.spec.table}.{axis} {raw!r}") for raw in values}
+                    for axis, values in figures.breakdown_labels.items()
+                },
+            )
+            for key, figures in self.quality.items()
+        }
+        exclusions = None if self.exclusions is None else [
+            replace(x, reason_name=kk(x.reason_name_kk, f"exclusions_summary.reason_name {x.reason!r}"))
+            for x in self.exclusions
+        ]
+        scorecard = None if self.scorecard is None else self.scorecard.in_kazakh(kk)
+        if missing:
+            raise ContractError(
+                f"no {language.code} name for {len(missing)} value(s) the report prints: "
+                + "; ".join(sorted(missing)[:20])
+            )
+        return replace(self, language=language, regions=regions, indicators=indicators, quality=quality,
+                       exclusions=exclusions, scorecard=scorecard)
 
 
 TIMEZONE = "Asia/Almaty"  # deadlines and submissions print in the time they are set in (clause 7)
@@ -379,15 +456,23 @@ def _read_regions(
     for spec in INDICATORS:
         if spec.table not in columns:
             continue
+        kazakh = _kazakh_column(columns[spec.table], "region", "region_name")
         rows = con.execute(
-            f"select distinct region_code, region, region_sort_order from {spec.table} "
+            f"select distinct region_code, region, region_sort_order, {kazakh} from {spec.table} "
             "where region_code is not null and period_type in ('quarter', 'year_to_date') "
             "and period_end = ? order by region_code, region",
             [period.quarter.end],
         ).fetchall()
-        for code, name, sort_order in rows:
-            found.setdefault(str(code), Region(str(name), str(code), int(sort_order or 0)))
+        for code, name, sort_order, name_kk in rows:
+            found.setdefault(str(code), Region(str(name), str(code), int(sort_order or 0),
+                                               None if name_kk is None else str(name_kk)))
     return sorted(found.values(), key=lambda r: (r.sort_order, r.code or ""))
+
+
+def _kazakh_column(available: Iterable[str], *names: str) -> str:
+    """The Kazakh twin (<name>_kk) of the first of ``names`` that has one, or SQL null."""
+    have = set(available)
+    return next((f"{name}_kk" for name in names if f"{name}_kk" in have), "null")
 
 
 def _read_indicator(
@@ -403,8 +488,10 @@ def _read_indicator(
     available = set(columns[spec.table])
     extras = [f"{d}_name" if f"{d}_name" in available else "null" for d in spec.dims]
     sorts = [f"{d}_sort_order" if f"{d}_sort_order" in available else "null" for d in spec.dims]
+    kazakh = [_kazakh_column(available, f"{d}_name", d) for d in spec.dims]  # oked_section_name_kk, gender_kk
     select = ", ".join(
-        ["period_type", "period_start", "period_end", "region_code", *spec.dims, *extras, *sorts, spec.measure]
+        ["period_type", "period_start", "period_end", "region_code", *spec.dims, *extras, *sorts, *kazakh,
+         spec.measure]
     )
     where, parameters = _slices_where(period)
     rows = con.execute(f"select {select} from {spec.table} where {where}", parameters).fetchall()
@@ -415,10 +502,12 @@ def _read_indicator(
         dims: Dims = tuple(None if v is None else str(v) for v in row[4 : 4 + width])
         names = row[4 + width : 4 + 2 * width]
         sort_orders = row[4 + 2 * width : 4 + 3 * width]
+        names_kk = row[4 + 3 * width : 4 + 4 * width]
         value = row[-1]
-        for dim, raw, name, sort_order in zip(spec.dims, dims, names, sort_orders, strict=True):
+        for dim, raw, name, sort_order, name_kk in zip(spec.dims, dims, names, sort_orders, names_kk, strict=True):
             if raw is not None:
                 figures.labels.setdefault(dim, {})[raw] = _label(dim, raw, name)
+                figures.labels_kk.setdefault(dim, {})[raw] = None if name_kk is None else str(name_kk)
                 figures.order.setdefault(dim, {})[raw] = _sort_key(dim, raw, sort_order)
         if period_type == "month":
             figures.months.setdefault(start, {})[(region, dims)] = int(value) if value is not None else 0
@@ -475,6 +564,7 @@ def _read_quality(
         c if c in available else "null"
         for c in (*QUALITY_BREAKDOWNS, "measure_name", "measure_sort_order", "is_small_sample")
     ]
+    optional += [_kazakh_column(available, c) for c in (*QUALITY_BREAKDOWNS, "measure_name")]
     rows = con.execute(
         f"select period_type, period_start, period_end, region_code, {', '.join(optional)}, "
         f"measure, unit, n, value, ci_low, ci_high from {spec.table} "
@@ -492,6 +582,9 @@ def _read_quality(
         measure_name,
         measure_sort,
         small,
+        service_kk,
+        place_kk,
+        measure_name_kk,
         measure,
         unit,
         n,
@@ -501,6 +594,11 @@ def _read_quality(
     ) in rows:
         measure = str(measure)
         figures.measure_labels[measure] = str(measure_name or measure)
+        figures.measure_labels_kk[measure] = None if measure_name_kk is None else str(measure_name_kk)
+        for axis, raw, name_kk in (("service", service, service_kk), ("place_of_service", place, place_kk)):
+            if raw is not None:
+                figures.breakdown_labels.setdefault(axis, {})[raw] = str(raw)
+                figures.breakdown_labels_kk.setdefault(axis, {})[raw] = None if name_kk is None else str(name_kk)
         figures.units[measure] = str(unit)
         order[measure] = (
             0 if measure_sort is not None else 1,
@@ -610,15 +708,17 @@ def _read_exclusions(
     table = "exclusions_summary"
     if not _require(columns, table, EXCLUSIONS_REQUIRED):
         return None
+    kazakh = _kazakh_column(columns[table], "reason_name")
     rows = con.execute(
-        "select reporting_month, version, reason, reason_name, reason_sort_order, rows_excluded "
+        f"select reporting_month, version, reason, reason_name, reason_sort_order, rows_excluded, {kazakh} "
         f"from {table} where is_month_version and reporting_month between ? and ? "
         "order by reporting_month, reason_sort_order, reason",
         [window.start, window.end],
     ).fetchall()
     return [
-        Exclusion(_as_date(m), int(v), str(reason), str(name or reason), int(order or 0), int(n))
-        for m, v, reason, name, order, n in rows
+        Exclusion(_as_date(m), int(v), str(reason), str(name or reason), int(order or 0), int(n),
+                  None if name_kk is None else str(name_kk))
+        for m, v, reason, name, order, n, name_kk in rows
     ]
 
 

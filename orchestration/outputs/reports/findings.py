@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from types import ModuleType
 
-from orchestration.outputs.reports import texts_ru
 from orchestration.outputs.reports.figures import (
     FEMALE_VALUES,
     ONLINE_VALUES,
@@ -80,8 +80,8 @@ def monthly_average(
     return sum(indicator.months[m].get(key, 0) for m in months) / len(months)
 
 
-def _months(months: list[date]) -> str:
-    return texts_ru.months_phrase(months)
+def _months(months: list[date], texts: ModuleType) -> str:
+    return texts.months_phrase(months)
 
 
 # --- the findings -----------------------------------------------------------------------------
@@ -89,23 +89,24 @@ def _months(months: list[date]) -> str:
 
 def key_findings(figures: ReportFigures) -> list[str]:
     """The findings in reading order; a finding whose figures are absent is left out."""
+    texts = figures.texts
     facts = assess(figures)
     i = figures.indicators
     findings: list[str] = []
     findings += _clients(figures, i["i1"])
-    findings += _largest_category(i["i2"], "oked_section", texts_ru.CATEGORY_KIND["i2"])
-    findings += _largest_category(i["i3"], "legal_form", texts_ru.CATEGORY_KIND["i3"])
-    findings += _women(i["i4"])
-    findings += _largest_category(i["i5"], "age_group", texts_ru.CATEGORY_KIND["i5"])
-    findings += _largest_category(i["i6"], "sme_category", texts_ru.CATEGORY_KIND["i6"])
+    findings += _largest_category(i["i2"], "oked_section", texts.CATEGORY_KIND["i2"], texts)
+    findings += _largest_category(i["i3"], "legal_form", texts.CATEGORY_KIND["i3"], texts)
+    findings += _women(i["i4"], texts)
+    findings += _largest_category(i["i5"], "age_group", texts.CATEGORY_KIND["i5"], texts)
+    findings += _largest_category(i["i6"], "sme_category", texts.CATEGORY_KIND["i6"], texts)
     findings += _services(figures, i["i7"])
-    findings += _largest_category(i["i8"], "provider", texts_ru.CATEGORY_KIND["i8"])
+    findings += _largest_category(i["i8"], "provider", texts.CATEGORY_KIND["i8"], texts)
     findings += _online(figures, i["i9"])
-    findings += _quality(figures.quality["q1"])
-    findings += _satisfaction(figures.quality["q2"])
-    findings += _financing(figures.quality["q3"])
+    findings += _quality(figures.quality["q1"], texts)
+    findings += _satisfaction(figures.quality["q2"], texts)
+    findings += _financing(figures.quality["q3"], texts)
     findings += _confirmation(figures, facts)
-    findings += _violations(facts)
+    findings += _violations(facts, texts)
     return [f for f in findings if f]
 
 
@@ -118,7 +119,7 @@ def assess(figures: ReportFigures) -> Facts:
             if measure != "not_received" or not estimate.above(national):
                 continue
             if region is None and _service is None and place is not None:
-                facts.centres_not_received.append(str(place))
+                facts.centres_not_received.append(confirmation.breakdown_label("place_of_service", str(place)))
             elif region is not None and _service is None and place is None:
                 facts.regions_not_received.append(figures.region_name(region))
         facts.centres_not_received.sort()
@@ -144,6 +145,7 @@ def assess(figures: ReportFigures) -> Facts:
 
 
 def _clients(figures: ReportFigures, i1: IndicatorFigures) -> list[str]:
+    texts = figures.texts
     period = figures.period
     total = i1.quarter.get((None, ()))
     if total is None:
@@ -151,13 +153,13 @@ def _clients(figures: ReportFigures, i1: IndicatorFigures) -> list[str]:
     ytd = i1.year_to_date.get((None, ()), total)
     months = counted_months(i1, period.quarter)
     out = [
-        texts_ru.finding_totals(
-            texts_ru.range_name(period.quarter),
-            texts_ru.range_name(period.year_to_date),
+        texts.finding_totals(
+            texts.range_name(period.quarter),
+            texts.range_name(period.year_to_date),
             fmt_int(total),
             fmt_int(ytd),
-            _months(months) if months and len(months) < len(period.quarter.months) else None,
-            _months(left_out)
+            _months(months, texts) if months and len(months) < len(period.quarter.months) else None,
+            _months(left_out, texts)
             if not period.quarter_is_year_to_date and (left_out := _left_out(i1, period.year_to_date))
             else None,
         )
@@ -167,24 +169,24 @@ def _clients(figures: ReportFigures, i1: IndicatorFigures) -> list[str]:
         largest = max(by_region, key=lambda x: x[1])
         smallest = min(by_region, key=lambda x: x[1])
         out.append(
-            texts_ru.finding_regions(
+            texts.finding_regions(
                 figures.region_name(largest[0]), fmt_int(largest[1]),
                 figures.region_name(smallest[0]), fmt_int(smallest[1]),
             )
         )
     if period.previous_quarter is None:
-        out.append(texts_ru.FINDING_NO_PREVIOUS)
+        out.append(texts.FINDING_NO_PREVIOUS)
         return out
     before_months = counted_months(i1, period.previous_quarter)
     now, before = monthly_average(i1, months), monthly_average(i1, before_months)
     if now is None or not before:
-        out.append(texts_ru.finding_not_comparable(texts_ru.range_name(period.previous_quarter)))
+        out.append(texts.finding_not_comparable(texts.range_name(period.previous_quarter)))
         return out
     change = (now - before) / before
     out.append(
-        texts_ru.finding_monthly_change(
-            texts_ru.SUBJECT_CLIENTS, fmt_decimal(now, 0), _months(months), fmt_decimal(before, 0),
-            _months(before_months), fmt_signed_share(change), _trend(change),
+        texts.finding_monthly_change(
+            texts.SUBJECT_CLIENTS, fmt_decimal(now, 0), _months(months, texts), fmt_decimal(before, 0),
+            _months(before_months, texts), fmt_signed_share(change), _trend(change),
         )
     )
     changes = []
@@ -198,7 +200,7 @@ def _clients(figures: ReportFigures, i1: IndicatorFigures) -> list[str]:
     grew = grew if grew and grew[1] > 0 else None
     fell = fell if fell and fell[1] < 0 else None
     out.append(
-        texts_ru.finding_region_change(
+        texts.finding_region_change(
             grew and grew[0], grew and fmt_signed_share(grew[1]),
             fell and fell[0], fell and fmt_signed_share(fell[1]),
         )
@@ -220,7 +222,7 @@ def _trend(change: float) -> str:
     return "grew" if change > 0 else "fell"
 
 
-def _largest_category(indicator: IndicatorFigures, dim: str, kind: str) -> list[str]:
+def _largest_category(indicator: IndicatorFigures, dim: str, kind: str, texts: ModuleType) -> list[str]:
     """The category with the most of the quarter's count, with its share of the total."""
     if not indicator.present or not indicator.spec.dims:
         return []
@@ -234,17 +236,18 @@ def _largest_category(indicator: IndicatorFigures, dim: str, kind: str) -> list[
     if not total or not rows:
         return []
     value, n = max(rows, key=lambda x: x[1])
-    return [texts_ru.finding_largest(kind, indicator.label(dim, value), fmt_int(n), fmt_share(n / total),
-                                     texts_ru.UNITS[indicator.spec.measure])]
+    return [texts.finding_largest(kind, indicator.label(dim, value), fmt_int(n), fmt_share(n / total),
+                                     texts.UNITS[indicator.spec.measure])]
 
 
 def _services(figures: ReportFigures, i7: IndicatorFigures) -> list[str]:
+    texts = figures.texts
     total = i7.quarter.get((None, (None, None)))
     services = [(s, i7.quarter[(None, (s, None))]) for s in i7.values(0) if (None, (s, None)) in i7.quarter]
     if total is None or not services:
         return []
     top = max(services, key=lambda x: x[1])
-    out = [texts_ru.finding_services(fmt_int(total), i7.label("service", top[0]), fmt_int(top[1]))]
+    out = [texts.finding_services(fmt_int(total), i7.label("service", top[0]), fmt_int(top[1]))]
     period = figures.period
     months = counted_months(i7, period.quarter)
     if period.previous_quarter is not None:
@@ -252,9 +255,9 @@ def _services(figures: ReportFigures, i7: IndicatorFigures) -> list[str]:
         now, before = monthly_average(i7, months), monthly_average(i7, before_months)
         if now is not None and before:
             change = (now - before) / before
-            out.append(texts_ru.finding_monthly_change(
-                texts_ru.SUBJECT_SERVICES, fmt_decimal(now, 0), _months(months), fmt_decimal(before, 0),
-                _months(before_months), fmt_signed_share(change), _trend(change),
+            out.append(texts.finding_monthly_change(
+                texts.SUBJECT_SERVICES, fmt_decimal(now, 0), _months(months, texts), fmt_decimal(before, 0),
+                _months(before_months, texts), fmt_signed_share(change), _trend(change),
             ))
     return out
 
@@ -272,6 +275,7 @@ def _share(slice_: dict, wanted: frozenset[str]) -> float | None:
 
 
 def _online(figures: ReportFigures, i9: IndicatorFigures) -> list[str]:
+    texts = figures.texts
     share = _share(i9.quarter, ONLINE_VALUES)
     if share is None:
         return []
@@ -282,17 +286,17 @@ def _online(figures: ReportFigures, i9: IndicatorFigures) -> list[str]:
     if period.previous_quarter is not None:
         previous = _share(i9.previous_quarter, ONLINE_VALUES)
         before_months = counted_months(i9, period.previous_quarter)
-    return [texts_ru.finding_online(
-        fmt_share(share), _months(months) if months else texts_ru.range_name(period.quarter),
+    return [texts.finding_online(
+        fmt_share(share), _months(months, texts) if months else texts.range_name(period.quarter),
         None if previous is None else fmt_share(previous),
-        _months(before_months) if before_months else texts_ru.range_name(period.previous_quarter)
+        _months(before_months, texts) if before_months else texts.range_name(period.previous_quarter)
         if period.previous_quarter else None,
     )]
 
 
-def _women(i4: IndicatorFigures) -> list[str]:
+def _women(i4: IndicatorFigures, texts: ModuleType) -> list[str]:
     share = _share(i4.quarter, FEMALE_VALUES)
-    return [] if share is None else [texts_ru.finding_women(fmt_share(share))]
+    return [] if share is None else [texts.finding_women(fmt_share(share))]
 
 
 def _value(estimate: Estimate, unit: str | None) -> str:
@@ -307,12 +311,12 @@ def _interval(estimate: Estimate, unit: str | None) -> str:
     return f"{fmt_decimal(estimate.ci_low)}–{fmt_decimal(estimate.ci_high)}"
 
 
-def _estimate(estimate: Estimate, unit: str | None) -> str:
+def _estimate(estimate: Estimate, unit: str | None, texts: ModuleType) -> str:
     """'4,3 (95-процентный доверительный интервал 4,2–4,4; число ответов – 80)'; a small sample
     'н/д (n = 3)'."""
     if estimate.small:
-        return texts_ru.small_sample(estimate.n)
-    return texts_ru.estimate_phrase(_value(estimate, unit), _interval(estimate, unit), fmt_int(estimate.n))
+        return texts.small_sample(estimate.n)
+    return texts.estimate_phrase(_value(estimate, unit), _interval(estimate, unit), fmt_int(estimate.n))
 
 
 def _significant(quality: QualityFigures, below: bool, measure: str | None = None) -> list[tuple[str, str, Estimate]]:
@@ -328,11 +332,12 @@ def _significant(quality: QualityFigures, below: bool, measure: str | None = Non
             continue
         if estimate.below(national) if below else estimate.above(national):
             axis = "service" if service is not None else "place_of_service"
-            found.append((axis, str(service if service is not None else place), estimate))
+            raw = str(service if service is not None else place)
+            found.append((axis, quality.breakdown_label(axis, raw), estimate))
     return sorted(found, key=lambda x: (x[0], x[2].value if below else -x[2].value))
 
 
-def _quality(q1: QualityFigures) -> list[str]:
+def _quality(q1: QualityFigures, texts: ModuleType) -> list[str]:
     if not q1.present or not q1.measures:
         return []
     main = q1.measures[0]
@@ -340,15 +345,15 @@ def _quality(q1: QualityFigures) -> list[str]:
     overall = q1.quarter.get((None, None, None, main))
     if overall is None:
         return []
-    out = [texts_ru.finding_quality(_lower(q1.measure_labels[main]), _estimate(overall, unit))]
+    out = [texts.finding_quality(_lower(q1.measure_labels[main]), _estimate(overall, unit, texts))]
     for below in (True, False):
         significant = _significant(q1, below)
         if significant:
             for axis, name, estimate in significant:
-                out.append(texts_ru.finding_significant(
-                    texts_ru.LOWEST_KIND[axis], name, below, _estimate(estimate, unit), _value(overall, unit)))
+                out.append(texts.finding_significant(
+                    texts.LOWEST_KIND[axis], name, below, _estimate(estimate, unit, texts), _value(overall, unit)))
     if not _significant(q1, True) and not _significant(q1, False):
-        out.append(texts_ru.FINDING_NO_DIFFERENCES)
+        out.append(texts.FINDING_NO_DIFFERENCES)
     return out
 
 
@@ -356,61 +361,62 @@ def _lower(text: str) -> str:
     return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
 
 
-def _measure_finding(quality: QualityFigures, measure: str) -> str | None:
+def _measure_finding(quality: QualityFigures, measure: str, texts: ModuleType) -> str | None:
     estimate = quality.quarter.get((None, None, None, measure))
     if estimate is None:
         return None
     label = quality.measure_labels.get(measure, measure)
-    return texts_ru.finding_measure(label, _estimate(estimate, quality.units.get(measure)))
+    return texts.finding_measure(label, _estimate(estimate, quality.units.get(measure), texts))
 
 
-def _satisfaction(q2: QualityFigures) -> list[str]:
+def _satisfaction(q2: QualityFigures, texts: ModuleType) -> list[str]:
     if not q2.present:
         return []
-    out = [_measure_finding(q2, m) for m in texts_ru.SATISFACTION_MEASURES if m in q2.measures]
+    out = [_measure_finding(q2, m, texts) for m in texts.SATISFACTION_MEASURES if m in q2.measures]
     return [text for text in out if text]
 
 
-def _financing(q3: QualityFigures) -> list[str]:
+def _financing(q3: QualityFigures, texts: ModuleType) -> list[str]:
     if not q3.present:
         return []
-    phone = q3.quarter.get((None, None, None, texts_ru.FINANCING_PHONE))
-    forms = q3.quarter.get((None, None, None, texts_ru.FINANCING_QUESTIONNAIRE))
+    phone = q3.quarter.get((None, None, None, texts.FINANCING_PHONE))
+    forms = q3.quarter.get((None, None, None, texts.FINANCING_QUESTIONNAIRE))
     if phone is None or forms is None:
-        return [t for t in (_measure_finding(q3, texts_ru.FINANCING_PHONE),
-                            _measure_finding(q3, texts_ru.FINANCING_QUESTIONNAIRE)) if t]
+        return [t for t in (_measure_finding(q3, texts.FINANCING_PHONE, texts),
+                            _measure_finding(q3, texts.FINANCING_QUESTIONNAIRE, texts)) if t]
     if phone.small or forms.small:
         verdict = "small"
     elif phone.above(forms) or phone.below(forms) or forms.above(phone) or forms.below(phone):
         verdict = "separate"
     else:
         verdict = "same"
-    return [texts_ru.finding_financing(_estimate(phone, "share"), _estimate(forms, "share"), verdict)]
+    return [texts.finding_financing(_estimate(phone, "share", texts), _estimate(forms, "share", texts), verdict)]
 
 
 def _confirmation(figures: ReportFigures, facts: Facts) -> list[str]:
+    texts = figures.texts
     confirmation = figures.quality["confirmation"]
     national = confirmation.quarter.get((None, None, None, "not_received"))
     if not confirmation.present or national is None:
         return []
-    return [texts_ru.finding_not_received(
-        _estimate(national, "share"), facts.regions_not_received, facts.centres_not_received,
+    return [texts.finding_not_received(
+        _estimate(national, "share", texts), facts.regions_not_received, facts.centres_not_received,
         facts.managers_not_received, len(figures.managers_not_received),
     )]
 
 
-def _violations(facts: Facts) -> list[str]:
+def _violations(facts: Facts, texts: ModuleType) -> list[str]:
     parts = []
     for t in facts.late_registries:
-        parts.append(texts_ru.violation_late(
-            texts_ru.range_name(DateRange(t.month, t.month)), fmt_datetime(t.submitted_at), fmt_datetime(t.due_at)))
+        parts.append(texts.violation_late(
+            texts.range_name(DateRange(t.month, t.month)), fmt_datetime(t.submitted_at), fmt_datetime(t.due_at)))
     for t in facts.missing_registries:
-        parts.append(texts_ru.violation_missing(texts_ru.range_name(DateRange(t.month, t.month)),
+        parts.append(texts.violation_missing(texts.range_name(DateRange(t.month, t.month)),
                                                 fmt_datetime(t.due_at)))
     for t in facts.late_corrections:
-        parts.append(texts_ru.violation_late_correction(
-            texts_ru.range_name(DateRange(t.month, t.month)), fmt_datetime(t.submitted_at), fmt_datetime(t.due_at)))
+        parts.append(texts.violation_late_correction(
+            texts.range_name(DateRange(t.month, t.month)), fmt_datetime(t.submitted_at), fmt_datetime(t.due_at)))
     for x in facts.corrections_not_received:
-        parts.append(texts_ru.violation_no_correction(
-            texts_ru.range_name(DateRange(x.month, x.month)), fmt_date(x.letter_date), fmt_date(x.correction_due)))
-    return [texts_ru.finding_violations(parts)]
+        parts.append(texts.violation_no_correction(
+            texts.range_name(DateRange(x.month, x.month)), fmt_date(x.letter_date), fmt_date(x.correction_due)))
+    return [texts.finding_violations(parts)]

@@ -21,8 +21,9 @@ this module inside their functions (it builds on both).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from types import ModuleType
 from typing import Any
 
 import duckdb
@@ -34,98 +35,7 @@ from orchestration.outputs.reports.layout import Block, Heading, PageBreak, Para
 from orchestration.outputs.reports.periods import DateRange, ReportingPeriod
 from orchestration.outputs.reports.tables import Cell, Column, ReportTable, Row
 
-# --- wording (Russian: what the fund's reader sees) -----------------------------------------
-
-ANNEX = "Приложение Г. Оценка работы оператора нефинансовой поддержки"
-SHEET = "Оценка работы оператора"  # a workbook sheet name: at most 31 characters
-INTRO = (
-    "Оценка работы оператора нефинансовой поддержки охватывает {months} ({names}): соблюдение сроков "
-    "представления и исправления реестров оказанных услуг (пункты 7, 9 и 14 Методики), ошибки "
-    "заполнения первоначальных реестров по видам проверок, выбросы и неправдоподобные закономерности в "
-    "данных реестров, а также центры обслуживания, по которым рекомендуется в первую очередь проверить "
-    "акты оказанных услуг. Выявленные отклонения не исключают данные из отчета и требуют пояснения оператора"
-)
-SUMMARY = (
-    "За {months} оператором представлено в срок {on_time} из {expected} ожидаемых реестров ({rate}); "
-    "реестров с ошибками – {with_errors}, из них исправлено в срок – {corrected} ({corrected_rate})"
-)
-SUMMARY_LATE = "; наибольшая просрочка – {days}{nbsp}раб. дн."
-
-TIMELINESS_TITLE = "Своевременность представления реестров оператором"
-CORRECTIONS_TITLE = "Исправление оператором реестров с ошибками"
-TIMELINESS_STUB = "Отчетный месяц"
-# (the mart's column, its header): one table for the deadline of clause 7, one for the corrections
-TIMELINESS_COLUMNS = (
-    ("registries_expected", "Ожидалось реестров"),
-    ("registries_received", "Получено"),
-    ("registries_on_time", "Представлено в срок"),
-    ("on_time_rate", "Доля представленных в срок"),
-    ("working_days_late", "Просрочка, рабочих дней"),
-)
-CORRECTIONS_COLUMNS = (
-    ("registries_with_errors", "Реестров с ошибками"),
-    ("registries_corrected_in_time", "Исправлено в срок"),
-    ("corrected_in_time_rate", "Доля исправленных в срок"),
-)
-TIMELINESS_TOTAL = "Итого за {months}"
-TIMELINESS_NOTE = (
-    "Срок представления реестра – 1-е число месяца, следующего за отчетным (пункт 7 Методики); "
-    "просрочка – число рабочих дней после срока по производственному календарю Республики Казахстан."
-)
-CORRECTIONS_NOTE = (
-    "Реестр с ошибками – реестр, в котором выявлены ошибки заполнения и по которому направлено "
-    "письмо-уведомление (пункт 8 Методики); исправление в срок – в течение 3 рабочих дней со дня "
-    "письма (пункт 9 Методики)."
-)
-
-ERRORS_TITLE = "Ошибки заполнения первоначальных реестров по видам проверок"
-ERRORS_STUB = "Вид проверки"
-ERRORS_HEADERS = ("Записей с ошибкой", "Доля записей")
-ERRORS_SUBMITTED = "Записей в первоначальных реестрах"
-ERRORS_NONE = "Ошибок не выявлено"
-ERRORS_NOTE = (
-    "Первоначальный реестр – первая версия реестра за месяц, представленная оператором. Запись с "
-    "несколькими ошибками учтена по каждой из них, поэтому сумма по видам проверок может превышать "
-    "число записей с ошибками."
-)
-
-PATTERNS_TITLE = "Выбросы и неправдоподобные закономерности в данных реестров"
-PATTERNS_STUB = "Показатель"
-PATTERN_ROWS = (
-    ("outliers:centre", "Выбросы по центрам обслуживания (центр за месяц)"),
-    ("outliers:centre:extreme", "из них крайние значения"),
-    ("outliers:manager", "Выбросы по менеджерам (менеджер за месяц)"),
-    ("outliers:manager:extreme", "из них крайние значения"),
-    ("manager_day_overload", "Дни, в которые один менеджер оказал услуг больше, чем вмещает рабочий день"),
-    ("non_working_day", "Услуги, датированные выходными и праздничными днями"),
-    ("repeated_service", "Повторные услуги того же подвида тому же клиенту в течение недели"),
-    ("minor_entrepreneur", "Услуги индивидуальным предпринимателям, не достигшим совершеннолетия"),
-)
-PATTERNS_NOTE = (
-    "Выброс – месячное число услуг или клиентов, резко отличающееся от медианы за предыдущие месяцы "
-    "(отклонение от медианы, отнесенное к медианному абсолютному отклонению, выше порога); крайнее "
-    "значение – отклонение выше повышенного порога. Дни сверх "
-    "нормы – число дней (менеджер за день), остальные строки – число услуг. Пороговые значения "
-    "установлены в настройках проверки качества данных."
-)
-
-RISK_TITLE = "Центры обслуживания с наибольшим риском неподтверждения услуг, {months}"
-RISK_STUB = "Центр обслуживания"
-RISK_HEADERS = (
-    "Место в списке",
-    "Опрошено клиентов",
-    "Сообщили, что не получали услугу",
-    "Доля",
-    "Доверительный интервал",
-    "Месяцев с выбросами",
-    "Требует проверки",
-)
-RISK_NOTE = (
-    "Центры упорядочены по нижней границе 95-процентного доверительного интервала доли клиентов, "
-    "сообщивших при телефонном опросе, что не получали услугу (приложение 4 к Методике), затем по "
-    "числу месяцев с выбросами. Приведены первые {top} центров."
-)
-RISK_NONE = "Данных телефонного опроса и выбросов по центрам обслуживания нет"
+# The wording is in texts_ru / texts_kk (SCORECARD_*, TIMELINESS_*, ERRORS_*, PATTERN*, RISK_*).
 RISK_TOP = 10
 
 # --- the figures ------------------------------------------------------------------------
@@ -158,12 +68,18 @@ RATE_COUNTS = (
 # The rules whose errors are the operator's rows (not the version choice: late, superseded).
 ROW_RULE_KINDS = ("row", "act")
 # Figure tables of the record of reports as issued (vintages.Figure.table_name).
-FIGURE_TABLES = {
-    "scorecard_timeliness": f"{TIMELINESS_TITLE}; {CORRECTIONS_TITLE[0].lower()}{CORRECTIONS_TITLE[1:]}",
-    "scorecard_errors": ERRORS_TITLE,
-    "scorecard_patterns": PATTERNS_TITLE,
-    "scorecard_risk": RISK_TITLE.split(",")[0],
-}
+FIGURE_TABLES = ("scorecard_timeliness", "scorecard_errors", "scorecard_patterns", "scorecard_risk")
+
+
+def figure_table_title(table: str, texts: ModuleType) -> str:
+    """How the annex of changes names a scorecard table."""
+    corrections = texts.CORRECTIONS_TITLE
+    return {
+        "scorecard_timeliness": f"{texts.TIMELINESS_TITLE}; {corrections[0].lower()}{corrections[1:]}",
+        "scorecard_errors": texts.ERRORS_TITLE,
+        "scorecard_patterns": texts.PATTERNS_TITLE,
+        "scorecard_risk": texts.RISK_TITLE.split(",")[0],
+    }.get(table, table)
 
 
 @dataclass(frozen=True)
@@ -187,6 +103,7 @@ class RuleErrors:
     title: str
     sort_order: int
     rows: dict[str, int]  # scope → rows of original registries with this error
+    title_kk: str | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +119,7 @@ class RiskCentre:
     ci_high: float | None
     outlier_months: int
     flagged: bool
+    place_kk: str | None = None
 
 
 @dataclass
@@ -216,6 +134,16 @@ class Scorecard:
     rules: list[RuleErrors] = field(default_factory=list)
     patterns: dict[str, dict[str, int]] = field(default_factory=dict)  # scope → row key → count
     risk: list[RiskCentre] = field(default_factory=list)  # the year to date, top RISK_TOP centres
+
+    def in_kazakh(self, kk: Callable[[str | None, str], str]) -> Scorecard:
+        """The same figures with the Kazakh rule titles and centre names (``kk``: the name or
+        a recorded error, see ReportFigures.in_language)."""
+        return replace(
+            self,
+            rules=[replace(r, title=kk(r.title_kk, f"exclusions_summary.reason_name {r.rule!r}")) for r in self.rules],
+            risk=[replace(c, place=kk(c.place_kk, f"dq_outliers.place_of_service {c.centre_kind!r}"))
+                  for c in self.risk],
+        )
 
 
 def scopes_of(period: ReportingPeriod) -> list[tuple[str, DateRange]]:
@@ -256,19 +184,22 @@ def read_scorecard(con: duckdb.DuckDBPyConnection, columns: dict[str, list[str]]
             "select coalesce(sum(rows_ingested), 0) from registry_versions_used "
             "where version = 1 and reporting_month between ? and ?", [span.start, span.end]).fetchone()[0])
         card.patterns[scope] = _patterns(con, scope, span)
-    rules: dict[str, tuple[str, int, dict[str, int]]] = {}
+    rules: dict[str, tuple[str, int, dict[str, int], str | None]] = {}
+    title_kk = "reason_name_kk" if "reason_name_kk" in columns["exclusions_summary"] else "null"
     for scope, span in scopes:
-        for rule, title, order, count in con.execute(
-            "select reason, any_value(reason_name), min(reason_sort_order), sum(rows_with_reason) "
-            "from exclusions_summary where version = 1 and list_contains(?, reason_kind) "
+        for rule, title, order, count, name_kk in con.execute(
+            "select reason, any_value(reason_name), min(reason_sort_order), sum(rows_with_reason), "
+            f"any_value({title_kk}) from exclusions_summary where version = 1 and list_contains(?, reason_kind) "
             "and reporting_month between ? and ? group by reason",
             [list(ROW_RULE_KINDS), span.start, span.end],
         ).fetchall():
-            entry = rules.setdefault(str(rule), (str(title or rule), int(order or 0), {}))
+            entry = rules.setdefault(str(rule), (str(title or rule), int(order or 0), {},
+                                                 None if name_kk is None else str(name_kk)))
             entry[2][scope] = int(count)
-    card.rules = sorted((RuleErrors(rule, title, order, counts) for rule, (title, order, counts) in rules.items()),
+    card.rules = sorted((RuleErrors(rule, title, order, counts, kk)
+                         for rule, (title, order, counts, kk) in rules.items()),
                         key=lambda r: (r.sort_order, r.rule))
-    card.risk = _risk(con, window)
+    card.risk = _risk(con, window, "place_of_service_kk" in columns["dq_outliers"])
     return card
 
 
@@ -301,10 +232,13 @@ def _patterns(con: duckdb.DuckDBPyConnection, scope: str, span: DateRange) -> di
     return counts
 
 
-def _risk(con: duckdb.DuckDBPyConnection, window: DateRange) -> list[RiskCentre]:
-    places = dict(con.execute(
-        "select centre_kind, any_value(place_of_service) from dq_outliers "
-        "where centre_kind is not null and place_of_service is not null group by centre_kind").fetchall())
+def _risk(con: duckdb.DuckDBPyConnection, window: DateRange, kazakh: bool) -> list[RiskCentre]:
+    names = con.execute(
+        f"select centre_kind, any_value(place_of_service), {'any_value(place_of_service_kk)' if kazakh else 'null'} "
+        "from dq_outliers where centre_kind is not null and place_of_service is not null group by centre_kind"
+    ).fetchall()
+    places = {kind: place for kind, place, _ in names}
+    places_kk = {kind: place_kk for kind, _, place_kk in names}
     rows = con.execute(
         "select region_code, centre_kind, risk_rank, q1_answers, not_received_answers, non_receipt_rate, "
         "non_receipt_ci_low, non_receipt_ci_high, outlier_months, is_flagged from dq_risk_list "
@@ -312,7 +246,8 @@ def _risk(con: duckdb.DuckDBPyConnection, window: DateRange) -> list[RiskCentre]
         "order by risk_rank limit ?", [window.start, window.end, RISK_TOP]).fetchall()
     return [
         RiskCentre(str(region), str(kind), str(places.get(kind, kind)), int(rank), int(answers), int(no),
-                   _opt(rate), _opt(low), _opt(high), int(outliers), bool(flagged))
+                   _opt(rate), _opt(low), _opt(high), int(outliers), bool(flagged),
+                   None if places_kk.get(kind) is None else str(places_kk[kind]))
         for region, kind, rank, answers, no, rate, low, high, outliers, flagged in rows
     ]
 
@@ -324,38 +259,39 @@ def _opt(value: Any) -> float | None:
 # --- the annex ---------------------------------------------------------------------------
 
 
-def annex_blocks(card: Scorecard, period: ReportingPeriod, region_name: Callable[[str], str]) -> list[Block]:
+def annex_blocks(card: Scorecard, period: ReportingPeriod, region_name: Callable[[str], str],
+                 texts: ModuleType) -> list[Block]:
     """The annex as layout blocks (heading, paragraphs, tables); ``region_name``: code → name.
 
-    The tables carry ``sheet = SHEET``: the workbook writes them together on one sheet.
+    The tables carry ``sheet = texts.SCORECARD_SHEET``: the workbook writes them together on one sheet.
     """
-    blocks: list[Block] = [PageBreak(), Heading(ANNEX, 1)]
+    blocks: list[Block] = [PageBreak(), Heading(texts.SCORECARD_ANNEX, 1)]
     if not card.present:
-        return [*blocks, Paragraph(texts_ru.NO_DATA)]
+        return [*blocks, Paragraph(texts.NO_DATA)]
     window = period.year_to_date
-    names = ", ".join(texts_ru.MONTHS[m.month - 1] for m in window.months)
-    blocks.append(Paragraph(texts_ru.sentence(INTRO.format(months=texts_ru.range_name(window), names=names))))
+    names = ", ".join(texts.MONTHS[m.month - 1] for m in window.months)
+    blocks.append(Paragraph(texts.sentence(texts.SCORECARD_INTRO.format(months=texts.range_name(window), names=names))))
     total = card.periods.get(card.scopes[-1][0])
     if total is not None:
-        text = SUMMARY.format(
-            months=texts_ru.range_name(window), on_time=total.registries_on_time,
+        text = texts.SCORECARD_SUMMARY.format(
+            months=texts.range_name(window), on_time=total.registries_on_time,
             expected=total.registries_expected, rate=fmt_share(total.on_time_rate),
             with_errors=total.registries_with_errors, corrected=total.registries_corrected_in_time,
             corrected_rate=fmt_share(total.corrected_in_time_rate))
         if total.max_working_days_late:
-            text += SUMMARY_LATE.format(days=total.max_working_days_late, nbsp=NBSP)
-        blocks.append(Paragraph(texts_ru.sentence(text)))
-    for table in scorecard_tables(card, period, region_name):
+            text += texts.SCORECARD_SUMMARY_LATE.format(days=total.max_working_days_late, nbsp=NBSP)
+        blocks.append(Paragraph(texts.sentence(text)))
+    for table in scorecard_tables(card, period, region_name, texts):
         blocks.append(TableBlock(table))
     return blocks
 
 
 def scorecard_tables(card: Scorecard, period: ReportingPeriod,
-                     region_name: Callable[[str], str]) -> list[ReportTable]:
-    return [_rates_table(card, TIMELINESS_TITLE, TIMELINESS_COLUMNS, TIMELINESS_NOTE),
-            _rates_table(card, CORRECTIONS_TITLE, CORRECTIONS_COLUMNS, CORRECTIONS_NOTE),
-            _errors_table(card), _patterns_table(card),
-            _risk_table(card, period, region_name)]
+                     region_name: Callable[[str], str], texts: ModuleType) -> list[ReportTable]:
+    return [_rates_table(card, texts.TIMELINESS_TITLE, texts.TIMELINESS_COLUMNS, texts.TIMELINESS_NOTE, texts),
+            _rates_table(card, texts.CORRECTIONS_TITLE, texts.CORRECTIONS_COLUMNS, texts.CORRECTIONS_NOTE, texts),
+            _errors_table(card, texts), _patterns_table(card, texts),
+            _risk_table(card, period, region_name, texts)]
 
 
 def _rate_cells(rates: Rates | None, columns: tuple[tuple[str, str], ...]) -> tuple[Cell, ...]:
@@ -363,23 +299,24 @@ def _rate_cells(rates: Rates | None, columns: tuple[tuple[str, str], ...]) -> tu
                       "share" if measure.endswith("_rate") else "int") for measure, _ in columns)
 
 
-def _rates_table(card: Scorecard, title: str, columns: tuple[tuple[str, str], ...], note: str) -> ReportTable:
+def _rates_table(card: Scorecard, title: str, columns: tuple[tuple[str, str], ...], note: str,
+                 texts: ModuleType) -> ReportTable:
     """Months of the year to date, then the quarter's and the year to date's totals (the mart's rows)."""
-    rows = [Row(texts_ru.month_name(month), _rate_cells(rates, columns))
+    rows = [Row(texts.month_name(month), _rate_cells(rates, columns))
             for month, rates in sorted(card.months.items())]
     for scope, span in card.scopes:
-        rows.append(Row(TIMELINESS_TOTAL.format(months=texts_ru.range_name(span, with_year=False)),
+        rows.append(Row(texts.TIMELINESS_TOTAL.format(months=texts.range_name(span, with_year=False)),
                         _rate_cells(card.periods.get(scope), columns), total=True))
-    return ReportTable(title, TIMELINESS_STUB, [Column(header) for _, header in columns], rows, notes=[note],
-                       sheet=SHEET)
+    return ReportTable(title, texts.TIMELINESS_STUB, [Column(header) for _, header in columns], rows, notes=[note],
+                       sheet=texts.SCORECARD_SHEET)
 
 
-def _scope_columns(card: Scorecard, labels: tuple[str, ...]) -> list[Column]:
-    return [Column(label, texts_ru.column_name(span)) for _, span in card.scopes for label in labels]
+def _scope_columns(card: Scorecard, labels: tuple[str, ...], texts: ModuleType) -> list[Column]:
+    return [Column(label, texts.column_name(span)) for _, span in card.scopes for label in labels]
 
 
-def _errors_table(card: Scorecard) -> ReportTable:
-    rows = [Row(ERRORS_SUBMITTED, tuple(cell for scope, _ in card.scopes
+def _errors_table(card: Scorecard, texts: ModuleType) -> ReportTable:
+    rows = [Row(texts.ERRORS_SUBMITTED, tuple(cell for scope, _ in card.scopes
                                         for cell in (Cell(card.submitted.get(scope)), Cell(None, "share"))),
                 total=True)]
     for rule in card.rules:
@@ -388,19 +325,21 @@ def _errors_table(card: Scorecard) -> ReportTable:
             count, submitted = rule.rows.get(scope), card.submitted.get(scope)
             cells += [Cell(count), Cell(count / submitted if count and submitted else None, "share")]
         rows.append(Row(rule.title, tuple(cells)))
-    notes = [ERRORS_NOTE] if card.rules else [texts_ru.sentence(ERRORS_NONE)]
-    return ReportTable(ERRORS_TITLE, ERRORS_STUB, _scope_columns(card, ERRORS_HEADERS), rows, notes=notes,
-                       sheet=SHEET)
+    notes = [texts.ERRORS_NOTE] if card.rules else [texts.sentence(texts.ERRORS_NONE)]
+    return ReportTable(texts.ERRORS_TITLE, texts.ERRORS_STUB, _scope_columns(card, texts.ERRORS_HEADERS, texts), rows,
+                       notes=notes,
+                       sheet=texts.SCORECARD_SHEET)
 
 
-def _patterns_table(card: Scorecard) -> ReportTable:
+def _patterns_table(card: Scorecard, texts: ModuleType) -> ReportTable:
     rows = [
         Row(label, tuple(Cell(card.patterns.get(scope, {}).get(key, 0)) for scope, _ in card.scopes),
             level=1 if key.endswith(":extreme") else 0)
-        for key, label in PATTERN_ROWS
+        for key, label in texts.PATTERN_ROWS
     ]
-    return ReportTable(PATTERNS_TITLE, PATTERNS_STUB, [Column(texts_ru.column_name(span)) for _, span in card.scopes],
-                       rows, notes=[PATTERNS_NOTE], sheet=SHEET)
+    return ReportTable(texts.PATTERNS_TITLE, texts.PATTERNS_STUB,
+                       [Column(texts.column_name(span)) for _, span in card.scopes],
+                       rows, notes=[texts.PATTERNS_NOTE], sheet=texts.SCORECARD_SHEET)
 
 
 def centre_label(centre: RiskCentre, region_name: Callable[[str], str]) -> str:
@@ -408,7 +347,8 @@ def centre_label(centre: RiskCentre, region_name: Callable[[str], str]) -> str:
     return f"{centre.place} – {region_name(centre.region_code)}"
 
 
-def _risk_table(card: Scorecard, period: ReportingPeriod, region_name: Callable[[str], str]) -> ReportTable:
+def _risk_table(card: Scorecard, period: ReportingPeriod, region_name: Callable[[str], str],
+                texts: ModuleType) -> ReportTable:
     rows = []
     for centre in card.risk:
         interval = "–"
@@ -417,11 +357,12 @@ def _risk_table(card: Scorecard, period: ReportingPeriod, region_name: Callable[
         rows.append(Row(centre_label(centre, region_name), (
             Cell(centre.rank), Cell(centre.answers), Cell(centre.not_received), Cell(centre.rate, "share"),
             Cell(interval, "text"), Cell(centre.outlier_months),
-            Cell(texts_ru.YES if centre.flagged else texts_ru.NO, "text"),
+            Cell(texts.YES if centre.flagged else texts.NO, "text"),
         )))
-    title = RISK_TITLE.format(months=texts_ru.range_name(period.year_to_date))
-    notes = [RISK_NOTE.format(top=RISK_TOP)] if rows else [texts_ru.sentence(RISK_NONE)]
-    return ReportTable(title, RISK_STUB, [Column(h) for h in RISK_HEADERS], rows, notes=notes, sheet=SHEET)
+    title = texts.RISK_TITLE.format(months=texts.range_name(period.year_to_date))
+    notes = [texts.RISK_NOTE.format(top=RISK_TOP)] if rows else [texts.sentence(texts.RISK_NONE)]
+    return ReportTable(title, texts.RISK_STUB, [Column(h) for h in texts.RISK_HEADERS], rows, notes=notes,
+                       sheet=texts.SCORECARD_SHEET)
 
 
 # --- the record of reports as issued -----------------------------------------------------
@@ -447,7 +388,7 @@ def figure_rows(card: Scorecard) -> list[tuple[str, str, str | None, str, str, f
         for rule in card.rules:
             out.append(("scorecard_errors", scope, None, f"rule={rule.rule}", "rows_with_error",
                         _float(rule.rows.get(scope))))
-        for key, _ in PATTERN_ROWS:
+        for key, _ in texts_ru.PATTERN_ROWS:
             out.append(("scorecard_patterns", scope, None, f"pattern={key}", "count",
                         float(card.patterns.get(scope, {}).get(key, 0))))
     for centre in card.risk:
@@ -462,27 +403,29 @@ def _float(value: float | int | None) -> float | None:
     return None if value is None else float(value)
 
 
-def change_label(table: str, scope: str, region: str, row_key: str, measure: str, card: Scorecard | None) -> str:
+def change_label(table: str, scope: str, region: str, row_key: str, measure: str, card: Scorecard | None,
+                 texts: ModuleType) -> str:
     """How the annex of changes names a scorecard figure, in the report's words."""
     titles = {rule.rule: rule.title for rule in (card.rules if card else [])}
     kind, _, value = row_key.partition("=")
-    parts = [FIGURE_TABLES.get(table, table), texts_ru.CHANGES_SCOPES.get(scope, scope)]
+    parts = [figure_table_title(table, texts), texts.CHANGES_SCOPES.get(scope, scope)]
     if kind == "month":
         year, month = value.split("-")
-        parts.append(texts_ru.month_name(date(int(year), int(month), 1)))
+        parts.append(texts.month_name(date(int(year), int(month), 1)))
     elif kind == "rule":
         parts.append(titles.get(value, value))
     elif kind == "pattern":
-        parts.append(dict(PATTERN_ROWS).get(value, value))
+        parts.append(dict(texts.PATTERN_ROWS).get(value, value))
     elif kind == "centre":
         centre = next((c for c in (card.risk if card else []) if f"{c.region_code}/{c.centre_kind}" == value), None)
         parts.append(f"{centre.place} – {region}" if centre else region)
-    labels = dict((*TIMELINESS_COLUMNS, *CORRECTIONS_COLUMNS))
-    labels.update({"rows_submitted": ERRORS_SUBMITTED, "rows_with_error": ERRORS_HEADERS[0],
-                   "count": PATTERNS_STUB.lower(), "rank": RISK_HEADERS[0], "answers": RISK_HEADERS[1],
-                   "not_received": RISK_HEADERS[2], "rate": RISK_HEADERS[3],
-                   "ci_low": "нижняя граница интервала", "ci_high": "верхняя граница интервала",
-                   "outlier_months": RISK_HEADERS[5]})
+    labels = dict((*texts.TIMELINESS_COLUMNS, *texts.CORRECTIONS_COLUMNS))
+    labels.update({"rows_submitted": texts.ERRORS_SUBMITTED, "rows_with_error": texts.ERRORS_HEADERS[0],
+                   "count": texts.PATTERNS_STUB.lower(), "rank": texts.RISK_HEADERS[0],
+                   "answers": texts.RISK_HEADERS[1],
+                   "not_received": texts.RISK_HEADERS[2], "rate": texts.RISK_HEADERS[3],
+                   "ci_low": texts.CHANGES_MEASURE_PARTS["ci_low"], "ci_high": texts.CHANGES_MEASURE_PARTS["ci_high"],
+                   "outlier_months": texts.RISK_HEADERS[5]})
     parts.append(labels.get(measure, measure).lower())
     return " — ".join(p for p in parts if p)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from types import ModuleType
 
-from orchestration.outputs.reports import texts_ru
 from orchestration.outputs.reports.figures import (
     ONLINE_VALUES,
     Dims,
@@ -137,23 +137,24 @@ def _count_cell(figures: IndicatorFigures, slice_name: str, region: str | None, 
     return Cell(value, "int", marks)
 
 
-def _notes(rows: list[Row], measure: str, extra: list[str]) -> list[str]:
+def _notes(rows: list[Row], measure: str, extra: list[str], texts: ModuleType) -> list[str]:
     marks = "".join(c.marks for r in rows for c in r.cells)
     notes = []
     if MARK_REGIONS in marks:
-        notes.append(MARK_REGIONS + " " + texts_ru.footnote_regions(measure))
+        notes.append(MARK_REGIONS + " " + texts.footnote_regions(measure))
     if MARK_CATEGORIES in marks:
-        notes.append(MARK_CATEGORIES + " " + texts_ru.footnote_categories(measure))
+        notes.append(MARK_CATEGORIES + " " + texts.footnote_categories(measure))
     return notes + [e for e in extra if e]
 
 
-def regional_table(figures: IndicatorFigures, regions: list[Region], period: ReportingPeriod) -> ReportTable:
+def regional_table(figures: IndicatorFigures, regions: list[Region], period: ReportingPeriod,
+                   texts: ModuleType) -> ReportTable:
     """Regions in the official order, then the republic; per category the quarter and year to date."""
     spec = figures.spec
     groups: list[str | None] = [*figures.values(0), None] if spec.dims else [None]
     ranges = period_ranges(period)
     columns = [
-        Column(texts_ru.column_name(r), figures.label(spec.dims[0], g) if spec.dims else None)
+        Column(texts.column_name(r), figures.label(spec.dims[0], g) if spec.dims else None)
         for g in groups
         for _, r in ranges
     ]
@@ -166,21 +167,21 @@ def regional_table(figures: IndicatorFigures, regions: list[Region], period: Rep
         )
 
     rows = [Row(r.name, cells(r.code)) for r in regions]
-    rows.append(Row(texts_ru.TOTAL_ROW, cells(None), total=True))
-    extra = [texts_ru.INDICATOR_NOTES.get(spec.key, "")]
+    rows.append(Row(texts.TOTAL_ROW, cells(None), total=True))
+    extra = [texts.INDICATOR_NOTES.get(spec.key, "")]
     if spec.dims and spec.dims[0] == "legal_form":
-        extra.append(texts_ru.abbreviations_note([figures.label("legal_form", g) for g in groups if g]))
+        extra.append(texts.abbreviations_note([figures.label("legal_form", g) for g in groups if g]))
     return ReportTable(
-        title=texts_ru.TABLE_TITLES[spec.key][0],
-        stub=texts_ru.REGION_HEADER,
+        title=texts.TABLE_TITLES[spec.key][0],
+        stub=texts.REGION_HEADER,
         columns=columns,
         rows=rows,
-        unit=texts_ru.unit_caption(spec.measure),
-        notes=_notes(rows, spec.measure, extra),
+        unit=texts.unit_caption(spec.measure),
+        notes=_notes(rows, spec.measure, extra, texts),
     )
 
 
-def national_table(figures: IndicatorFigures, period: ReportingPeriod) -> ReportTable:
+def national_table(figures: IndicatorFigures, period: ReportingPeriod, texts: ModuleType) -> ReportTable:
     """One row per category (and sub-type) for the whole republic, then the total."""
     spec = figures.spec
     ranges = period_ranges(period)
@@ -196,10 +197,10 @@ def national_table(figures: IndicatorFigures, period: ReportingPeriod) -> Report
         if len(spec.dims) > 1:
             for sub in figures.values(1, parent=value):
                 rows.append(Row(figures.label(spec.dims[1], sub), cells((value, sub)), level=1))
-    rows.append(Row(texts_ru.TOTAL_COLUMN, cells(_total_dims(figures)), total=True))
-    extra = [texts_ru.INDICATOR_NOTES.get(spec.key, "")]
+    rows.append(Row(texts.TOTAL_COLUMN, cells(_total_dims(figures)), total=True))
+    extra = [texts.INDICATOR_NOTES.get(spec.key, "")]
     if spec.dims[0] == "legal_form":
-        extra.append(texts_ru.abbreviations_note([figures.label("legal_form", g) for g in figures.values(0)]))
+        extra.append(texts.abbreviations_note([figures.label("legal_form", g) for g in figures.values(0)]))
     # Only category marks belong here: the regional sum is the regional table's concern.
     rows = [
         Row(
@@ -211,23 +212,23 @@ def national_table(figures: IndicatorFigures, period: ReportingPeriod) -> Report
         for r in rows
     ]
     return ReportTable(
-        title=texts_ru.TABLE_TITLES[spec.key][1],
-        stub=texts_ru.DIMENSION_HEADERS[spec.dims[0]],
-        columns=[Column(texts_ru.column_name(r)) for _, r in ranges],
+        title=texts.TABLE_TITLES[spec.key][1],
+        stub=texts.DIMENSION_HEADERS[spec.dims[0]],
+        columns=[Column(texts.column_name(r)) for _, r in ranges],
         rows=rows,
-        unit=texts_ru.unit_caption(spec.measure),
-        notes=_notes(rows, spec.measure, extra),
+        unit=texts.unit_caption(spec.measure),
+        notes=_notes(rows, spec.measure, extra, texts),
     )
 
 
 def indicator_tables(
-    figures: IndicatorFigures, regions: list[Region], period: ReportingPeriod
+    figures: IndicatorFigures, regions: list[Region], period: ReportingPeriod, texts: ModuleType
 ) -> list[ReportTable]:
     """The republic table first for wide breakdowns (sectors, forms, ages, services), then by region."""
     if not figures.present or not (figures.quarter or figures.year_to_date):
         return []
-    tables = [national_table(figures, period)] if figures.spec.wide else []
-    tables.append(regional_table(figures, regions, period))
+    tables = [national_table(figures, period, texts)] if figures.spec.wide else []
+    tables.append(regional_table(figures, regions, period, texts))
     return tables
 
 
@@ -282,39 +283,40 @@ def quarter_average(figures: ReportFigures, quarter: DateRange) -> tuple[MonthFi
 def dynamics_table(figures: ReportFigures) -> ReportTable | None:
     """Final report (issue 22): I1, I7 and I9 month by month — a month left out printed as such —
     then each quarter's average month over its counted months, so quarters compare like for like."""
+    texts = figures.texts
     if not all(figures.indicators[key].months for key in DYNAMICS_INDICATORS):
         return None
 
     def cells(f: MonthFigures, kind: str) -> tuple[Cell, ...]:
         if f.clients is None:
-            return tuple(Cell(texts_ru.MONTH_LEFT_OUT, "text") for _ in texts_ru.DYNAMICS_HEADERS)
+            return tuple(Cell(texts.MONTH_LEFT_OUT, "text") for _ in texts.DYNAMICS_HEADERS)
         return (Cell(f.clients, kind), Cell(f.services, kind), Cell(f.online, kind), Cell(f.online_share, "share"))
 
-    rows = [Row(texts_ru.month_name(m), cells(month_figures(figures, m), "int"))
+    rows = [Row(texts.month_name(m), cells(month_figures(figures, m), "int"))
             for m in figures.period.year_to_date.months]
     for number in range(1, figures.period.quarter_number + 1):
         average, months = quarter_average(figures, quarter_range(figures.period.year, number))
-        rows.append(Row(texts_ru.quarter_average_label(number, texts_ru.months_phrase(months)),
+        rows.append(Row(texts.quarter_average_label(number, texts.months_phrase(months)),
                         cells(average, "mean"), total=True))
     return ReportTable(
-        texts_ru.DYNAMICS_TITLE,
-        texts_ru.DYNAMICS_STUB,
-        [Column(h) for h in texts_ru.DYNAMICS_HEADERS],
+        texts.DYNAMICS_TITLE,
+        texts.DYNAMICS_STUB,
+        [Column(h) for h in texts.DYNAMICS_HEADERS],
         rows,
-        unit=texts_ru.DYNAMICS_UNIT,
-        notes=[texts_ru.DYNAMICS_NOTE],
+        unit=texts.DYNAMICS_UNIT,
+        notes=[texts.DYNAMICS_NOTE],
     )
 
 
 # --- quality ----------------------------------------------------------------------------
 
 
-def _estimate_cells(estimate: Estimate | None, unit: str) -> tuple[Cell, ...]:
+def _estimate_cells(estimate: Estimate | None, unit: str, texts: ModuleType) -> tuple[Cell, ...]:
     kind = "share" if unit == "share" else "score"
     if estimate is None:
         return (Cell(None), Cell(None, kind), Cell("–", "text"))
     if estimate.small:  # issue 22: too few answers to print a mean or a share (dbt var quality_min_n)
-        return (Cell(estimate.n), Cell(texts_ru.small_sample(estimate.n), "text"), Cell("–", "text"))
+        return (Cell(estimate.n), Cell(texts.small_sample(estimate.n), "text"), Cell("–", "text"))
     interval = "–"
     if estimate.ci_low is not None and estimate.ci_high is not None:
         if kind == "share":  # '80,0–90,0 %': one per cent sign for the pair
@@ -324,49 +326,49 @@ def _estimate_cells(estimate: Estimate | None, unit: str) -> tuple[Cell, ...]:
     return (Cell(estimate.n), Cell(estimate.value, kind), Cell(interval, "text"))
 
 
-def _quality_columns(period: ReportingPeriod) -> list[Column]:
+def _quality_columns(period: ReportingPeriod, texts: ModuleType) -> list[Column]:
     return [
-        Column(label, texts_ru.column_name(r))
+        Column(label, texts.column_name(r))
         for _, r in period_ranges(period)
-        for label in texts_ru.QUALITY_SUBHEADERS
+        for label in texts.QUALITY_SUBHEADERS
     ]
 
 
-def _quality_cells(figures: QualityFigures, period: ReportingPeriod, key_of) -> tuple[Cell, ...]:
+def _quality_cells(figures: QualityFigures, period: ReportingPeriod, key_of, texts: ModuleType) -> tuple[Cell, ...]:
     cells: list[Cell] = []
     for slice_name, _ in period_ranges(period):
         slice_ = getattr(figures, slice_name)
         key = key_of()
-        cells.extend(_estimate_cells(slice_.get(key), figures.units.get(key[3], "score")))
+        cells.extend(_estimate_cells(slice_.get(key), figures.units.get(key[3], "score"), texts))
     return tuple(cells)
 
 
 def quality_tables(
-    figures: QualityFigures, regions: list[Region], period: ReportingPeriod
+    figures: QualityFigures, regions: list[Region], period: ReportingPeriod, texts: ModuleType
 ) -> list[ReportTable]:
     """The republic figure per measure; then by region, service and centre where the mart has them."""
     if not figures.present or not (figures.quarter or figures.year_to_date):
         return []
     key = figures.spec.key
-    title = texts_ru.QUALITY_TITLES[key]
-    columns = _quality_columns(period)
+    title = texts.QUALITY_TITLES[key]
+    columns = _quality_columns(period, texts)
     rows = [
-        Row(figures.measure_labels[m], _quality_cells(figures, period, lambda m=m: (None, None, None, m)))
+        Row(figures.measure_labels[m], _quality_cells(figures, period, lambda m=m: (None, None, None, m), texts))
         for m in figures.measures
     ]
-    tables = [ReportTable(title, texts_ru.MEASURE_HEADER, columns, rows, notes=[texts_ru.QUALITY_UNIT_NOTE])]
+    tables = [ReportTable(title, texts.MEASURE_HEADER, columns, rows, notes=[texts.QUALITY_UNIT_NOTE])]
     main = figures.measures[0]
     keys = set(figures.quarter) | set(figures.year_to_date)
     if any(k[0] is not None and k[3] == main for k in keys):
         region_rows = [
-            Row(r.name, _quality_cells(figures, period, lambda r=r: (r.code, None, None, main)))
+            Row(r.name, _quality_cells(figures, period, lambda r=r: (r.code, None, None, main), texts))
             for r in regions
         ]
-        region_rows.append(Row(texts_ru.TOTAL_ROW, rows[0].cells, total=True))
+        region_rows.append(Row(texts.TOTAL_ROW, rows[0].cells, total=True))
         tables.append(
             ReportTable(
-                f"{title}: {_lower_first(figures.measure_labels[main])}, {texts_ru.QUALITY_BY_REGION}",
-                texts_ru.REGION_HEADER,
+                f"{title}: {_lower_first(figures.measure_labels[main])}, {texts.QUALITY_BY_REGION}",
+                texts.REGION_HEADER,
                 columns,
                 region_rows,
             )
@@ -381,18 +383,20 @@ def quality_tables(
             parts[position] = name
             return tuple(parts)
 
-        axis_rows = [Row(name, _quality_cells(figures, period, lambda n=name: key_for(n))) for name in names]
+        axis_rows = [Row(figures.breakdown_label(axis, name),
+                         _quality_cells(figures, period, lambda n=name: key_for(n), texts)) for name in names]
         tables.append(
             ReportTable(
-                f"{title}: {_lower_first(figures.measure_labels[main])}, {texts_ru.QUALITY_AXES[axis]}",
-                texts_ru.QUALITY_AXIS_HEADERS[axis],
+                f"{title}: {_lower_first(figures.measure_labels[main])}, {texts.QUALITY_AXES[axis]}",
+                texts.QUALITY_AXIS_HEADERS[axis],
                 columns,
                 axis_rows,
             )
         )
     for table in tables:
-        if any(c.kind == "text" and str(c.value).startswith("н/д") for r in table.rows for c in r.cells):
-            table.notes.append(texts_ru.SMALL_SAMPLE_NOTE)
+        small = texts.small_sample(0).partition("(")[0]
+        if any(c.kind == "text" and str(c.value).startswith(small) for r in table.rows for c in r.cells):
+            table.notes.append(texts.SMALL_SAMPLE_NOTE)
     return tables
 
 
@@ -408,8 +412,8 @@ def _text(value: str | None) -> Cell:
     return Cell(value, "text")
 
 
-def _status(status: str, correction_status: str | None) -> str:
-    return texts_ru.STATUS.get(correction_status or status, status)
+def _status(status: str, correction_status: str | None, texts: ModuleType) -> str:
+    return texts.STATUS.get(correction_status or status, status)
 
 
 def registries_table(figures: ReportFigures) -> ReportTable | None:
@@ -419,6 +423,7 @@ def registries_table(figures: ReportFigures) -> ReportTable | None:
     R8) — the latest received; a month with no registry at all says so. The counts are the
     mart's (registry_versions_used); the total row adds them up (rows are additive).
     """
+    texts = figures.texts
     if figures.registries is None:
         return None
     missing = {t.month for t in figures.timeliness or [] if t.status == "missing"}
@@ -427,19 +432,19 @@ def registries_table(figures: ReportFigures) -> ReportTable | None:
         shown = next((v for v in figures.registries if v.month == month and v.month_version), None)
         if shown is None:
             if month in missing:
-                rows.append(Row(texts_ru.month_name(month), (
-                    _text("–"), _text("–"), _text(texts_ru.STATUS["missing"]), _text(texts_ru.NO),
+                rows.append(Row(texts.month_name(month), (
+                    _text("–"), _text("–"), _text(texts.STATUS["missing"]), _text(texts.NO),
                     Cell(None), Cell(None), Cell(None),
                 )))
             continue
         rows.append(
             Row(
-                texts_ru.month_name(month),
+                texts.month_name(month),
                 (
                     Cell(shown.version),
                     _text(fmt_datetime(shown.submitted_at)),
-                    _text(_status(shown.status, shown.correction_status)),
-                    _text(texts_ru.YES if shown.used else texts_ru.NO),
+                    _text(_status(shown.status, shown.correction_status, texts)),
+                    _text(texts.YES if shown.used else texts.NO),
                     Cell(shown.rows_ingested),
                     Cell(shown.rows_counted),
                     Cell(shown.rows_excluded),
@@ -448,44 +453,45 @@ def registries_table(figures: ReportFigures) -> ReportTable | None:
         )
     shown_versions = [v for v in figures.registries if v.month_version]
     if rows:
-        rows.append(Row(texts_ru.EXCLUDED_TOTAL, (
+        rows.append(Row(texts.EXCLUDED_TOTAL, (
             _text(""), _text(""), _text(""), _text(""),
             Cell(sum(v.rows_ingested for v in shown_versions)),
             Cell(sum(v.rows_counted for v in shown_versions)),
             Cell(sum(v.rows_excluded for v in shown_versions)),
         ), total=True))
     return ReportTable(
-        texts_ru.REGISTRIES_TITLE,
-        texts_ru.REGISTRIES_HEADERS[0],
-        [Column(h) for h in texts_ru.REGISTRIES_HEADERS[1:]],
+        texts.REGISTRIES_TITLE,
+        texts.REGISTRIES_HEADERS[0],
+        [Column(h) for h in texts.REGISTRIES_HEADERS[1:]],
         rows,
-        notes=[texts_ru.REGISTRIES_NOTE],
+        notes=[texts.REGISTRIES_NOTE],
     )
 
 
 def late_table(figures: ReportFigures) -> ReportTable | None:
     """Annex A (R10, clause 14): every registry submitted late or not at all, and late corrections."""
+    texts = figures.texts
     if figures.timeliness is None:
         return None
     rows = [
         Row(
-            texts_ru.month_name(t.month),
+            texts.month_name(t.month),
             (
                 Cell(t.version) if t.version is not None else _text("–"),
                 _text(fmt_datetime(t.due_at)),
                 _text(fmt_datetime(t.submitted_at)),
                 Cell(t.days_after_due),
-                _text(texts_ru.VIOLATIONS.get(t.violation_kind or "", t.violation_kind)),
-                _text(texts_ru.YES if t.used else texts_ru.NO),
+                _text(texts.VIOLATIONS.get(t.violation_kind or "", t.violation_kind)),
+                _text(texts.YES if t.used else texts.NO),
             ),
         )
         for t in figures.timeliness
         if t.violation_kind
     ]
     return ReportTable(
-        texts_ru.ANNEX_LATE.split(". ", 1)[1],
-        texts_ru.LATE_HEADERS[0],
-        [Column(h) for h in texts_ru.LATE_HEADERS[1:]],
+        texts.ANNEX_LATE.split(". ", 1)[1],
+        texts.LATE_HEADERS[0],
+        [Column(h) for h in texts.LATE_HEADERS[1:]],
         rows,
     )
 
@@ -496,6 +502,7 @@ def exclusions_table(figures: ReportFigures) -> ReportTable | None:
     The cells are the mart's rows (one month, one reason); the year-to-date column and the
     total row add them up — excluded rows are additive, unlike clients.
     """
+    texts = figures.texts
     if figures.exclusions is None:
         return None
     period = figures.period
@@ -508,11 +515,11 @@ def exclusions_table(figures: ReportFigures) -> ReportTable | None:
             reasons.setdefault(e.reason, (e.sort_order, e.reason_name))
             by_key[(e.reason, e.month)] = e.rows
     if not reasons:
-        return ReportTable(texts_ru.ANNEX_EXCLUDED.split(". ", 1)[1], texts_ru.EXCLUDED_HEADER, [], [])
+        return ReportTable(texts.ANNEX_EXCLUDED.split(". ", 1)[1], texts.EXCLUDED_HEADER, [], [])
     show_total = not period.quarter_is_year_to_date or len(months) > 1
-    columns = [Column(texts_ru.MONTHS[m.month - 1].capitalize()) for m in months]
+    columns = [Column(texts.MONTHS[m.month - 1].capitalize()) for m in months]
     if show_total:
-        columns.append(Column(texts_ru.column_name(period.year_to_date)))
+        columns.append(Column(texts.column_name(period.year_to_date)))
 
     def cells(values: dict[date, int]) -> tuple[Cell, ...]:
         out = [Cell(values.get(m)) for m in months]
@@ -527,24 +534,25 @@ def exclusions_table(figures: ReportFigures) -> ReportTable | None:
     totals: dict[date, int] = {}
     for (_, month), n in by_key.items():
         totals[month] = totals.get(month, 0) + n
-    rows.append(Row(texts_ru.EXCLUDED_TOTAL, cells(totals), total=True))
+    rows.append(Row(texts.EXCLUDED_TOTAL, cells(totals), total=True))
     return ReportTable(
-        texts_ru.ANNEX_EXCLUDED.split(". ", 1)[1],
-        texts_ru.EXCLUDED_HEADER,
+        texts.ANNEX_EXCLUDED.split(". ", 1)[1],
+        texts.EXCLUDED_HEADER,
         columns,
         rows,
-        unit=texts_ru.EXCLUDED_UNIT,
-        notes=[texts_ru.EXCLUDED_NOTE],
+        unit=texts.EXCLUDED_UNIT,
+        notes=[texts.EXCLUDED_NOTE],
     )
 
 
 def letters_table(figures: ReportFigures) -> ReportTable | None:
     """Annex C (R6, R7): letters sent to the operator and the corrections received."""
+    texts = figures.texts
     if figures.letters is None:
         return None
     rows = [
         Row(
-            texts_ru.month_name(x.month),
+            texts.month_name(x.month),
             (
                 Cell(x.version),
                 _text(fmt_date(x.letter_date)),
@@ -552,14 +560,14 @@ def letters_table(figures: ReportFigures) -> ReportTable | None:
                 Cell(x.error_count),
                 _text(fmt_date(x.correction_due)),
                 _text(fmt_datetime(x.correction_submitted_at)),
-                _text(texts_ru.CORRECTION.get(x.correction_status or "", texts_ru.CORRECTION[""])),
+                _text(texts.CORRECTION.get(x.correction_status or "", texts.CORRECTION[""])),
             ),
         )
         for x in figures.letters
     ]
     return ReportTable(
-        texts_ru.ANNEX_LETTERS.split(". ", 1)[1],
-        texts_ru.LETTERS_HEADERS[0],
-        [Column(h) for h in texts_ru.LETTERS_HEADERS[1:]],
+        texts.ANNEX_LETTERS.split(". ", 1)[1],
+        texts.LETTERS_HEADERS[0],
+        [Column(h) for h in texts.LETTERS_HEADERS[1:]],
         rows,
     )

@@ -13,6 +13,8 @@ from datetime import date
 from orchestration.outputs.reports.formatting import NBSP
 from orchestration.outputs.reports.periods import DateRange, ReportingPeriod
 
+LANGUAGE_TAG = "ru-RU"  # the .docx's proofing language
+
 # Latin letters a reader may see: the sample size 'n = 3' of a survey figure (issue 22).
 LATIN_ALLOWED = re.compile(r"(?<![A-Za-z])n\u00a0=")
 
@@ -105,6 +107,16 @@ SIGNATURE_LINE = "____________________"
 
 def page_footer() -> str:
     return "Страница "
+
+
+def table_label(number: int) -> str:
+    """'Таблица 1'."""
+    return f"{TABLE} {number}"
+
+
+def figure_label(number: int) -> str:
+    """'Рисунок 1'."""
+    return f"{FIGURE} {number}"
 
 
 H1_INTRODUCTION = "1. Введение"
@@ -808,3 +820,130 @@ CHANGES_STUB = "Показатель"
 CHANGES_COLUMNS = ("Было", "Стало")
 CHANGES_SCOPES = {"quarter": "за квартал", "year_to_date": "с начала года"}
 CHANGES_NOT_PRINTED = "нет"
+CHANGES_MEASURE_PARTS = {
+    "n": "число ответов",
+    "value": "значение",
+    "ci_low": "нижняя граница интервала",
+    "ci_high": "верхняя граница интервала",
+}
+FIRST_REVISION = "Первая редакция отчета"
+
+
+def changes_month_scope(month: str) -> str:
+    """A month of the dynamics table in the annex of changes: 'за март 2019 г.'."""
+    return f"за {month}"
+
+
+def revision_reason(added: list[str], removed: list[str], changed: int) -> str:
+    """Why a new revision: the registry versions now used or no longer used, and how many figures moved."""
+    parts = []
+    if added:
+        parts.append("использованы версии реестров " + ", ".join(added))
+    if removed:
+        parts.append("не используются версии реестров " + ", ".join(removed))
+    parts.append(f"изменено показателей: {changed}")
+    return "Изменились данные: " + "; ".join(parts)
+
+
+# --- the workbook -----------------------------------------------------------------------------
+
+CONTENTS_SHEET = "Содержание"  # a workbook sheet name: at most 31 characters
+
+
+def on_sheet(title: str, sheet: str) -> str:
+    """A contents line of a table sharing a sheet: 'Ошибки … (лист «Оценка работы оператора»)'."""
+    return f"{title} (лист «{sheet}»)"
+
+
+# --- annex Г: the operator's scorecard (scorecard.py) ----------------------------------------
+
+SCORECARD_ANNEX = "Приложение Г. Оценка работы оператора нефинансовой поддержки"
+SCORECARD_SHEET = "Оценка работы оператора"  # a workbook sheet name: at most 31 characters
+SCORECARD_INTRO = (
+    "Оценка работы оператора нефинансовой поддержки охватывает {months} ({names}): соблюдение сроков "
+    "представления и исправления реестров оказанных услуг (пункты 7, 9 и 14 Методики), ошибки "
+    "заполнения первоначальных реестров по видам проверок, выбросы и неправдоподобные закономерности в "
+    "данных реестров, а также центры обслуживания, по которым рекомендуется в первую очередь проверить "
+    "акты оказанных услуг. Выявленные отклонения не исключают данные из отчета и требуют пояснения оператора"
+)
+SCORECARD_SUMMARY = (
+    "За {months} оператором представлено в срок {on_time} из {expected} ожидаемых реестров ({rate}); "
+    "реестров с ошибками – {with_errors}, из них исправлено в срок – {corrected} ({corrected_rate})"
+)
+SCORECARD_SUMMARY_LATE = "; наибольшая просрочка – {days}{nbsp}раб. дн."
+
+TIMELINESS_TITLE = "Своевременность представления реестров оператором"
+CORRECTIONS_TITLE = "Исправление оператором реестров с ошибками"
+TIMELINESS_STUB = "Отчетный месяц"
+# (the mart's column, its header): one table for the deadline of clause 7, one for the corrections
+TIMELINESS_COLUMNS = (
+    ("registries_expected", "Ожидалось реестров"),
+    ("registries_received", "Получено"),
+    ("registries_on_time", "Представлено в срок"),
+    ("on_time_rate", "Доля представленных в срок"),
+    ("working_days_late", "Просрочка, рабочих дней"),
+)
+CORRECTIONS_COLUMNS = (
+    ("registries_with_errors", "Реестров с ошибками"),
+    ("registries_corrected_in_time", "Исправлено в срок"),
+    ("corrected_in_time_rate", "Доля исправленных в срок"),
+)
+TIMELINESS_TOTAL = "Итого за {months}"
+TIMELINESS_NOTE = (
+    "Срок представления реестра – 1-е число месяца, следующего за отчетным (пункт 7 Методики); "
+    "просрочка – число рабочих дней после срока по производственному календарю Республики Казахстан."
+)
+CORRECTIONS_NOTE = (
+    "Реестр с ошибками – реестр, в котором выявлены ошибки заполнения и по которому направлено "
+    "письмо-уведомление (пункт 8 Методики); исправление в срок – в течение 3 рабочих дней со дня "
+    "письма (пункт 9 Методики)."
+)
+
+ERRORS_TITLE = "Ошибки заполнения первоначальных реестров по видам проверок"
+ERRORS_STUB = "Вид проверки"
+ERRORS_HEADERS = ("Записей с ошибкой", "Доля записей")
+ERRORS_SUBMITTED = "Записей в первоначальных реестрах"
+ERRORS_NONE = "Ошибок не выявлено"
+ERRORS_NOTE = (
+    "Первоначальный реестр – первая версия реестра за месяц, представленная оператором. Запись с "
+    "несколькими ошибками учтена по каждой из них, поэтому сумма по видам проверок может превышать "
+    "число записей с ошибками."
+)
+
+PATTERNS_TITLE = "Выбросы и неправдоподобные закономерности в данных реестров"
+PATTERNS_STUB = "Показатель"
+PATTERN_ROWS = (
+    ("outliers:centre", "Выбросы по центрам обслуживания (центр за месяц)"),
+    ("outliers:centre:extreme", "из них крайние значения"),
+    ("outliers:manager", "Выбросы по менеджерам (менеджер за месяц)"),
+    ("outliers:manager:extreme", "из них крайние значения"),
+    ("manager_day_overload", "Дни, в которые один менеджер оказал услуг больше, чем вмещает рабочий день"),
+    ("non_working_day", "Услуги, датированные выходными и праздничными днями"),
+    ("repeated_service", "Повторные услуги того же подвида тому же клиенту в течение недели"),
+    ("minor_entrepreneur", "Услуги индивидуальным предпринимателям, не достигшим совершеннолетия"),
+)
+PATTERNS_NOTE = (
+    "Выброс – месячное число услуг или клиентов, резко отличающееся от медианы за предыдущие месяцы "
+    "(отклонение от медианы, отнесенное к медианному абсолютному отклонению, выше порога); крайнее "
+    "значение – отклонение выше повышенного порога. Дни сверх "
+    "нормы – число дней (менеджер за день), остальные строки – число услуг. Пороговые значения "
+    "установлены в настройках проверки качества данных."
+)
+
+RISK_TITLE = "Центры обслуживания с наибольшим риском неподтверждения услуг, {months}"
+RISK_STUB = "Центр обслуживания"
+RISK_HEADERS = (
+    "Место в списке",
+    "Опрошено клиентов",
+    "Сообщили, что не получали услугу",
+    "Доля",
+    "Доверительный интервал",
+    "Месяцев с выбросами",
+    "Требует проверки",
+)
+RISK_NOTE = (
+    "Центры упорядочены по нижней границе 95-процентного доверительного интервала доли клиентов, "
+    "сообщивших при телефонном опросе, что не получали услугу (приложение 4 к Методике), затем по "
+    "числу месяцев с выбросами. Приведены первые {top} центров."
+)
+RISK_NONE = "Данных телефонного опроса и выбросов по центрам обслуживания нет"

@@ -116,9 +116,11 @@ class RevisionPlan:
     registry_versions: tuple[str, ...]
     fingerprint: str
     changes: tuple[Change, ...] = ()
-    reason: str = ""
+    reason: str = ""  # as recorded, in Russian; the editions word it from versions_added/_removed
     status: str = ISSUED
     approved: tuple[int, str] | None = None  # (revision, approved_by) of the latest approval
+    versions_added: tuple[str, ...] = ()  # registry versions used now and not by the previous revision
+    versions_removed: tuple[str, ...] = ()
 
     @property
     def folder(self) -> str:
@@ -204,7 +206,7 @@ def plan_revision(con: duckdb.DuckDBPyConnection, period: str, figures: ReportFi
         "where report_period = ? order by revision desc limit 1", [period]).fetchall()
     approval = latest_approval(con, period)
     if not latest:
-        return RevisionPlan(period, 1, True, None, rows, versions, digest, reason="Первая редакция отчета")
+        return RevisionPlan(period, 1, True, None, rows, versions, digest, reason=texts_ru.FIRST_REVISION)
     revision, previous_digest, previous_versions = latest[0]
     if previous_digest == digest:
         return RevisionPlan(period, revision, False, revision, rows, versions, digest, approved=approval)
@@ -217,19 +219,11 @@ def plan_revision(con: duckdb.DuckDBPyConnection, period: str, figures: ReportFi
         if (old[key].value if key in old else None) != (new[key].value if key in new else None)
     )
     status = AWAITING_APPROVAL if approval is not None else ISSUED
+    added = tuple(sorted(set(versions) - set(previous_versions)))
+    removed = tuple(sorted(set(previous_versions) - set(versions)))
     return RevisionPlan(period, revision + 1, True, revision, rows, versions, digest, changes,
-                        _reason(previous_versions, versions, len(changes)), status, approval)
-
-
-def _reason(before: Iterable[str], after: Iterable[str], changed: int) -> str:
-    before, after = set(before), set(after)
-    parts = []
-    if after - before:
-        parts.append("использованы версии реестров " + ", ".join(sorted(after - before)))
-    if before - after:
-        parts.append("не используются версии реестров " + ", ".join(sorted(before - after)))
-    parts.append(f"изменено показателей: {changed}")
-    return "Изменились данные: " + "; ".join(parts)
+                        texts_ru.revision_reason(list(added), list(removed), len(changes)), status, approval,
+                        versions_added=added, versions_removed=removed)
 
 
 def record_revision(con: duckdb.DuckDBPyConnection, plan: RevisionPlan, produced_at: datetime) -> None:

@@ -9,48 +9,48 @@ number a reader can sum. Header rows are frozen and the contents sheet lists eve
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
 import xlsxwriter
 
-from orchestration.outputs.reports import texts_ru
 from orchestration.outputs.reports.layout import ReportLayout
 from orchestration.outputs.reports.tables import ReportTable
 
 NUMBER_FORMATS = {"int": "#,##0", "score": "0.0", "share": "0.0%", "mean": "#,##0.0"}
-CONTENTS_SHEET = "Содержание"
 
 
-def sheet_name(table: ReportTable) -> str:
-    """'Таблица 12', or the sheet the table shares with others (the operator's scorecard)."""
-    return table.sheet or f"{texts_ru.TABLE} {table.number}"
+def sheet_name(table: ReportTable, texts: ModuleType) -> str:
+    """'Таблица 12' / '12-кесте', or the sheet the table shares with others (the operator's scorecard)."""
+    return table.sheet or texts.table_label(table.number)
 
 
 def write_xlsx(layout: ReportLayout, path: Path) -> None:
+    texts = layout.texts
     workbook = xlsxwriter.Workbook(str(path))
     workbook.set_properties(
         {
-            "title": f"{texts_ru.DOCUMENT_TITLE} {texts_ru.document_subtitle(layout.period)}",
-            "author": texts_ru.ORGANISATION,
-            "company": texts_ru.ORGANISATION,
+            "title": f"{texts.DOCUMENT_TITLE} {texts.document_subtitle(layout.period)}",
+            "author": texts.ORGANISATION,
+            "company": texts.ORGANISATION,
         }
     )
     styles = _Styles(workbook)
-    contents = workbook.add_worksheet(CONTENTS_SHEET)
-    contents.write(0, 0, texts_ru.DOCUMENT_TITLE, styles.title)
-    contents.write(1, 0, texts_ru.document_subtitle(layout.period))
-    contents.write_row(3, 0, [texts_ru.TABLE, texts_ru.CONTENTS_TITLE_HEADER], styles.header)
+    contents = workbook.add_worksheet(texts.CONTENTS_SHEET)
+    contents.write(0, 0, texts.DOCUMENT_TITLE, styles.title)
+    contents.write(1, 0, texts.document_subtitle(layout.period))
+    contents.write_row(3, 0, [texts.TABLE, texts.CONTENTS_TITLE_HEADER], styles.header)
     contents.set_column(0, 0, 14)
     contents.set_column(1, 1, 110)
     shared: dict[str, tuple[object, int]] = {}  # a shared sheet → (the sheet, its next free row)
     for index, table in enumerate(layout.tables):
-        name = sheet_name(table)
-        contents.write_url(4 + index, 0, f"internal:'{name}'!A1", string=f"{texts_ru.TABLE} {table.number}")
-        contents.write(4 + index, 1, table.title if table.sheet is None else f"{table.title} (лист «{name}»)")
+        name = sheet_name(table, texts)
+        contents.write_url(4 + index, 0, f"internal:'{name}'!A1", string=texts.table_label(table.number))
+        contents.write(4 + index, 1, table.title if table.sheet is None else texts.on_sheet(table.title, name))
         if table.sheet is None:
-            _sheet(workbook.add_worksheet(name), table, styles)
+            _sheet(workbook.add_worksheet(name), table, styles, texts)
             continue
         sheet, row = shared.get(name) or (workbook.add_worksheet(name), 0)
-        shared[name] = (sheet, _sheet(sheet, table, styles, row, freeze=False) + 2)
+        shared[name] = (sheet, _sheet(sheet, table, styles, texts, row, freeze=False) + 2)
     workbook.close()
 
 
@@ -95,10 +95,11 @@ class _Styles:
         return self.cache[key]
 
 
-def _sheet(sheet, table: ReportTable, styles: _Styles, first_row: int = 0, freeze: bool = True) -> int:
+def _sheet(sheet, table: ReportTable, styles: _Styles, texts: ModuleType, first_row: int = 0,
+           freeze: bool = True) -> int:
     """Write ``table`` from ``first_row`` on; returns the row after its last note. Several
     tables share a sheet (``freeze=False``: no frozen header, the widths of the widest)."""
-    sheet.write(first_row, 0, f"{texts_ru.TABLE} {table.number} – {table.title}", styles.title)
+    sheet.write(first_row, 0, f"{texts.table_label(table.number)} – {table.title}", styles.title)
     if table.unit:
         sheet.write(first_row + 1, 0, f"({table.unit})", styles.unit)
     top = first_row + 3
