@@ -176,12 +176,15 @@ class QualityFigures:
     # Russian edition prints the raw value, the Kazakh one the <column>_kk twin
     breakdown_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     breakdown_labels_kk: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)  # measure → 'score' | 'share'
+    # measure → 'phone_survey' | 'questionnaire': the fund's survey can come in after a report
+    # (the fourth quarter's, after the final one), and the report has to say so
+    sources: dict[str, str] = field(default_factory=dict)
+    quarter: dict[QKey, Estimate] = field(default_factory=dict)
+    year_to_date: dict[QKey, Estimate] = field(default_factory=dict)
 
     def breakdown_label(self, axis: str, value: str) -> str:
         return self.breakdown_labels.get(axis, {}).get(value, value)
-    units: dict[str, str] = field(default_factory=dict)  # measure → 'score' | 'share'
-    quarter: dict[QKey, Estimate] = field(default_factory=dict)
-    year_to_date: dict[QKey, Estimate] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -562,7 +565,7 @@ def _read_quality(
     available = set(columns[spec.table])
     optional = [
         c if c in available else "null"
-        for c in (*QUALITY_BREAKDOWNS, "measure_name", "measure_sort_order", "is_small_sample")
+        for c in (*QUALITY_BREAKDOWNS, "measure_name", "measure_sort_order", "is_small_sample", "source")
     ]
     optional += [_kazakh_column(available, c) for c in (*QUALITY_BREAKDOWNS, "measure_name")]
     rows = con.execute(
@@ -582,6 +585,7 @@ def _read_quality(
         measure_name,
         measure_sort,
         small,
+        source,
         service_kk,
         place_kk,
         measure_name_kk,
@@ -600,6 +604,8 @@ def _read_quality(
                 figures.breakdown_labels.setdefault(axis, {})[raw] = str(raw)
                 figures.breakdown_labels_kk.setdefault(axis, {})[raw] = None if name_kk is None else str(name_kk)
         figures.units[measure] = str(unit)
+        if source is not None:
+            figures.sources[measure] = str(source)
         order[measure] = (
             0 if measure_sort is not None else 1,
             measure_sort or 0,

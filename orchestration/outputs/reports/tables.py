@@ -393,11 +393,29 @@ def quality_tables(
                 axis_rows,
             )
         )
+    missing = phone_survey_missing(figures, period, texts)
     for table in tables:
+        if missing:
+            table.notes.append(missing)
         small = texts.small_sample(0).partition("(")[0]
         if any(c.kind == "text" and str(c.value).startswith(small) for r in table.rows for c in r.cells):
             table.notes.append(texts.SMALL_SAMPLE_NOTE)
     return tables
+
+
+def phone_survey_missing(figures: QualityFigures, period: ReportingPeriod, texts: ModuleType) -> str | None:
+    """The note for a table whose phone-survey measures have no republic figure for the quarter.
+
+    The fund's phone survey of a quarter's clients can come in after the report on it (the
+    fourth quarter's, after the final report of 1 December): its cells are empty, and the
+    year-to-date figure is then over the earlier quarters only. A reader must be told why.
+    """
+    phone = [m for m in figures.measures if figures.sources.get(m) == "phone_survey"]
+    if not phone or any((None, None, None, m) in figures.quarter for m in phone):
+        return None
+    if period.quarter_is_year_to_date:
+        return texts.phone_survey_missing(texts.range_name(period.quarter), None)
+    return texts.phone_survey_missing(texts.range_name(period.quarter), texts.range_name(period.year_to_date))
 
 
 def _lower_first(text: str) -> str:

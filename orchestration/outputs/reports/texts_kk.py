@@ -489,6 +489,17 @@ def small_sample(n: int) -> str:
     return f"д/ж (n{NBSP}={NBSP}{n})"
 
 
+def phone_survey_missing(quarter: str, year_to_date: str | None) -> str:
+    """A table whose phone-survey figures for the quarter are not in at the report's date."""
+    text = (
+        f"Есеп жасалған күнге {quarter} кезеңі бойынша клиенттерге жүргізілген телефон сауалнамасының "
+        "нәтижелері түскен жоқ: осы кезең үшін телефон сауалнамасының көрсеткіштері келтірілмейді"
+    )
+    if year_to_date:
+        text += f", ал {year_to_date} кезеңі үшін олар алдыңғы тоқсандар бойынша есептелді"
+    return text + "."
+
+
 SMALL_SAMPLE_NOTE = (
     f"«д/ж (n{NBSP}={NBSP}…)» – мән келтірілмейді (деректер жеткіліксіз): жауаптар саны белгіленген "
     "ең аз мөлшерден кем; мұндай мәндер салыстыруларда және тұжырымдарда пайдаланылмайды."

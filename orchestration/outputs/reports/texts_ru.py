@@ -512,6 +512,17 @@ def small_sample(n: int) -> str:
     return f"н/д (n{NBSP}={NBSP}{n})"
 
 
+def phone_survey_missing(quarter: str, year_to_date: str | None) -> str:
+    """A table whose phone-survey figures for the quarter are not in at the report's date."""
+    text = (
+        f"Результаты телефонного опроса клиентов за {quarter} на дату составления отчета не поступили: "
+        "показатели телефонного опроса за этот период не приводятся"
+    )
+    if year_to_date:
+        text += f", за {year_to_date} они рассчитаны по предыдущим кварталам"
+    return text + "."
+
+
 SMALL_SAMPLE_NOTE = (
     f"«н/д (n{NBSP}={NBSP}…)» – значение не приводится: число ответов меньше установленного минимума; такие "
     "значения в сравнениях и выводах не используются."
