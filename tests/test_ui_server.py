@@ -165,9 +165,18 @@ class Server:
             time.sleep(0.5)
         left = group_members(group)
         if self.process.poll() is None or left:
+            commands = {pid: command_line(pid) for pid in left}
             for pid in left:
                 os.kill(pid, signal.SIGKILL)
-            raise AssertionError(f"dagster dev left processes after SIGINT: {left}\n{self.tail()}")
+            raise AssertionError(f"dagster dev left processes after SIGINT: {commands}\n{self.tail()}")
+
+
+def command_line(pid: int) -> str:
+    """What a process runs, for the message naming what was left."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:200]
+    except OSError:
+        return "?"
 
 
 def group_members(group: int) -> list[int]:
